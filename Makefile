@@ -1,0 +1,58 @@
+# Shanshui: `make run` sets up everything and serves the app; `make test` runs the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format setup migrate demo messages check clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# Reinstall when the lock file or the project metadata change.
+$(STAMP): requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements.lock
+	@touch $(STAMP)
+
+setup: $(STAMP)
+	@mkdir -p var
+
+migrate: setup
+	DEBUG=true $(BIN)/python manage.py migrate --no-input
+
+demo: migrate
+	DEBUG=true $(BIN)/python manage.py load_demo
+
+run: demo
+	@echo ""
+	@echo "  Shanshui is starting at http://$(HOST):$(PORT)/"
+	@echo "  Demo logins (password shanshui-demo): office, wanzhou, yuzhong, sthjj, leader, admin"
+	@echo ""
+	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+check: setup
+	DEBUG=true $(BIN)/python manage.py makemigrations --check --dry-run
+	DEBUG=true $(BIN)/python manage.py check
+
+# Regenerate the translation catalogue after changing UI strings (needs GNU gettext),
+# then translate the new entries in locale/zh_Hans/LC_MESSAGES/django.po and compile.
+messages: setup
+	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --add-location file -i ".venv/*" -i "var/*"
+	DEBUG=true $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=".venv/*"
+
+clean:
+	rm -rf $(VENV) var/static .pytest_cache

@@ -1,0 +1,67 @@
+"""The JSON API at /api/v1/: one NinjaAPI, routers from each app, errors as {code, message}."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+
+from shanshui.orgs.api import router as orgs_router
+from shanshui.orgs.auth import api_auth
+
+api = NinjaAPI(
+    title="Shanshui API",
+    version="1",
+    description=gettext_lazy(
+        "Rectification ledger, units and data scope of Shanshui. Authenticate with the browser "
+        "session or with a personal access token: `Authorization: Bearer ssk_…`."
+    ),
+    auth=api_auth,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+
+
+def error(request, status: int, code: str, message: str, **extra):
+    return api.create_response(request, {"code": code, "message": message, **extra}, status=status)
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request, exc):
+    return error(request, 401, "unauthorized", _("Log in or send a valid API token."))
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request, exc):
+    return error(request, 403, "forbidden", str(exc) or _("Your role does not allow this."))
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return error(request, 404, "not_found", _("Not found, or outside your data scope."))
+
+
+@api.exception_handler(NinjaValidationError)
+def on_validation_error(request, exc):
+    return error(
+        request, 422, "validation_error", _("Some parameters are invalid."), errors=exc.errors
+    )
+
+
+@api.exception_handler(DjangoValidationError)
+def on_django_validation_error(request, exc):
+    fields = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+    return error(request, 400, "invalid", _("The request could not be carried out."), fields=fields)
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc):
+    return error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
+
+
+api.add_router("/", orgs_router)
