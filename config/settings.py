@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shanshui.orgs.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "shanshui.orgs.middleware.RequestHygieneMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -129,6 +130,7 @@ LOGOUT_REDIRECT_URL = "login"
 # Lock an account after this many failed logins within the window; it unlocks by itself.
 LOGIN_LOCKOUT_ATTEMPTS = env_int("LOGIN_LOCKOUT_ATTEMPTS", 5)
 LOGIN_LOCKOUT_MINUTES = env_int("LOGIN_LOCKOUT_MINUTES", 15)
+LOGIN_LOCKOUT_ATTEMPTS_ANY_IP = env_int("LOGIN_LOCKOUT_ATTEMPTS_ANY_IP", 20)
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600)
 
 # Internationalisation: Simplified Chinese by default, English available.

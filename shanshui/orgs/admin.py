@@ -178,6 +178,17 @@ class ShanshuiUserAdmin(OfficeAdminMixin, UserAdmin):
     list_display = ["username", "first_name", "email", "is_active", "last_login"]
     inlines = [MembershipInline]
 
+    def has_change_permission(self, request, obj=None):
+        # Only superusers touch superuser accounts (names, passwords, activity).
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if not request.user.is_superuser:

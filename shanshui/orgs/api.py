@@ -1,10 +1,12 @@
 import datetime as dt
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
-from ninja.pagination import LimitOffsetPagination, paginate
+from django.utils import timezone
+from ninja import Field, Path, Query, Router, Schema
+from ninja.pagination import paginate
 
 from shanshui.orgs.models import Membership, Unit, UnitKind
+from shanshui.orgs.pagination import Pagination
 from shanshui.orgs.scope import scope_for
 from shanshui.orgs.selectors import UnitAmbiguous, UnitNotFound, resolve_unit, unit_directory
 
@@ -76,26 +78,27 @@ def me(request):
 
 
 @router.get("/units", response=list[UnitOut], summary="Unit directory")
-@paginate(LimitOffsetPagination)
+@paginate(Pagination)
 def list_units(
     request,
     kind: UnitKind | None = None,
-    name: str = "",
-    alias: str = "",
+    name: str = Query("", max_length=120),
+    alias: str = Query("", max_length=120),
     current: bool = False,
-    parent: int | None = None,
+    parent: int | None = Query(None, ge=1, le=2**31 - 1),
 ):
     """Units, searchable by ``name`` (any part of a name, alias or code) or resolved
     exactly by ``alias`` ("万州", "重庆市万州区", "市环保局").
     ``current=true`` leaves out merged-away units."""
     if alias:
+        today = timezone.localdate()
         try:
-            units = [resolve_unit(alias, on=dt.date.today() if current else None)]
+            units = [resolve_unit(alias, on=today if current else None)]
         except UnitNotFound:
             units = []
         except UnitAmbiguous as exc:
             units = exc.candidates
-        ids = [u.pk for u in units]
+        ids = [u.pk for u in units if not current or u.is_valid_on(today)]
         return Unit.objects.filter(pk__in=ids).prefetch_related("aliases").order_by("path")
     qs = unit_directory(query=name, kind=kind or "", include_history=not current)
     if parent is not None:
@@ -104,7 +107,7 @@ def list_units(
 
 
 @router.get("/units/{unit_id}", response=UnitOut, summary="One unit")
-def get_unit(request, unit_id: int):
+def get_unit(request, unit_id: int = Path(..., ge=1, le=2**31 - 1)):
     return get_object_or_404(Unit.objects.prefetch_related("aliases"), pk=unit_id)
 
 
@@ -113,7 +116,7 @@ def get_unit(request, unit_id: int):
     response=list[MemberOut],
     summary="People of a unit (only within your data scope)",
 )
-def unit_members(request, unit_id: int):
+def unit_members(request, unit_id: int = Path(..., ge=1, le=2**31 - 1)):
     unit = get_object_or_404(Unit, pk=unit_id)
     scope = scope_for(request.user)
     scope.require_role(unit)  # 404 outside scope; any role inside it may read the roster

@@ -20,7 +20,7 @@ class LockoutModelBackend(ModelBackend):
         if username is None or password is None:
             return None
         ip = services.client_ip(request)
-        if services.login_is_locked(username):
+        if services.login_is_locked(username, ip):
             # PermissionDenied stops Django from trying other backends.
             services.login_record_failure(username=username, ip=ip)
             raise PermissionDenied

@@ -27,8 +27,9 @@ class LockoutAuthenticationForm(AuthenticationForm):
         from django.conf import settings
 
         username = self.cleaned_data.get("username")
-        if username and services.login_is_locked(username):
-            services.login_record_failure(username=username, ip=services.client_ip(self.request))
+        ip = services.client_ip(self.request)
+        if username and services.login_is_locked(username, ip):
+            services.login_record_failure(username=username, ip=ip)
             raise ValidationError(
                 self.error_messages["locked"],
                 code="locked",
@@ -89,8 +90,13 @@ class AddMemberForm(forms.Form):
             if not data.get("password"):
                 self.add_error("password", _("A new account needs an initial password."))
             else:
+                candidate = get_user_model()(
+                    username=username,
+                    first_name=data.get("full_name") or "",
+                    email=data.get("email") or "",
+                )
                 try:
-                    validate_password(data["password"])
+                    validate_password(data["password"], user=candidate)
                 except ValidationError as exc:
                     self.add_error("password", exc)
         return data

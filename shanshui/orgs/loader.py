@@ -1,13 +1,17 @@
 """Keeps the shipped reference units (reference_units.py) in the database, idempotently.
 
 Run after every ``migrate`` (post_migrate) and by ``manage.py load_units``. A second run changes
-nothing. Shipped fields of reference units follow the shipped data; aliases added locally are
-kept; local units (without a reference key) are never touched.
+nothing. Each reference unit remembers a fingerprint of the shipped entry last applied: while the
+shipped entry is unchanged, local edits made in the administration (a newly published code, a
+note, a closing date) are kept; when a release changes the entry, the shipped values are applied
+again. Aliases added locally are always kept; local units (without a key) are never touched.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -37,7 +41,15 @@ def load_reference_units() -> LoadResult:
     result = LoadResult()
     entries = reference_units()
     by_key = {u.key: u for u in Unit.objects.filter(key__in=[e["key"] for e in entries])}
+    applied: set[str] = set()
     for entry in entries:
+        fingerprint = hashlib.sha256(
+            json.dumps(entry, sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+        existing = by_key.get(entry["key"])
+        if existing is not None and existing.reference_hash == fingerprint:
+            continue
+        applied.add(entry["key"])
         wanted = {
             "name": entry["name"],
             "short_name": entry.get("short", ""),
@@ -48,6 +60,7 @@ def load_reference_units() -> LoadResult:
             "valid_to": _date(entry.get("valid_to")),
             "sort_order": entry.get("order", 0),
             "note": entry.get("note", ""),
+            "reference_hash": fingerprint,
         }
         unit = by_key.get(entry["key"])
         if unit is None:
@@ -69,6 +82,8 @@ def load_reference_units() -> LoadResult:
             result.updated.append(unit.key)
     # Successors point at units that may come later in the list: second pass.
     for entry in entries:
+        if entry["key"] not in applied:
+            continue
         unit = by_key[entry["key"]]
         successor = by_key[entry["successor"]] if entry.get("successor") else None
         if unit.successor_id != (successor.pk if successor else None):

@@ -23,3 +23,62 @@ class LanguageMiddleware:
         patch_vary_headers(response, ("Cookie",))
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RequestHygieneMiddleware:
+    """Refuse NUL characters in parameters (PostgreSQL cannot store them) with a clear 400, and
+    give /api/ clients JSON for the errors Django and the router answer in HTML or plain text."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        is_api = request.path.startswith("/api/")
+        if "\x00" in request.path or _has_nul(request):
+            return _error(
+                is_api,
+                400,
+                "bad_request",
+                translation.gettext("The request contains invalid characters."),
+            )
+        response = self.get_response(request)
+        if (
+            is_api
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            if response.status_code == 404:
+                return _error(True, 404, "not_found", translation.gettext("No such API endpoint."))
+            allowed = response.get("Allow", "")
+            out = _error(
+                True,
+                405,
+                "method_not_allowed",
+                translation.gettext("This method is not allowed here."),
+            )
+            if allowed:
+                out["Allow"] = allowed
+            return out
+        return response
+
+
+def _has_nul(request) -> bool:
+    if any("\x00" in k or "\x00" in v for k, values in request.GET.lists() for v in values):
+        return True
+    if request.method == "POST" and request.content_type in (
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ):
+        try:
+            return any("\x00" in v for values in request.POST.lists() for v in values[1])
+        except Exception:  # malformed bodies are Django's to reject
+            return False
+    return False
+
+
+def _error(is_api: bool, status: int, code: str, message: str):
+    from django.http import HttpResponse, JsonResponse
+
+    if is_api:
+        return JsonResponse({"code": code, "message": message}, status=status)
+    return HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db import models
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -107,6 +108,9 @@ class Unit(models.Model):
     )
     sort_order = models.PositiveIntegerField(_("sort order"), default=0)
     note = models.TextField(_("note"), blank=True)
+    # Fingerprint of the shipped entry last applied (loader.py); local edits made after it are
+    # kept until the shipped data itself changes.
+    reference_hash = models.CharField(max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -134,9 +138,11 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    @transaction.atomic
     def save(self, *args, **kwargs) -> None:
         # The path is structural data, not a business rule: it must follow the parent on every
-        # save, and descendants must follow a move, or scope queries would go wrong.
+        # save, and descendants must follow a move, or scope queries would go wrong. Insert and
+        # path update share one transaction, so no unit is ever seen with an empty path.
         if self.pk is None:
             super().save(*args, **kwargs)
             kwargs.pop("force_insert", None)
@@ -146,6 +152,19 @@ class Unit(models.Model):
         super().save(*args, **kwargs)
         if old_path and old_path != self.path:
             self._move_descendants(old_path)
+
+    def clean(self) -> None:
+        below_itself = self.parent_id == self.pk or (
+            self.path
+            and Unit.objects.filter(pk=self.parent_id, path__startswith=self.path).exists()
+        )
+        if self.parent_id and self.pk and below_itself:
+            raise ValidationError(
+                {"parent": _("A unit cannot be placed below itself or one of its own units.")},
+                code="cycle",
+            )
+        if self.successor_id and self.successor_id == self.pk:
+            raise ValidationError({"successor": _("A unit cannot succeed itself.")}, code="cycle")
 
     @property
     def display_name(self) -> str:
@@ -180,8 +199,10 @@ class Unit(models.Model):
         own = f"{self.pk:0{PATH_STEP}d}/"
         if self.parent_id:
             parent = Unit.objects.only("path", "depth").get(pk=self.parent_id)
-            if parent.path.startswith(self.path or "\0") and self.path:
-                raise ValueError("A unit cannot be moved below itself.")
+            if self.path and parent.path.startswith(self.path):
+                raise ValidationError(
+                    _("A unit cannot be placed below itself or one of its own units."), code="cycle"
+                )
             self.path = parent.path + own
             self.depth = parent.depth + 1
         else:

@@ -127,7 +127,7 @@ _DEPARTMENTS = [
         "cq-housing",
         "重庆市住房和城乡建设委员会",
         "市住房城乡建委",
-        ["市住建委", "住建委", "市城乡建委", "住房城乡建委"],
+        ["市住建委", "住建委", "市城乡建委", "住房城乡建委", "市住房和城乡建设委"],
     ),
     ("cq-urban-management", "重庆市城市管理局", "市城市管理局", ["市城管局", "城管局"]),
     (
@@ -148,6 +148,8 @@ _DEPARTMENTS = [
     ("cq-statistics", "重庆市统计局", "市统计局", []),
     ("cq-forestry", "重庆市林业局", "市林业局", ["林业局"]),
     ("cq-energy", "重庆市能源局", "市能源局", []),
+    # Vertically managed by the China Meteorological Administration, but listed with the city's
+    # departments in its environmental work (weather for heavy-pollution warnings).
     ("cq-meteorology", "重庆市气象局", "市气象局", []),
 ]
 
@@ -286,7 +288,7 @@ def reference_units() -> list[dict]:
                 kind="autonomous_county",
                 parent=CITY_GOV,
                 code=code,
-                aliases=[name, *aliases],
+                aliases=[name, short[:-1] + "自治县", *aliases],
                 order=order,
             )
         )

@@ -3,7 +3,8 @@
 Every query of a later app goes through here. The rules (DESIGN §3):
 
 - A role held on a unit applies to that unit and every unit below it (a district's staff see
-  their towns' objects).
+  their towns' objects), and to merged-away units whose successor is among them (两江新区 sees
+  what still names 江北区 or 渝北区).
 - The ``office`` role (督察整改办) and superusers see everything, in every role.
 - Outside the scope an object does not exist for the user (404); inside it but without the
   needed role, the action is forbidden (403). ``get_in_scope_or_404`` and ``require_role`` say so.
@@ -63,17 +64,21 @@ class DataScope:
     @cached_property
     def root_units(self) -> list[Unit]:
         """The user's own units, without those already below another of them."""
-        units = sorted({m.unit for m in self.memberships}, key=lambda u: u.path)
+        # A unit without a path would prefix-match everything; it can only be a half-saved row.
+        units = sorted({m.unit for m in self.memberships if m.unit.path}, key=lambda u: u.path)
         roots: list[Unit] = []
         for unit in units:
             if not any(unit.path.startswith(r.path) for r in roots):
                 roots.append(unit)
         return roots
 
-    def _path_q(self, field: str = "path") -> Q:
+    def _path_q(self) -> Q:
         q = Q(pk__in=[])
         for unit in self.root_units:
-            q |= Q(**{f"{field}__startswith": unit.path})
+            q |= Q(path__startswith=unit.path)
+            # Merged-away units whose duties passed to a unit in scope (two generations).
+            q |= Q(successor__path__startswith=unit.path)
+            q |= Q(successor__successor__path__startswith=unit.path)
         return q
 
     def units(self) -> QuerySet[Unit]:
@@ -84,18 +89,28 @@ class DataScope:
             return Unit.objects.none()
         return Unit.objects.filter(self._path_q())
 
+    @staticmethod
+    def _paths(unit: Unit) -> list[str]:
+        """The unit's path and those of its successors (whose duties it passed on to)."""
+        paths = [unit.path] if unit.path else []
+        if unit.successor_id:
+            paths.append(unit.current_successor().path)
+        return [p for p in paths if p]
+
     def can_see_unit(self, unit: Unit) -> bool:
         if self.sees_all:
             return True
-        return any(unit.path.startswith(r.path) for r in self.root_units)
+        return any(p.startswith(r.path) for p in self._paths(unit) for r in self.root_units)
 
     def roles_on(self, unit: Unit) -> frozenset[str]:
-        """The roles the user holds on ``unit``, directly or through a unit above it."""
+        """The roles the user holds on ``unit``, directly, through a unit above it, or through
+        the unit that succeeded it."""
         if self.sees_all:
             return ALL_ROLES
         roles: set[str] = set()
+        paths = self._paths(unit)
         for path, held in self._roles_by_path.items():
-            if unit.path.startswith(path):
+            if path and any(p.startswith(path) for p in paths):
                 roles |= held
         return frozenset(roles)
 
@@ -138,12 +153,12 @@ class DataScope:
         """Units on which the user holds one of ``roles`` (including units below them)."""
         if self.sees_all:
             return Unit.objects.all()
-        paths = [m.unit.path for m in self.memberships if m.role in set(roles)]
+        paths = [m.unit.path for m in self.memberships if m.role in set(roles) and m.unit.path]
         if not paths:
             return Unit.objects.none()
         q = Q(pk__in=[])
         for path in paths:
-            q |= Q(path__startswith=path)
+            q |= Q(path__startswith=path) | Q(successor__path__startswith=path)
         return Unit.objects.filter(q)
 
     def describe(self) -> list[tuple[Unit, list[Role]]]:

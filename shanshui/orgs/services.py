@@ -242,28 +242,46 @@ def _lockout_window() -> dt.timedelta:
     return dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
 
 
-def login_is_locked(username: str) -> bool:
-    """True when ``username`` had LOGIN_LOCKOUT_ATTEMPTS failures within the lockout window."""
-    username = (username or "").strip().lower()
+def login_is_locked(username: str, ip: str | None = None) -> bool:
+    """True while ``username`` is locked for logins from ``ip``.
+
+    Locked after LOGIN_LOCKOUT_ATTEMPTS failures from one address within the window (so a
+    stranger elsewhere cannot lock an official out of their own office), or after
+    LOGIN_LOCKOUT_ATTEMPTS_ANY_IP failures from anywhere (so guessing from many addresses stops
+    too). Failures stop being counted while locked, so the lock ends a window after the last one.
+    """
+    username = (username or "").strip()
     if not username:
         return False
-    since = timezone.now() - _lockout_window()
-    recent = LoginFailure.objects.filter(username=username, at__gte=since).count()
-    return recent >= settings.LOGIN_LOCKOUT_ATTEMPTS
+    recent = LoginFailure.objects.filter(
+        username=username, at__gte=timezone.now() - _lockout_window()
+    )
+    if recent.count() >= settings.LOGIN_LOCKOUT_ATTEMPTS_ANY_IP:
+        return True
+    return ip is not None and (
+        recent.filter(ip_address=ip).count() >= settings.LOGIN_LOCKOUT_ATTEMPTS
+    )
 
 
 def login_record_failure(*, username: str, ip: str | None) -> None:
-    username = (username or "").strip().lower()[:150]
+    username = (username or "").strip()[:150]
     if not username:
         return
+    if login_is_locked(username, ip):
+        audit(action="login.refused_locked", summary=username, ip=ip)
+        return
     LoginFailure.objects.create(username=username, ip_address=ip)
+    # Old failures say nothing about the current window; keep the table small.
+    LoginFailure.objects.filter(
+        username=username, at__lt=timezone.now() - 4 * _lockout_window()
+    ).delete()
     audit(action="login.failure", summary=username, ip=ip)
-    if login_is_locked(username):
+    if login_is_locked(username, ip):
         audit(action="login.locked", summary=username, ip=ip)
 
 
 def login_record_success(*, user, ip: str | None) -> None:
-    LoginFailure.objects.filter(username=user.get_username().lower()).delete()
+    LoginFailure.objects.filter(username=user.get_username()).delete()
     audit(actor=user, action="login.success", obj=user, summary=user.get_username(), ip=ip)
 
 

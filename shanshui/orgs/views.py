@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from shanshui.orgs import services
 from shanshui.orgs.forms import AddMemberForm, ApiTokenForm
@@ -246,7 +246,7 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
     return redirect("account")
 
 
-@require_GET
+@require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database check for load balancers and monitoring."""

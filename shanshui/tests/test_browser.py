@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from shanshui.orgs.demo import DEMO_PASSWORD, load_demo
 from shanshui.testing.browser import chromium_or_skip_reason, launch_chromium
-from shanshui.testing.personas import PASSWORD, make_personas
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls below happen outside it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -19,14 +19,14 @@ pytestmark = [
 
 
 def test_a_district_official_logs_in_and_switches_language(live_server, tmp_path: Path):
-    make_personas()
+    load_demo()  # the README's demo logins
     with launch_chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
         page.goto(live_server.url + "/")
         assert "/login/" in page.url
         assert page.locator("h2").inner_text() == "登录您的账号"  # Chinese by default
-        page.fill("#id_username", "p_wanzhou")
-        page.fill("#id_password", PASSWORD)
+        page.fill("#id_username", "wanzhou")
+        page.fill("#id_password", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.wait_for_url(live_server.url + "/")
         assert "万州区" in page.locator("#my-units").inner_text()
@@ -53,8 +53,8 @@ def test_a_district_official_logs_in_and_switches_language(live_server, tmp_path
         # On a phone the menu collapses behind the toggler and the page still works.
         phone = browser.new_page(viewport={"width": 390, "height": 844})
         phone.goto(live_server.url + "/login/")
-        phone.fill("#id_username", "p_wanzhou")
-        phone.fill("#id_password", PASSWORD)
+        phone.fill("#id_username", "wanzhou")
+        phone.fill("#id_password", DEMO_PASSWORD)
         phone.click("button[type=submit]")
         phone.wait_for_url(live_server.url + "/")
         assert phone.locator(".navbar-toggler").is_visible()

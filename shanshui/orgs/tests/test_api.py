@@ -158,3 +158,25 @@ def test_openapi_docs_are_published(api):
     assert "/api/v1/me" in schema["paths"] and "/api/v1/units" in schema["paths"]
     with urllib.request.urlopen(base + "/api/v1/docs", timeout=10) as response:
         assert response.status == 200
+
+
+def test_bad_input_never_gives_a_500(api):
+    base, personas = api
+    _, raw = api_token_create(user=personas.district_a, name="t")
+    assert call(base, "/units", raw, {"offset": 99999999999999999999})[0] == 422
+    assert call(base, "/units", raw, {"parent": 99999999999999999999999})[0] == 422
+    assert call(base, "/units", raw, {"name": "x" * 500})[0] == 422
+    assert call(base, "/units/abc", raw)[0] == 422
+    status, body = call(base, "/units", raw, {"name": "a\x00b"})
+    assert status == 400 and body["code"] == "bad_request"
+    status, body = call(base, "/nothing-here", raw)
+    assert status == 404 and body["code"] == "not_found"
+    status, body = call(base, "/me", raw, method="DELETE")
+    assert status == 405 and body["code"] == "method_not_allowed"
+
+
+def test_current_leaves_out_merged_units_when_resolving(api):
+    base, personas = api
+    _, raw = api_token_create(user=personas.district_a, name="t")
+    assert call(base, "/units", raw, {"alias": "江北"})[1]["count"] == 1
+    assert call(base, "/units", raw, {"alias": "江北", "current": "true"})[1]["count"] == 0

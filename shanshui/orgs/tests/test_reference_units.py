@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from shanshui.orgs.loader import load_reference_units
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitAlias, UnitKind
@@ -108,7 +109,7 @@ def test_moving_a_unit_moves_its_descendants():
     town.refresh_from_db()
     assert town.path.startswith(yuzhong.path + f"{wanzhou.pk:07d}/")
     assert town.depth == 3
-    with pytest.raises(ValueError):
+    with pytest.raises(ValidationError):
         yuzhong.parent = town
         yuzhong.save()
 
@@ -123,15 +124,36 @@ def test_loading_again_changes_nothing():
     assert list(UnitAlias.objects.order_by("pk").values()) == aliases
 
 
-def test_loading_repairs_a_changed_reference_unit_and_keeps_local_aliases():
+def test_local_edits_survive_reloading():
+    # The office records 两江新区's code once it is published; migrate must not undo it.
+    liangjiang = Unit.objects.get(key="cq-liangjiang")
+    liangjiang.admin_code = "500199"
+    liangjiang.save()
+    UnitAlias.objects.create(unit=liangjiang, alias="两江新区政府")
+    assert not load_reference_units().changed
+    liangjiang.refresh_from_db()
+    assert liangjiang.admin_code == "500199"
+
+
+def test_a_changed_shipped_entry_is_applied_and_local_aliases_are_kept():
     unit = Unit.objects.get(key="cq-wanzhou")
-    Unit.objects.filter(pk=unit.pk).update(short_name="万州")
+    # As if the shipped data had changed since it was last applied.
+    Unit.objects.filter(pk=unit.pk).update(short_name="万州", reference_hash="older-release")
     UnitAlias.objects.create(unit=unit, alias="万州区政府")
     result = load_reference_units()
     assert result.updated == ["cq-wanzhou"]
     unit.refresh_from_db()
     assert unit.short_name == "万州区"
     assert UnitAlias.objects.filter(unit=unit, alias="万州区政府", is_derived=False).exists()
+
+
+def test_a_unit_cannot_be_its_own_ancestor():
+    gov = Unit.objects.get(key="cq-gov")
+    wanzhou = Unit.objects.get(key="cq-wanzhou")
+    gov.parent = wanzhou
+    with pytest.raises(ValidationError) as excinfo:
+        gov.full_clean()
+    assert "parent" in excinfo.value.message_dict
 
 
 def test_admin_codes_are_unique():

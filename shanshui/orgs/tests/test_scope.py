@@ -100,3 +100,24 @@ def test_an_inactive_user_sees_nothing(personas):
     personas.district_a.is_active = False
     personas.district_a.save()
     assert not scope_for(personas.district_a).units().exists()
+
+
+def test_a_successor_sees_what_still_names_its_merged_predecessors(personas):
+    from shanshui.testing.personas import make_user
+
+    liangjiang = Unit.objects.get(key="cq-liangjiang")
+    jiangbei = Unit.objects.get(key="cq-jiangbei")
+    user = make_user("p_liangjiang", unit=liangjiang, role=Role.UNIT_ADMIN)
+    scope = scope_for(user)
+    assert scope.can_see_unit(jiangbei)
+    assert scope.has_role(jiangbei, Role.UNIT_ADMIN)
+    assert {"两江新区", "江北区", "渝北区"} <= set(
+        scope.units().values_list("short_name", flat=True)
+    )
+    assert not scope_for(personas.district_a).can_see_unit(jiangbei)
+
+
+def test_a_unit_without_a_path_grants_nothing(personas):
+    Unit.objects.filter(pk=personas.unit_town_a.pk).update(path="")
+    staff = scope_for(personas.town_a)
+    assert not staff.units().exists()

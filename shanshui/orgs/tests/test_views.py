@@ -62,6 +62,21 @@ def test_repeated_failures_lock_the_account(personas, persona_password):
     assert not LoginFailure.objects.filter(username="p_wanzhou").exists()
 
 
+@override_settings(LOGIN_LOCKOUT_ATTEMPTS=3, LOGIN_LOCKOUT_ATTEMPTS_ANY_IP=5)
+def test_a_stranger_cannot_lock_an_official_out_of_their_office(personas, persona_password):
+    stranger = Client(REMOTE_ADDR="203.0.113.9")
+    for _ in range(3):
+        login(stranger, "p_wanzhou", "wrong-password")
+    assert "已锁定" in login(stranger, "p_wanzhou", persona_password).content.decode()
+    office = Client(REMOTE_ADDR="10.1.2.3")
+    assert login(office, "p_wanzhou", persona_password).status_code == 302
+    # Failures spread over many addresses still lock the account everywhere.
+    for i in range(5):
+        login(Client(REMOTE_ADDR=f"198.51.100.{i}"), "p_leader", "wrong")
+    response = login(Client(REMOTE_ADDR="10.1.2.3"), "p_leader", persona_password)
+    assert "已锁定" in response.content.decode()
+
+
 @override_settings(LOGIN_LOCKOUT_ATTEMPTS=2)
 def test_the_admin_login_is_locked_too(personas, persona_password):
     client = Client()
@@ -365,3 +380,59 @@ def test_csrf_is_enforced(personas):
     client.force_login(personas.district_a)
     response = client.post(reverse("account"), {"name": "x"})
     assert response.status_code == 403
+
+
+def test_nul_characters_get_a_clear_400(personas, client_as):
+    client = client_as(personas.district_a)
+    response = client.get(reverse("directory"), {"q": "万州\x00"})
+    assert response.status_code == 400
+    assert "无效字符" in response.content.decode()
+    response = client.post(reverse("account"), {"name": "x\x00y"})
+    assert response.status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_the_office_cannot_take_over_a_superuser(personas, client_as, django_user_model):
+    root = django_user_model.objects.create_superuser("root", password="root-password-123")
+    client = client_as(personas.office)
+    response = client.post(
+        reverse("admin:auth_user_password_change", args=[root.pk]),
+        {"password1": "Pwned-by-office-42", "password2": "Pwned-by-office-42"},
+    )
+    assert response.status_code == 403
+    root.refresh_from_db()
+    assert root.check_password("root-password-123")
+    response = client.post(reverse("admin:auth_user_delete", args=[root.pk]), {"post": "yes"})
+    assert response.status_code == 403
+    assert django_user_model.objects.filter(pk=root.pk).exists()
+
+
+def test_the_admin_refuses_a_unit_below_its_own_descendant(personas, client_as):
+    gov = Unit.objects.get(key="cq-gov")
+    response = client_as(personas.office).post(
+        reverse("admin:orgs_unit_change", args=[gov.pk]),
+        {
+            "name": gov.name,
+            "short_name": gov.short_name,
+            "kind": gov.kind,
+            "parent": personas.unit_a.pk,
+            "admin_code": "",
+            "sort_order": 0,
+            "valid_from": "",
+            "valid_to": "",
+            "successor": "",
+            "note": "",
+            "aliases-TOTAL_FORMS": 0,
+            "aliases-INITIAL_FORMS": 0,
+            "memberships-TOTAL_FORMS": 0,
+            "memberships-INITIAL_FORMS": 0,
+        },
+    )
+    assert response.status_code == 200
+    assert "不能放在自身或其下级单位之下" in response.content.decode()
+    gov.refresh_from_db()
+    assert gov.parent_id is None
+
+
+def test_healthz_answers_head(client):
+    assert client.head("/healthz").status_code == 200
