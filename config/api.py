@@ -11,6 +11,9 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from shanshui.ledger.api import public_router as ledger_public_router
+from shanshui.ledger.api import router as ledger_router
+from shanshui.ledger.rules import LedgerError
 from shanshui.orgs.api import router as orgs_router
 from shanshui.orgs.auth import api_auth
 
@@ -59,9 +62,16 @@ def on_django_validation_error(request, exc):
     return error(request, 400, "invalid", _("The request could not be carried out."), fields=fields)
 
 
+@api.exception_handler(LedgerError)
+def on_ledger_error(request, exc):
+    return error(request, exc.status_code, exc.code, exc.message)
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request, exc):
     return error(request, exc.status_code, getattr(exc, "code", "error"), str(exc))
 
 
 api.add_router("/", orgs_router)
+api.add_router("/", ledger_router)
+api.add_router("/public", ledger_public_router)

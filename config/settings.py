@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "shanshui.orgs",
+    "shanshui.ledger",
 ]
 
 MIDDLEWARE = [
@@ -84,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shanshui.orgs.context_processors.scope",
+                "shanshui.ledger.context_processors.notifications",
             ],
         },
     },
@@ -149,6 +151,7 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 30
 
 # E-mail: console in development, SMTP in production.
 EMAIL_BACKEND = env_str(
@@ -186,6 +189,20 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Panels other apps add to the home page (see orgs.views.home).
+SHANSHUI_HOME_PANELS = ["shanshui.ledger.views.home_panel"]
+
+# Demo data loaders run in order by `manage.py load_demo` (never in production).
+SHANSHUI_DEMO_LOADERS = ["shanshui.orgs.demo.load_demo", "shanshui.ledger.demo.load_demo"]
+
+# Ledger
+SHANSHUI_EVIDENCE_MAX_BYTES = env_int("SHANSHUI_EVIDENCE_MAX_MB", 50) * 1024 * 1024
+# Warning thresholds (see shanshui/ledger/warnings.py and docs/ledger.md); {} keeps the defaults.
+SHANSHUI_WARNING_RULES: dict[str, int] = {}
+# Reminders: working days before a deadline on which units are reminded.
+SHANSHUI_DEADLINE_REMINDER_WORKDAYS = [15, 5]
+SHANSHUI_SITE_URL = env_str("SHANSHUI_SITE_URL", "http://127.0.0.1:8000")
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_PAGINATION_MAX_LIMIT = 500

@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path, reverse_lazy
 
 from config.api import api
+from shanshui.ledger import views as ledger_views
 from shanshui.orgs.forms import LockoutAuthenticationForm
 from shanshui.orgs.views import PasswordChangeView, healthz
 
@@ -29,5 +30,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
+    path("ledger/", include("shanshui.ledger.urls")),
+    path("public/rectification/", ledger_views.public_list, name="public_rectification"),
+    path(
+        "public/rectification/<int:pk>/",
+        ledger_views.public_detail,
+        name="public_rectification_detail",
+    ),
     path("", include("shanshui.orgs.urls")),
 ]

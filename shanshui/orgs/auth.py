@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ninja.errors import HttpError
 from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
 
 from shanshui.orgs.services import api_token_authenticate
 
@@ -17,4 +19,16 @@ class TokenAuth(HttpBearer):
         return user
 
 
-api_auth = [TokenAuth(), SessionAuth()]
+class BrowserSessionAuth(SessionAuth):
+    """The logged-in browser session. CSRF is checked only for an authenticated session, so a
+    client without credentials gets 401 (log in) rather than 403 (CSRF)."""
+
+    def _get_key(self, request):
+        if not request.user.is_authenticated:
+            return None
+        if not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF check failed")
+        return request.COOKIES.get(self.param_name)
+
+
+api_auth = [TokenAuth(), BrowserSessionAuth()]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -38,8 +40,23 @@ def home(request: HttpRequest) -> HttpResponse:
             "my_units": scope.describe(),
             "counts": counts,
             "overview": _overview(timezone.localdate()),
+            "panels": _home_panels(request),
         },
     )
+
+
+def _home_panels(request: HttpRequest) -> list[str]:
+    """Panels that other apps contribute to the home page (SHANSHUI_HOME_PANELS), rendered.
+
+    orgs does not import the apps built on it; each names a function taking the request and
+    returning rendered HTML (or "" for nothing to show).
+    """
+    out = []
+    for path in getattr(settings, "SHANSHUI_HOME_PANELS", []):
+        html = import_string(path)(request)
+        if html:
+            out.append(html)
+    return out
 
 
 def _directory_context(request: HttpRequest) -> dict:

@@ -1,13 +1,18 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.utils.module_loading import import_string
 
-from shanshui.orgs.demo import DEMO_PASSWORD, PERSONAS, load_demo
+from shanshui.orgs.demo import DEMO_PASSWORD, PERSONAS
 
 
 class Command(BaseCommand):
     help = "Load demo personas and towns (idempotent: a second run changes nothing)."
 
     def handle(self, *args, **options):
-        created = load_demo()
+        created = []
+        # orgs loads people and units first; apps built on it add theirs (SHANSHUI_DEMO_LOADERS).
+        for path in settings.SHANSHUI_DEMO_LOADERS:
+            created += import_string(path)()
         if created:
             for line in created:
                 self.stdout.write(f"  created {line}")

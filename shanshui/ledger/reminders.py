@@ -1,0 +1,201 @@
+"""Reminders and escalation (提醒与督办升级): what to tell whom, each exactly once.
+
+``due_reminders(today)`` lists them; ``deliver(reminders)`` stores each as a Notification keyed
+per user (the unique key makes a second run a no-op) and e-mails the ones not yet e-mailed.
+Run daily by ``manage.py ledger_reminders`` (cron-friendly, ``--dry-run``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shanshui.ledger.models import (
+    DeadlineKind,
+    Notification,
+    Status,
+    Task,
+    UnitRole,
+    UrgeNotice,
+)
+from shanshui.ledger.warnings import CYCLE_DAYS
+from shanshui.orgs.models import Membership, Role
+
+log = logging.getLogger(__name__)
+
+REPORT_NOTICE_DAYS = 3  # remind this many days before a report falls due
+WORKING = (Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    user_id: int
+    email: str
+    task_id: int | None
+    kind: str
+    key: str
+    title: str
+    body: str
+
+
+def _recipients(unit_ids: Iterable[int], roles: Iterable[str]) -> list[tuple[int, str]]:
+    rows = (
+        Membership.objects.filter(
+            unit_id__in=list(unit_ids), role__in=list(roles), user__is_active=True
+        )
+        .values_list("user_id", "user__email")
+        .distinct()
+    )
+    return sorted(set(rows))
+
+
+def _units(task: Task, *roles: str) -> list[int]:
+    return [tu.unit_id for tu in task.task_units.all() if tu.role in roles]
+
+
+def _executing(task: Task) -> list[int]:
+    return _units(task, UnitRole.IMPLEMENTING, UnitRole.RESPONSIBLE) or _units(task, UnitRole.LEAD)
+
+
+def _make(
+    task: Task | None, users, kind: str, key: str, title: str, body: str
+) -> Iterator[Reminder]:
+    for user_id, email in users:
+        yield Reminder(user_id, email or "", task.pk if task else None, kind, key, title, body)
+
+
+def due_reminders(today: dt.date, *, calendar=None) -> Iterator[Reminder]:
+    from shanshui.ledger.services import work_calendar
+
+    calendar = calendar or work_calendar()
+    thresholds = sorted(settings.SHANSHUI_DEADLINE_REMINDER_WORKDAYS)
+    tasks = (
+        Task.objects.filter(status__in=[*WORKING, Status.SIGNED_OFF])
+        .exclude(status=Status.SIGNED_OFF, deadline_kind=DeadlineKind.DATED)
+        .exclude(status=Status.SIGNED_OFF, deadline_kind=DeadlineKind.IMMEDIATE)
+        .select_related("campaign")
+        .prefetch_related("task_units")
+        .iterator(chunk_size=2000)
+    )
+    for task in tasks:
+        label = f"{task.code} {task.title}"
+        actors = _recipients(_executing(task), [Role.UNIT_ADMIN, Role.STAFF])
+        # Progress reports falling due on the campaign's cycle.
+        if task.status in (Status.IN_PROGRESS, Status.SIGNED_OFF):
+            since = task.last_report_at or task.assigned_at
+            if since is not None:
+                due = timezone.localdate(since) + dt.timedelta(
+                    days=CYCLE_DAYS.get(task.campaign.report_cycle, 31)
+                )
+                if (due - today).days <= REPORT_NOTICE_DAYS:
+                    yield from _make(
+                        task,
+                        actors,
+                        "report_due",
+                        f"report_due:{task.pk}:{due.isoformat()}",
+                        _("Progress report due %(day)s: %(task)s") % {"day": due, "task": label},
+                        _("Submit this cycle's progress, with evidence."),
+                    )
+        if task.status == Status.SIGNED_OFF or task.deadline is None:
+            continue
+        # Deadlines approaching: the tightest threshold not yet passed, once each.
+        if task.deadline >= today:
+            left = calendar.workdays_between(today, task.deadline)
+            for n in thresholds:
+                if left <= n:
+                    yield from _make(
+                        task,
+                        actors,
+                        "deadline_near",
+                        f"deadline:{task.pk}:{n}:{task.deadline.isoformat()}",
+                        _("%(n)d working days to the deadline: %(task)s")
+                        % {"n": left, "task": label},
+                        _("Deadline %(day)s.") % {"day": task.deadline},
+                    )
+                    break
+        else:
+            # Overdue: the unit, its leaders and the lead unit hear about it (escalation).
+            people = _recipients(
+                _executing(task) + _units(task, UnitRole.LEAD),
+                [Role.UNIT_ADMIN, Role.LEADER],
+            )
+            yield from _make(
+                task,
+                people,
+                "overdue",
+                f"overdue:{task.pk}:{task.deadline.isoformat()}",
+                _("Overdue since %(day)s: %(task)s") % {"day": task.deadline, "task": label},
+                _("Finish the rectification or request an extension with reasons."),
+            )
+    # Urge notices not answered by their date: the unit's admins and leaders, and the issuer.
+    for urge in UrgeNotice.objects.filter(
+        responded_at__isnull=True, response_due__lt=today
+    ).select_related("task", "issued_by"):
+        people = _recipients([urge.to_unit_id], [Role.UNIT_ADMIN, Role.LEADER])
+        people = sorted(set(people) | {(urge.issued_by_id, urge.issued_by.email)})
+        yield from _make(
+            urge.task,
+            people,
+            "urge_unanswered",
+            f"urge:{urge.pk}",
+            _("Urge notice %(number)s unanswered since %(day)s")
+            % {"number": urge.number, "day": urge.response_due},
+            urge.text[:200],
+        )
+
+
+@dataclass
+class DeliveryResult:
+    created: int = 0
+    already: int = 0
+    emailed: int = 0
+    email_failures: int = 0
+
+
+def deliver(reminders: Iterable[Reminder], *, dry_run: bool = False) -> DeliveryResult:
+    result = DeliveryResult()
+    for r in reminders:
+        if dry_run:
+            exists = Notification.objects.filter(user_id=r.user_id, key=r.key).exists()
+            result.already += exists
+            result.created += not exists
+            continue
+        try:
+            with transaction.atomic():
+                note, created = Notification.objects.get_or_create(
+                    user_id=r.user_id,
+                    key=r.key,
+                    defaults={
+                        "task_id": r.task_id,
+                        "kind": r.kind,
+                        "title": r.title[:200],
+                        "body": r.body,
+                    },
+                )
+        except IntegrityError:  # a concurrent run created it first
+            result.already += 1
+            continue
+        result.created += created
+        result.already += not created
+        if note.emailed_at is None and r.email:
+            link = settings.SHANSHUI_SITE_URL.rstrip("/") + (
+                reverse("ledger:task", args=[r.task_id]) if r.task_id else "/"
+            )
+            try:
+                send_mail(f"[山水] {r.title}", f"{r.body}\n\n{link}", None, [r.email])
+            except Exception:  # mail trouble must not stop the run; retried next time
+                log.exception("reminder e-mail to user %s failed", r.user_id)
+                result.email_failures += 1
+            else:
+                Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
+                result.emailed += 1
+    return result

@@ -1,0 +1,166 @@
+"""Read queries on the ledger, always through the user's data scope."""
+
+from __future__ import annotations
+
+from django.db.models import (
+    Case,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+
+from shanshui.ledger.models import (
+    ExtensionRequest,
+    ExtensionStatus,
+    Objection,
+    ObjectionStatus,
+    Status,
+    Task,
+    TaskCategory,
+    TaskUnit,
+    UnitRole,
+    UrgeNotice,
+    WarningLevel,
+)
+from shanshui.ledger.rules import ACTING, REVIEWING
+from shanshui.ledger.services import visible_tasks
+from shanshui.orgs.scope import scope_for
+
+WARNING_RANK = Case(
+    When(warning=WarningLevel.OVERDUE, then=Value(0)),
+    When(warning=WarningLevel.RED, then=Value(1)),
+    When(warning=WarningLevel.YELLOW, then=Value(2)),
+    When(warning=WarningLevel.GREEN, then=Value(3)),
+    default=Value(4),
+    output_field=IntegerField(),
+)
+
+SORTS = {
+    "code": ("campaign_id", "code"),
+    "deadline": ("deadline", "code"),
+    "-deadline": ("-deadline", "code"),
+    "-updated": ("-updated_at",),
+    "warning": ("warning_rank", "deadline", "code"),
+    "progress": ("progress", "deadline", "code"),
+}
+
+
+def with_units(qs: QuerySet) -> QuerySet:
+    return qs.select_related("campaign", "parent").prefetch_related(
+        Prefetch("task_units", queryset=TaskUnit.objects.select_related("unit").order_by("role"))
+    )
+
+
+def ledger(user, *, data: dict | None = None) -> QuerySet:
+    """The ledger list with the filters of LedgerFilterForm (already cleaned)."""
+    data = data or {}
+    qs = visible_tasks(user)
+    if data.get("campaign"):
+        qs = qs.filter(campaign=data["campaign"])
+    if data.get("category"):
+        qs = qs.filter(
+            Exists(TaskCategory.objects.filter(task=OuterRef("pk"), category=data["category"]))
+        )
+    if data.get("unit") or data.get("role"):
+        tu = TaskUnit.objects.filter(task=OuterRef("pk"))
+        if data.get("unit"):
+            tu = tu.filter(unit=data["unit"])
+        if data.get("role"):
+            tu = tu.filter(role=data["role"])
+        qs = qs.filter(Exists(tu))
+    if data.get("status"):
+        qs = qs.filter(status=data["status"])
+    if data.get("warning"):
+        qs = qs.filter(warning=data["warning"])
+    if data.get("deadline_from"):
+        qs = qs.filter(deadline__gte=data["deadline_from"])
+    if data.get("deadline_to"):
+        qs = qs.filter(deadline__lte=data["deadline_to"])
+    q = (data.get("q") or "").strip()
+    if q:
+        qs = qs.filter(Q(code__icontains=q) | Q(title__icontains=q) | Q(problem__icontains=q))
+    sort = data.get("sort") or "code"
+    if sort == "warning":
+        qs = qs.annotate(warning_rank=WARNING_RANK)
+    return qs.order_by(*SORTS.get(sort, SORTS["code"]))
+
+
+def my_tasks(user) -> QuerySet:
+    """Tasks on which one of the user's units holds a role (not everything the office sees)."""
+    scope = scope_for(user)
+    units = [m.unit for m in scope.memberships]
+    if not units:
+        return Task.objects.none()
+    q = Q(pk__in=[])
+    for unit in units:
+        q |= Q(unit__path__startswith=unit.path)
+    direct = TaskUnit.objects.filter(q).values("task_id")
+    return Task.objects.filter(pk__in=direct).exclude(status__in=[Status.DRAFT, Status.WITHDRAWN])
+
+
+def waiting_for_me(user) -> dict[str, QuerySet]:
+    """What is waiting for the user's action, by kind."""
+    scope = scope_for(user)
+    acting = scope.units_with_role(*ACTING).values("pk")
+    reviewing = scope.units_with_role(*REVIEWING).values("pk")
+    out: dict[str, QuerySet] = {}
+
+    def having(role_filter: Q) -> QuerySet:
+        return Task.objects.filter(
+            Exists(TaskUnit.objects.filter(Q(task=OuterRef("pk")) & role_filter))
+        )
+
+    executing = Q(role__in=[UnitRole.IMPLEMENTING, UnitRole.RESPONSIBLE], unit__in=acting)
+    out["to_accept_assignment"] = having(executing).filter(
+        status__in=[Status.ASSIGNED, Status.REOPENED]
+    )
+    out["to_recheck"] = having(Q(role=UnitRole.LEAD, unit__in=reviewing)).filter(
+        status=Status.ACCEPTANCE_APPLIED
+    )
+    out["to_accept"] = having(Q(role=UnitRole.ACCEPTING, unit__in=reviewing)).filter(
+        status=Status.RECHECKED
+    )
+    out["urges"] = UrgeNotice.objects.filter(
+        to_unit__in=acting, responded_at__isnull=True
+    ).select_related("task", "to_unit")
+    if scope.sees_all:
+        out["extensions"] = ExtensionRequest.objects.filter(
+            status=ExtensionStatus.PENDING
+        ).select_related("task", "unit")
+        out["objections"] = Objection.objects.filter(status=ObjectionStatus.OPEN).select_related(
+            "task"
+        )
+        out["to_publish"] = Task.objects.filter(status=Status.ACCEPTED)
+    return out
+
+
+def leader_alerts(user) -> QuerySet:
+    """Red and overdue tasks of the units where the user is a leader (党政同责, 一岗双责)."""
+    scope = scope_for(user)
+    units = [m.unit for m in scope.memberships if m.role == "leader"]
+    if not units:
+        return Task.objects.none()
+    q = Q(pk__in=[])
+    for unit in units:
+        q |= Q(unit__path__startswith=unit.path)
+    return (
+        Task.objects.filter(pk__in=TaskUnit.objects.filter(q).values("task_id"))
+        .filter(warning__in=[WarningLevel.RED, WarningLevel.OVERDUE])
+        .annotate(warning_rank=WARNING_RANK)
+        .order_by("warning_rank", "deadline")
+    )
+
+
+def public_tasks() -> QuerySet:
+    """整改公示: public tasks in notice or signed off."""
+    return (
+        Task.objects.filter(is_public=True, status__in=[Status.IN_PUBLIC_NOTICE, Status.SIGNED_OFF])
+        .select_related("campaign")
+        .prefetch_related(Prefetch("task_units", queryset=TaskUnit.objects.select_related("unit")))
+        .order_by("-notice_start", "campaign_id", "code")
+    )

@@ -1,0 +1,1185 @@
+"""Every action on the ledger. 台账业务操作
+
+Each function: keyword-only arguments, one transaction, a row lock on the task with an optional
+version check (a stale page gets Conflict, never a lost update), the permission rule from
+rules.py, and one Event row. Nothing else changes a task's state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.db.models import Avg, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from shanshui.ledger import filetypes, rules
+from shanshui.ledger import warnings as warning_rules
+from shanshui.ledger.models import (
+    AcceptanceApplication,
+    Accountability,
+    CalendarOverride,
+    Campaign,
+    ChecklistItem,
+    DeadlineKind,
+    Event,
+    EventKind,
+    Evidence,
+    ExtensionRequest,
+    ExtensionStatus,
+    Measure,
+    MeasureStatus,
+    Objection,
+    ObjectionStatus,
+    ProgressReport,
+    Status,
+    Task,
+    TaskCategory,
+    TaskUnit,
+    UnitRole,
+    UrgeNotice,
+)
+from shanshui.ledger.rules import Conflict, InvalidTransition, LedgerError
+from shanshui.lib.workdays import WorkCalendar
+from shanshui.orgs.models import Unit
+from shanshui.orgs.scope import scope_for
+
+PLAN_DUE_WORKING_DAYS = 30  # 整改方案: within 30 working days of feedback
+
+
+def work_calendar() -> WorkCalendar:
+    overrides = list(CalendarOverride.objects.values_list("day", "is_workday"))
+    return WorkCalendar(
+        extra_holidays=[d for d, work in overrides if not work],
+        extra_workdays=[d for d, work in overrides if work],
+    )
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def _record(
+    task: Task,
+    *,
+    actor,
+    kind: str,
+    unit: Unit | None = None,
+    from_status: str = "",
+    to_status: str = "",
+    comment: str = "",
+    data: dict | None = None,
+) -> Event:
+    return Event.objects.create(
+        task=task,
+        actor=actor if getattr(actor, "pk", None) else None,
+        unit=unit,
+        kind=kind,
+        from_status=from_status,
+        to_status=to_status,
+        comment=comment,
+        data=data or {},
+    )
+
+
+def _lock(task: Task, expected_version: int | None) -> Task:
+    """Re-read the task under a row lock and refuse a stale version."""
+    locked = Task.objects.select_for_update().select_related("campaign").get(pk=task.pk)
+    if expected_version is not None and locked.version != expected_version:
+        raise Conflict(
+            _(
+                "Someone else changed this task a moment ago (%(who)s). Reload the page, "
+                "check what changed, and try again."
+            )
+            % {"who": _last_actor_name(locked)}
+        )
+    return locked
+
+
+def _last_actor_name(task: Task) -> str:
+    event = task.events.select_related("actor").order_by("-at", "-pk").first()
+    if event is None or event.actor is None:
+        return _("the system")
+    return event.actor.get_full_name() or event.actor.username
+
+
+def _transition(
+    task: Task,
+    *,
+    actor,
+    to: str,
+    kind: str,
+    unit: Unit | None = None,
+    comment: str = "",
+    data: dict | None = None,
+    **fields,
+) -> Event:
+    old = task.status
+    task.status = to
+    for name, value in fields.items():
+        setattr(task, name, value)
+    task.version += 1
+    refresh_warning(task, save=False)
+    task.save()
+    return _record(
+        task,
+        actor=actor,
+        kind=kind,
+        unit=unit,
+        from_status=old,
+        to_status=to,
+        comment=comment,
+        data=data,
+    )
+
+
+def _touch(task: Task) -> None:
+    task.version += 1
+    refresh_warning(task, save=False)
+    task.save()
+
+
+def _require_text(value: str, field: str, message: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ValidationError({field: message}, code="required")
+    return value
+
+
+# --- warnings --------------------------------------------------------------------------------
+
+
+def task_facts(task: Task) -> warning_rules.TaskFacts:
+    urge_overdue = (
+        task.urges.filter(responded_at__isnull=True, response_due__lt=_today()).exists()
+        if task.pk
+        else False
+    )
+    return warning_rules.TaskFacts(
+        status=task.status,
+        deadline_kind=task.deadline_kind,
+        deadline=task.deadline,
+        progress=task.progress,
+        assigned_on=timezone.localdate(task.assigned_at) if task.assigned_at else None,
+        last_report_on=timezone.localdate(task.last_report_at) if task.last_report_at else None,
+        report_cycle=task.campaign.report_cycle,
+        urge_overdue=urge_overdue,
+    )
+
+
+def refresh_warning(task: Task, *, save: bool = True, today: dt.date | None = None) -> bool:
+    verdict = warning_rules.compute(
+        task_facts(task), today or _today(), getattr(settings, "SHANSHUI_WARNING_RULES", None)
+    )
+    changed = (task.warning, task.warning_reason) != (verdict.colour, verdict.reason)
+    task.warning, task.warning_reason = verdict.colour, verdict.reason[:200]
+    if save and changed:
+        Task.objects.filter(pk=task.pk).update(
+            warning=task.warning, warning_reason=task.warning_reason
+        )
+    return changed
+
+
+# --- campaigns and tasks ---------------------------------------------------------------------
+
+
+def _require_office(actor) -> None:
+    if not scope_for(actor).sees_all:
+        raise PermissionDenied(_("Only the rectification office may do this."))
+
+
+@transaction.atomic
+def campaign_create(
+    *,
+    actor,
+    code: str,
+    name: str,
+    kind: str,
+    team: str = "",
+    stay_start: dt.date | None = None,
+    stay_end: dt.date | None = None,
+    feedback_date: dt.date | None = None,
+    report_cycle: str = "monthly",
+    notice_days: int = 15,
+    is_demo: bool = False,
+) -> Campaign:
+    _require_office(actor)
+    campaign = Campaign(
+        code=code,
+        name=name,
+        kind=kind,
+        team=team,
+        stay_start=stay_start,
+        stay_end=stay_end,
+        feedback_date=feedback_date,
+        report_cycle=report_cycle,
+        notice_days=notice_days,
+        is_demo=is_demo,
+    )
+    if feedback_date:
+        campaign.plan_due = work_calendar().add_workdays(feedback_date, PLAN_DUE_WORKING_DAYS)
+    if stay_start and stay_end and stay_end < stay_start:
+        raise ValidationError({"stay_end": _("The stay cannot end before it starts.")})
+    campaign.full_clean()
+    campaign.save()
+    return campaign
+
+
+@dataclass
+class UnitAssignment:
+    unit: Unit
+    role: str
+    leader_name: str = ""
+    leader_post: str = ""
+
+
+@transaction.atomic
+def task_create(
+    *,
+    actor,
+    campaign: Campaign,
+    code: str,
+    title: str,
+    problem: str,
+    target: str = "",
+    measures: Sequence[str] = (),
+    categories: Iterable[str] = (),
+    deadline_kind: str = DeadlineKind.DATED,
+    deadline: dt.date | None = None,
+    is_public: bool = True,
+    units: Sequence[UnitAssignment] = (),
+    parent: Task | None = None,
+) -> Task:
+    """Put a problem on the ledger (拉条挂账) as a draft."""
+    _require_office(actor)
+    if deadline_kind == DeadlineKind.DATED and deadline is None:
+        raise ValidationError({"deadline": _("A task with a deadline needs its date.")})
+    task = Task(
+        campaign=campaign,
+        parent=parent,
+        code=code.strip(),
+        title=title.strip(),
+        problem=problem.strip(),
+        target=target.strip(),
+        deadline_kind=deadline_kind,
+        deadline=deadline,
+        original_deadline=deadline,
+        is_public=is_public,
+    )
+    task.full_clean()
+    task.save()
+    Measure.objects.bulk_create(
+        [
+            Measure(task=task, number=i, text=t.strip())
+            for i, t in enumerate(measures, 1)
+            if t.strip()
+        ]
+    )
+    TaskCategory.objects.bulk_create(
+        [TaskCategory(task=task, category=c) for c in dict.fromkeys(categories)]
+    )
+    for ua in units:
+        TaskUnit.objects.get_or_create(
+            task=task,
+            unit=ua.unit,
+            role=ua.role,
+            defaults={"leader_name": ua.leader_name, "leader_post": ua.leader_post},
+        )
+    refresh_warning(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.CREATED,
+        to_status=task.status,
+        data={"code": task.code, "units": [[u.unit.pk, u.role] for u in units]},
+    )
+    return task
+
+
+EDITABLE_FIELDS = ("title", "problem", "target", "is_public")
+
+
+@transaction.atomic
+def task_edit(*, actor, task: Task, expected_version: int | None, **changes) -> Task:
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "edit")
+    changed = {}
+    for name, value in changes.items():
+        if name == "deadline" and task.status != Status.DRAFT:
+            raise ValidationError(
+                {
+                    "deadline": _(
+                        "After assignment the deadline changes only by an approved extension."
+                    )
+                }
+            )
+        if name not in (*EDITABLE_FIELDS, "deadline", "deadline_kind"):
+            raise ValidationError({name: _("This field cannot be edited.")})
+        if getattr(task, name) != value:
+            changed[name] = [str(getattr(task, name)), str(value)]
+            setattr(task, name, value)
+    if not changed:
+        return task
+    if "deadline" in changed:
+        task.original_deadline = task.deadline
+    task.full_clean()
+    _touch(task)
+    _record(task, actor=actor, kind=EventKind.EDITED, data={"changes": changed})
+    return task
+
+
+@transaction.atomic
+def task_split(
+    *, actor, task: Task, expected_version: int | None, units: Sequence[Unit]
+) -> list[Task]:
+    """Split a city task into one share per implementing unit (usually districts)."""
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "split")
+    units = list(dict.fromkeys(units))
+    if not units:
+        raise ValidationError({"units": _("Choose at least one unit.")})
+    existing = set(task.shares.values_list("task_units__unit_id", flat=True))
+    carried = [
+        UnitAssignment(tu.unit, tu.role, tu.leader_name, tu.leader_post)
+        for tu in task.task_units.select_related("unit")
+        if tu.role in (UnitRole.LEAD, UnitRole.ACCEPTING, UnitRole.SUPPORTING)
+    ]
+    measures = list(task.measures.values_list("text", flat=True))
+    categories = list(task.category_rows.values_list("category", flat=True))
+    shares = []
+    for unit in units:
+        if unit.pk in existing:
+            continue
+        suffix = unit.admin_code[-2:] if unit.admin_code else str(unit.pk)
+        share = task_create(
+            actor=actor,
+            campaign=task.campaign,
+            parent=task,
+            code=f"{task.code}-{suffix}",
+            title=task.title,
+            problem=task.problem,
+            target=task.target,
+            measures=measures,
+            categories=categories,
+            deadline_kind=task.deadline_kind,
+            deadline=task.deadline,
+            is_public=task.is_public,
+            units=[*carried, UnitAssignment(unit, UnitRole.IMPLEMENTING)],
+        )
+        shares.append(share)
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.SPLIT,
+        data={"shares": [s.pk for s in shares], "units": [u.display_name for u in units]},
+    )
+    return shares
+
+
+@transaction.atomic
+def task_assign(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
+    """交办: send the task to its units. A split task's shares are assigned with it."""
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "assign")
+    if not task.task_units.exists() and not task.shares.exists():
+        raise ValidationError({"units": _("Name the task's units before assigning it.")})
+    now = timezone.now()
+    shares = list(task.shares.select_for_update().filter(status=Status.DRAFT))
+    if shares:
+        _transition(
+            task,
+            actor=actor,
+            to=Status.IN_PROGRESS,
+            kind=EventKind.ASSIGNED,
+            comment=comment,
+            assigned_at=now,
+            original_deadline=task.deadline,
+        )
+        for share in shares:
+            _transition(
+                share,
+                actor=actor,
+                to=Status.ASSIGNED,
+                kind=EventKind.ASSIGNED,
+                comment=comment,
+                assigned_at=now,
+                original_deadline=share.deadline,
+            )
+    else:
+        _transition(
+            task,
+            actor=actor,
+            to=Status.ASSIGNED,
+            kind=EventKind.ASSIGNED,
+            comment=comment,
+            assigned_at=now,
+            original_deadline=task.deadline,
+        )
+    return task
+
+
+@transaction.atomic
+def task_accept_assignment(
+    *, actor, task: Task, expected_version: int | None, comment: str = ""
+) -> Task:
+    """签收: the unit takes the task on (also after a reopening)."""
+    task = _lock(task, expected_version)
+    roles = rules.check(actor, task, "accept_assignment")
+    unit = roles.acting_unit(roles.executing, rules.ACTING)
+    _transition(
+        task,
+        actor=actor,
+        to=Status.IN_PROGRESS,
+        kind=EventKind.ASSIGNMENT_ACCEPTED,
+        unit=unit,
+        comment=comment,
+    )
+    return task
+
+
+# --- evidence --------------------------------------------------------------------------------
+
+
+def _store_evidence(
+    *, actor, task: Task, unit: Unit, upload, report=None, application=None, checklist_item=""
+) -> Evidence:
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    try:
+        kind = filetypes.check_upload(
+            upload.name or "",
+            upload.size or 0,
+            head,
+            stream=upload,
+            max_bytes=settings.SHANSHUI_EVIDENCE_MAX_BYTES,
+        )
+    except filetypes.FileRejected as exc:
+        exc.filename = upload.name or ""
+        raise
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    sha = digest.hexdigest()
+    # The stored name comes from the content hash only: the user's name never reaches the disk.
+    path = f"evidence/{sha[:2]}/{sha}.{kind.extension}"
+    if not default_storage.exists(path):
+        upload.seek(0)
+        stored = default_storage.save(path, ContentFile(upload.read()))
+    else:
+        stored = path
+    return Evidence.objects.create(
+        task=task,
+        report=report,
+        application=application,
+        checklist_item=checklist_item,
+        uploaded_by=actor,
+        unit=unit,
+        file=stored,
+        original_name=filetypes.safe_filename(upload.name or ""),
+        content_type=kind.mime,
+        size=upload.size,
+        sha256=sha,
+    )
+
+
+def _check_uploads(uploads: Sequence, field: str = "files") -> None:
+    """Check every file before anything is stored, so a bad file in a batch leaves no trace."""
+    for upload in uploads:
+        upload.seek(0)
+        head = upload.read(8192)
+        upload.seek(0)
+        try:
+            filetypes.check_upload(
+                upload.name or "",
+                upload.size or 0,
+                head,
+                stream=upload,
+                max_bytes=settings.SHANSHUI_EVIDENCE_MAX_BYTES,
+            )
+        except filetypes.FileRejected as exc:
+            exc.filename = upload.name or ""
+            raise _reject_upload(exc, field) from exc
+
+
+def _reject_upload(exc: filetypes.FileRejected, field: str = "files"):
+    name = filetypes.safe_filename(getattr(exc, "filename", "") or "")
+    params = {"name": name, "mb": round(settings.SHANSHUI_EVIDENCE_MAX_BYTES / 2**20, 1)}
+    messages = {
+        "empty": _("“%(name)s” is empty."),
+        "too_large": _("“%(name)s” is larger than %(mb)s MB, the limit for one file."),
+        "bad_name": _("The name “%(name)s” has characters that are not allowed; rename the file."),
+        "unknown_type": _(
+            "“%(name)s” is not an allowed type of file (images, PDF, Office documents or "
+            "videos). Files are judged by their content, not their name."
+        ),
+        "extension_mismatch": _(
+            "“%(name)s” has the extension of another type of file than its content. Check the "
+            "file and upload it again."
+        ),
+    }
+    message = messages[exc.code] % params if exc.code in messages else exc.message
+    return ValidationError({field: message}, code=exc.code)
+
+
+@transaction.atomic
+def evidence_add(*, actor, task: Task, files: Sequence, comment: str = "") -> list[Evidence]:
+    task = _lock(task, None)
+    roles = rules.check(actor, task, "add_evidence")
+    unit = roles.acting_unit(roles.executing, rules.REPORTING)
+    if not files:
+        raise ValidationError({"files": _("Choose at least one file.")})
+    _check_uploads(files)
+    try:
+        stored = [_store_evidence(actor=actor, task=task, unit=unit, upload=f) for f in files]
+    except filetypes.FileRejected as exc:
+        raise _reject_upload(exc) from exc
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.EVIDENCE_ADDED,
+        unit=unit,
+        comment=comment,
+        data={"evidence": [e.pk for e in stored], "names": [e.original_name for e in stored]},
+    )
+    return stored
+
+
+@transaction.atomic
+def evidence_withdraw(*, actor, evidence: Evidence, reason: str) -> Evidence:
+    task = _lock(evidence.task, None)
+    roles = rules.check(actor, task, "add_evidence")
+    if evidence.uploaded_by_id != actor.pk and not roles.scope.sees_all:
+        raise PermissionDenied(_("Only the person who uploaded a file may withdraw it."))
+    reason = _require_text(reason, "reason", _("Say why the file is withdrawn."))
+    if evidence.withdrawn_at is None:
+        evidence.withdrawn_at = timezone.now()
+        evidence.save(update_fields=["withdrawn_at"])
+        _touch(task)
+        _record(
+            task,
+            actor=actor,
+            kind=EventKind.EVIDENCE_WITHDRAWN,
+            comment=reason,
+            data={"evidence": evidence.pk, "name": evidence.original_name},
+        )
+    return evidence
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_report(
+    *,
+    actor,
+    task: Task,
+    expected_version: int | None,
+    text: str,
+    percent: int,
+    measure_status: dict[str, str] | None = None,
+    files: Sequence = (),
+) -> ProgressReport:
+    """进展报送: text, percentage, measure-by-measure status and evidence."""
+    task = _lock(task, expected_version)
+    roles = rules.check(actor, task, "report")
+    text = _require_text(text, "text", _("Describe the progress."))
+    if not isinstance(percent, int) or not 0 <= percent <= 100:
+        raise ValidationError({"percent": _("Progress is a whole number from 0 to 100.")})
+    measure_status = {str(k): v for k, v in (measure_status or {}).items()}
+    measures = {str(m.number): m for m in task.measures.all()}
+    for number, status in measure_status.items():
+        if number not in measures:
+            raise ValidationError({"measure_status": _("Unknown measure %(n)s.") % {"n": number}})
+        if status not in MeasureStatus.values:
+            raise ValidationError({"measure_status": _("Unknown measure status.")})
+    _check_uploads(files)
+    unit = roles.acting_unit(roles.executing, rules.REPORTING)
+    report = ProgressReport.objects.create(
+        task=task,
+        unit=unit,
+        author=actor,
+        text=text,
+        percent=percent,
+        measure_status=measure_status,
+    )
+    try:
+        stored = [
+            _store_evidence(actor=actor, task=task, unit=unit, upload=f, report=report)
+            for f in files
+        ]
+    except filetypes.FileRejected as exc:
+        raise _reject_upload(exc) from exc
+    for number, status in measure_status.items():
+        measure = measures[number]
+        if measure.status != status:
+            measure.status = status
+            measure.save(update_fields=["status"])
+    task.progress = percent
+    task.last_report_at = timezone.now()
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.REPORTED,
+        unit=unit,
+        comment=text,
+        data={
+            "report": report.pk,
+            "percent": percent,
+            "measures": measure_status,
+            "evidence": [e.pk for e in stored],
+        },
+    )
+    if task.parent_id:
+        _roll_up(task.parent, actor=actor)
+    return report
+
+
+# --- urging ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_urge(
+    *,
+    actor,
+    task: Task,
+    expected_version: int | None,
+    to_unit: Unit,
+    text: str,
+    response_due: dt.date,
+) -> UrgeNotice:
+    """督办: a numbered notice to a unit of the task, with a date by which it must reply."""
+    task = _lock(task, expected_version)
+    roles = rules.check(actor, task, "urge")
+    text = _require_text(text, "text", _("Say what must be done."))
+    if (
+        not task.task_units.filter(unit=to_unit).exists()
+        and not task.shares.filter(task_units__unit=to_unit).exists()
+    ):
+        raise ValidationError({"to_unit": _("The notice must go to one of the task's units.")})
+    if response_due < _today():
+        raise ValidationError({"response_due": _("The reply date cannot be in the past.")})
+    year = _today().year
+    count = UrgeNotice.objects.filter(issued_at__year=year).count() + 1
+    urge = UrgeNotice.objects.create(
+        task=task,
+        number=f"督办〔{year}〕{count}号",
+        to_unit=to_unit,
+        issued_by=actor,
+        text=text,
+        response_due=response_due,
+    )
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.URGED,
+        unit=roles.acting_unit(roles.reviewing_lead, rules.ACTING),
+        comment=text,
+        data={
+            "urge": urge.pk,
+            "number": urge.number,
+            "to_unit": to_unit.pk,
+            "response_due": response_due.isoformat(),
+        },
+    )
+    return urge
+
+
+@transaction.atomic
+def urge_answer(*, actor, urge: UrgeNotice, response: str) -> UrgeNotice:
+    task = _lock(urge.task, None)
+    urge = UrgeNotice.objects.select_for_update().get(pk=urge.pk)
+    scope = scope_for(actor)
+    if not scope.can_see_unit(urge.to_unit) and not scope.sees_all:
+        raise PermissionDenied
+    if not scope.has_role(urge.to_unit, *rules.ACTING):
+        raise PermissionDenied(_("Only the notified unit may reply."))
+    if urge.responded_at:
+        raise InvalidTransition(_("This notice has already been answered."))
+    urge.response = _require_text(response, "response", _("Write the reply."))
+    urge.responded_by = actor
+    urge.responded_at = timezone.now()
+    urge.save()
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.URGE_ANSWERED,
+        unit=urge.to_unit,
+        comment=urge.response,
+        data={"urge": urge.pk, "number": urge.number},
+    )
+    return urge
+
+
+# --- extensions ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def extension_request(
+    *, actor, task: Task, expected_version: int | None, requested_deadline: dt.date, reason: str
+) -> ExtensionRequest:
+    task = _lock(task, expected_version)
+    roles = rules.check(actor, task, "request_extension")
+    reason = _require_text(reason, "reason", _("Give the reason for the extension."))
+    if requested_deadline <= task.deadline:
+        raise ValidationError(
+            {"requested_deadline": _("The new deadline must be later than the current one.")}
+        )
+    if task.extensions.filter(status=ExtensionStatus.PENDING).exists():
+        raise InvalidTransition(_("An extension request is already waiting for a decision."))
+    unit = roles.acting_unit(roles.executing, rules.ACTING)
+    ext = ExtensionRequest.objects.create(
+        task=task,
+        unit=unit,
+        requested_by=actor,
+        current_deadline=task.deadline,
+        requested_deadline=requested_deadline,
+        reason=reason,
+    )
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.EXTENSION_REQUESTED,
+        unit=unit,
+        comment=reason,
+        data={"extension": ext.pk, "requested_deadline": requested_deadline.isoformat()},
+    )
+    return ext
+
+
+@transaction.atomic
+def extension_decide(
+    *, actor, extension: ExtensionRequest, approve: bool, comment: str = ""
+) -> ExtensionRequest:
+    task = _lock(extension.task, None)
+    rules.check(actor, task, "decide_extension")
+    extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
+    if extension.status != ExtensionStatus.PENDING:
+        raise InvalidTransition(_("This request has already been decided."))
+    if not approve:
+        comment = _require_text(comment, "comment", _("Say why the request is rejected."))
+    extension.status = ExtensionStatus.APPROVED if approve else ExtensionStatus.REJECTED
+    extension.decided_by = actor
+    extension.decided_at = timezone.now()
+    extension.decision_comment = comment
+    extension.save()
+    data = {
+        "extension": extension.pk,
+        "from": task.deadline.isoformat() if task.deadline else None,
+        "to": extension.requested_deadline.isoformat(),
+    }
+    if approve:
+        # The original deadline stays on record; only the current one moves.
+        if task.original_deadline is None:
+            task.original_deadline = task.deadline
+        task.deadline = extension.requested_deadline
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.EXTENSION_APPROVED if approve else EventKind.EXTENSION_REJECTED,
+        comment=comment,
+        data=data,
+    )
+    return extension
+
+
+# --- acceptance ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def task_apply_acceptance(
+    *,
+    actor,
+    task: Task,
+    expected_version: int | None,
+    summary: str,
+    checklist: dict[str, str],
+    files: dict[str, Sequence] | None = None,
+) -> AcceptanceApplication:
+    """申请验收 with the closing checklist: every item stated and backed by evidence."""
+    task = _lock(task, expected_version)
+    roles = rules.check(actor, task, "apply_acceptance")
+    summary = _require_text(summary, "summary", _("Summarise the rectification."))
+    files = files or {}
+    errors: dict[str, list[str]] = {}
+    open_measures = task.measures.exclude(status=MeasureStatus.DONE)
+    if open_measures.exists():
+        numbers = "、".join(str(m.number) for m in open_measures)
+        errors["measures_done"] = [
+            _("Measures %(numbers)s are not reported done yet.") % {"numbers": numbers}
+        ]
+    existing = set(
+        task.evidence.filter(withdrawn_at__isnull=True)
+        .exclude(checklist_item="")
+        .values_list("checklist_item", flat=True)
+    )
+    for item in ChecklistItem:
+        if not (checklist.get(item.value) or "").strip():
+            errors.setdefault(item.value, []).append(_("State how this is met."))
+        if not files.get(item.value) and item.value not in existing:
+            errors.setdefault(item.value, []).append(_("Attach evidence for this item."))
+    if errors:
+        raise ValidationError(errors)
+    for uploads in files.values():
+        _check_uploads(uploads)
+    unit = roles.acting_unit(roles.executing, rules.ACTING)
+    application = AcceptanceApplication.objects.create(
+        task=task,
+        unit=unit,
+        applied_by=actor,
+        summary=summary,
+        checklist={i.value: checklist[i.value].strip() for i in ChecklistItem},
+    )
+    try:
+        for item, uploads in files.items():
+            for upload in uploads:
+                _store_evidence(
+                    actor=actor,
+                    task=task,
+                    unit=unit,
+                    upload=upload,
+                    application=application,
+                    checklist_item=item,
+                )
+    except filetypes.FileRejected as exc:
+        raise _reject_upload(exc, "files") from exc
+    task.progress = 100
+    _transition(
+        task,
+        actor=actor,
+        to=Status.ACCEPTANCE_APPLIED,
+        kind=EventKind.ACCEPTANCE_APPLIED,
+        unit=unit,
+        comment=summary,
+        data={"application": application.pk},
+    )
+    return application
+
+
+@transaction.atomic
+def task_recheck(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
+    """牵头单位复查."""
+    task = _lock(task, expected_version)
+    roles = rules.check(actor, task, "recheck")
+    _transition(
+        task,
+        actor=actor,
+        to=Status.RECHECKED,
+        kind=EventKind.RECHECKED,
+        unit=roles.acting_unit(roles.reviewing_lead, rules.REVIEWING),
+        comment=comment,
+    )
+    return task
+
+
+@transaction.atomic
+def task_accept(
+    *,
+    actor,
+    task: Task,
+    expected_version: int | None,
+    accepted_by_name: str = "",
+    comment: str = "",
+) -> Task:
+    """验收: 谁验收谁负责 — the accepting person is named on the record."""
+    task = _lock(task, expected_version)
+    roles = rules.check(actor, task, "accept")
+    name = (accepted_by_name or actor.get_full_name() or actor.username).strip()
+    task.applications.filter(outcome="").update(outcome="accepted")
+    _transition(
+        task,
+        actor=actor,
+        to=Status.ACCEPTED,
+        kind=EventKind.ACCEPTED,
+        unit=roles.acting_unit(roles.accepting, rules.REVIEWING),
+        comment=comment,
+        data={"accepted_by": name},
+        accepted_by_name=name,
+        accepted_at=timezone.now(),
+    )
+    return task
+
+
+@transaction.atomic
+def task_start_notice(*, actor, task: Task, expected_version: int | None) -> Task:
+    """公示: publish the accepted task for the campaign's notice period."""
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "start_notice")
+    start = _today()
+    end = start + dt.timedelta(days=task.campaign.notice_days)
+    _transition(
+        task,
+        actor=actor,
+        to=Status.IN_PUBLIC_NOTICE,
+        kind=EventKind.NOTICE_STARTED,
+        data={"from": start.isoformat(), "until": end.isoformat()},
+        notice_start=start,
+        notice_end=end,
+    )
+    return task
+
+
+@transaction.atomic
+def objection_submit(
+    *, task: Task, text: str, name: str = "", contact: str = "", ip: str | None = None
+) -> Objection:
+    """Anyone may object while a task is in public notice (no login)."""
+    task = _lock(task, None)
+    if task.status != Status.IN_PUBLIC_NOTICE or not task.is_public:
+        raise InvalidTransition(_("This task is not in public notice."))
+    if task.notice_end and _today() > task.notice_end:
+        raise InvalidTransition(_("The notice period has ended."))
+    text = _require_text(text, "text", _("Write your objection."))
+    if len(text) > 5000:
+        raise ValidationError({"text": _("Keep the objection under 5,000 characters.")})
+    objection = Objection.objects.create(
+        task=task, text=text, name=name.strip()[:60], contact=contact.strip()[:120], ip_address=ip
+    )
+    _touch(task)
+    # The event names no one: objectors' identities stay private.
+    _record(task, actor=None, kind=EventKind.OBJECTION, data={"objection": objection.pk})
+    return objection
+
+
+@transaction.atomic
+def objection_handle(*, actor, objection: Objection, upheld: bool, result: str) -> Objection:
+    task = _lock(objection.task, None)
+    rules.check(actor, task, "handle_objection")
+    objection = Objection.objects.select_for_update().get(pk=objection.pk)
+    if objection.status != ObjectionStatus.OPEN:
+        raise InvalidTransition(_("This objection has already been handled."))
+    result = _require_text(result, "result", _("Record how the objection was checked."))
+    objection.status = ObjectionStatus.UPHELD if upheld else ObjectionStatus.DISMISSED
+    objection.handled_by = actor
+    objection.handled_at = timezone.now()
+    objection.result = result
+    objection.save()
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.OBJECTION_HANDLED,
+        comment=result,
+        data={"objection": objection.pk, "upheld": upheld},
+    )
+    if upheld:
+        # A founded objection sends the task back to rectification.
+        _return(task, actor=actor, reason=result)
+    else:
+        _touch(task)
+    return objection
+
+
+@transaction.atomic
+def task_sign_off(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
+    """销号."""
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "sign_off")
+    if task.status == Status.IN_PUBLIC_NOTICE:
+        if task.notice_end and _today() <= task.notice_end:
+            raise InvalidTransition(
+                _("The public notice runs until %(day)s; sign off after it ends.")
+                % {"day": task.notice_end.isoformat()}
+            )
+        if task.objections.filter(status=ObjectionStatus.OPEN).exists():
+            raise InvalidTransition(_("Handle the open objections before signing off."))
+    _transition(
+        task,
+        actor=actor,
+        to=Status.SIGNED_OFF,
+        kind=EventKind.SIGNED_OFF,
+        comment=comment,
+        signed_off_at=timezone.now(),
+    )
+    if task.parent_id:
+        _roll_up(task.parent, actor=actor)
+    return task
+
+
+def _return(task: Task, *, actor, reason: str, unit: Unit | None = None) -> None:
+    task.applications.filter(outcome="").update(outcome="returned")
+    _transition(
+        task,
+        actor=actor,
+        to=Status.IN_PROGRESS,
+        kind=EventKind.RETURNED,
+        unit=unit,
+        comment=reason,
+        accepted_by_name="",
+        accepted_at=None,
+        notice_start=None,
+        notice_end=None,
+    )
+
+
+@transaction.atomic
+def task_return(*, actor, task: Task, expected_version: int | None, reason: str) -> Task:
+    """退回: any review step sends the task back to rectification, with the reason."""
+    task = _lock(task, expected_version)
+    roles = rules.check(actor, task, "return")
+    reason = _require_text(reason, "reason", _("Give the reason for returning the task."))
+    unit = roles.acting_unit(roles.reviewing_lead + roles.accepting, rules.REVIEWING)
+    _return(task, actor=actor, reason=reason, unit=unit)
+    return task
+
+
+REOPEN_TRIGGERS = {
+    "relapse": "反弹",
+    "follow_up": "跟踪检查发现",
+    "repeat_complaint": "重复投诉",
+}
+
+
+@transaction.atomic
+def task_reopen(
+    *, actor, task: Task, expected_version: int | None, trigger: str, reason: str
+) -> Task:
+    """Reopen a signed-off task on relapse, a follow-up finding or a repeat complaint."""
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "reopen")
+    if trigger not in REOPEN_TRIGGERS:
+        raise ValidationError({"trigger": _("Choose why the task is reopened.")})
+    reason = _require_text(reason, "reason", _("Describe what was found."))
+    _transition(
+        task,
+        actor=actor,
+        to=Status.REOPENED,
+        kind=EventKind.REOPENED,
+        comment=reason,
+        data={"trigger": trigger},
+        signed_off_at=None,
+        assigned_at=timezone.now(),
+        progress=0,
+        last_report_at=None,
+    )
+    if task.parent_id:
+        parent = Task.objects.select_for_update().get(pk=task.parent_id)
+        if parent.status == Status.SIGNED_OFF:
+            _transition(
+                parent,
+                actor=actor,
+                to=Status.IN_PROGRESS,
+                kind=EventKind.REOPENED,
+                comment=reason,
+                data={"trigger": trigger, "share": task.pk},
+                signed_off_at=None,
+            )
+    return task
+
+
+@transaction.atomic
+def accountability_record(
+    *,
+    actor,
+    task: Task,
+    person_name: str,
+    post: str,
+    unit: Unit,
+    measure: str,
+    reason: str,
+    decided_on: dt.date,
+) -> Accountability:
+    task = _lock(task, None)
+    rules.check(actor, task, "record_accountability")
+    record = Accountability(
+        task=task,
+        person_name=person_name.strip(),
+        post=post.strip(),
+        unit=unit,
+        measure=measure,
+        reason=reason.strip(),
+        decided_on=decided_on,
+        recorded_by=actor,
+    )
+    record.full_clean()
+    record.save()
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.ACCOUNTABILITY,
+        unit=unit,
+        comment=record.reason,
+        data={"accountability": record.pk, "person": record.person_name, "measure": record.measure},
+    )
+    return record
+
+
+@transaction.atomic
+def task_withdraw(*, actor, task: Task, expected_version: int | None, reason: str) -> Task:
+    """Tasks are never deleted: a task entered by mistake is withdrawn, with the reason."""
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "withdraw")
+    reason = _require_text(reason, "reason", _("Give the reason for withdrawing the task."))
+    _transition(task, actor=actor, to=Status.WITHDRAWN, kind=EventKind.WITHDRAWN, comment=reason)
+    for share in task.shares.exclude(status__in=[Status.WITHDRAWN, Status.SIGNED_OFF]):
+        share = Task.objects.select_for_update().get(pk=share.pk)
+        _transition(
+            share, actor=actor, to=Status.WITHDRAWN, kind=EventKind.WITHDRAWN, comment=reason
+        )
+    if task.parent_id:
+        _roll_up(task.parent, actor=actor)
+    return task
+
+
+# --- shares ----------------------------------------------------------------------------------
+
+
+def _roll_up(parent: Task, *, actor) -> None:
+    """A split task's progress is the mean of its live shares; it closes with the last one."""
+    parent = Task.objects.select_for_update().select_related("campaign").get(pk=parent.pk)
+    live = parent.shares.exclude(status=Status.WITHDRAWN)
+    if not live.exists():
+        return
+    parent.progress = round(live.aggregate(p=Avg("progress"))["p"] or 0)
+    all_closed = not live.exclude(status=Status.SIGNED_OFF).exists()
+    if all_closed and parent.status != Status.SIGNED_OFF:
+        _transition(
+            parent,
+            actor=actor,
+            to=Status.SIGNED_OFF,
+            kind=EventKind.SIGNED_OFF,
+            comment=_("All shares are signed off."),
+            signed_off_at=timezone.now(),
+        )
+    else:
+        _touch(parent)
+
+
+def visible_tasks(user):
+    """Tasks in the user's scope: a unit of theirs holds a role on the task or on one of its
+    shares (so a district sees the city task its share belongs to)."""
+    scope = scope_for(user)
+    qs = Task.objects.all()
+    if scope.sees_all:
+        return qs
+    units = scope.units().values("pk")
+    direct = TaskUnit.objects.filter(unit__in=units).values("task_id")
+    via_share = Task.objects.filter(parent__isnull=False, task_units__unit__in=units).values(
+        "parent_id"
+    )
+    return qs.filter(Q(pk__in=direct) | Q(pk__in=via_share))
+
+
+__all__ = [
+    "Conflict",
+    "InvalidTransition",
+    "LedgerError",
+    "UnitAssignment",
+    "visible_tasks",
+]

@@ -1,0 +1,59 @@
+from django import template
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+WARNING_CLASSES = {
+    "overdue": "bg-dark text-white",
+    "red": "bg-red text-white",
+    "yellow": "bg-yellow text-dark",
+    "green": "bg-green text-white",
+    "none": "bg-secondary-lt",
+}
+
+STATUS_CLASSES = {
+    "draft": "bg-secondary-lt",
+    "assigned": "bg-azure-lt",
+    "in_progress": "bg-blue-lt",
+    "acceptance_applied": "bg-purple-lt",
+    "rechecked": "bg-purple-lt",
+    "accepted": "bg-teal-lt",
+    "in_public_notice": "bg-orange-lt",
+    "signed_off": "bg-green-lt",
+    "reopened": "bg-red-lt",
+    "withdrawn": "bg-secondary-lt",
+}
+
+
+@register.filter
+def warning_class(code: str) -> str:
+    return WARNING_CLASSES.get(code, "bg-secondary-lt")
+
+
+@register.filter
+def status_class(code: str) -> str:
+    return STATUS_CLASSES.get(code, "bg-secondary-lt")
+
+
+@register.filter
+def warning_reasons(reason: str) -> str:
+    """ "overdue:12,missed_reports:2" → readable sentences in the user's language."""
+    out = []
+    for part in filter(None, (reason or "").split(",")):
+        code, _sep, value = part.partition(":")
+        if code == "overdue":
+            out.append(_("%(n)s days past the deadline") % {"n": value})
+        elif code == "deadline_near":
+            out.append(_("deadline in %(n)s days, progress behind") % {"n": value})
+        elif code == "missed_reports":
+            out.append(_("%(n)s progress reports missed") % {"n": value})
+        elif code == "behind_pace":
+            out.append(_("%(n)s points behind the time elapsed") % {"n": value})
+        elif code == "urge_unanswered":
+            out.append(_("an urge notice is unanswered past its date"))
+    return "；".join(out)
+
+
+@register.filter
+def get_item(mapping, key):
+    return mapping.get(key) if mapping else None

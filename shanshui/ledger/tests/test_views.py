@@ -1,0 +1,270 @@
+"""Ledger pages: list with filters, my tasks, detail, scope through every view, public pages."""
+
+import datetime as dt
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from shanshui.ledger import services
+from shanshui.ledger.models import Notification, Objection, Status, Task
+from shanshui.testing.ledger import make_task
+
+pytestmark = pytest.mark.django_db
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def test_the_ledger_lists_only_tasks_in_scope(personas, task_in, campaign):
+    a = task_in(Status.IN_PROGRESS)
+    b = make_task(
+        personas.office,
+        campaign,
+        code="B-1",
+        implementing=personas.unit_b,
+        title="渝中区餐饮油烟扰民",
+    )
+    html = client_for(personas.district_a).get(reverse("ledger:list")).content.decode()
+    assert a.code in html and "B-1" not in html
+    html = client_for(personas.department).get(reverse("ledger:list")).content.decode()
+    assert a.code in html and "B-1" not in html  # the department leads only A's task
+    html = client_for(personas.office).get(reverse("ledger:list")).content.decode()
+    assert a.code in html and "B-1" in html
+    # A district user reaches another district's task through no page.
+    other = client_for(personas.district_a)
+    for url in [
+        reverse("ledger:task", args=[b.pk]),
+        reverse("ledger:action", args=[b.pk, "report"]),
+    ]:
+        response = (
+            other.post(url, {"text": "x", "percent": 1}) if "report" in url else other.get(url)
+        )
+        assert response.status_code == 404
+
+
+def test_ledger_filters_search_sort_and_paginate(personas, task_in, campaign, in_days):
+    task_in(Status.IN_PROGRESS, title="城镇污水管网雨污混流", deadline=in_days(-3))
+    task_in(Status.DRAFT, title="建筑工地扬尘", categories=("air",), deadline=in_days(200))
+    client = client_for(personas.office)
+    url = reverse("ledger:list")
+    page = lambda **q: client.get(url, q).content.decode()  # noqa: E731
+    assert "雨污混流" in page(q="雨污") and "扬尘" not in page(q="雨污")
+    assert "扬尘" in page(category="air") and "雨污" not in page(category="air")
+    assert "雨污" in page(warning="overdue") and "扬尘" not in page(warning="overdue")
+    assert "扬尘" in page(status="draft") and "雨污" not in page(status="draft")
+    assert "雨污" in page(deadline_to=in_days(0).isoformat())
+    assert "扬尘" not in page(deadline_to=in_days(0).isoformat())
+    assert "雨污" in page(unit=personas.unit_a.pk, role="implementing")
+    assert "雨污" not in page(unit=personas.unit_b.pk)
+    html = page(sort="warning")
+    assert html.index("雨污") < html.index("扬尘")
+    # Bad filter values are reported, not a crash.
+    response = client.get(url, {"deadline_from": "not-a-date", "status": "bogus"})
+    assert response.status_code == 200
+    for i in range(60):
+        make_task(personas.office, campaign, code=f"P{i:03d}", implementing=personas.unit_a)
+    html = page(page=2)
+    assert "2 / 2" in html
+
+
+def test_my_tasks_groups_by_warning_and_lists_what_waits(personas, task_in, in_days):
+    task_in(Status.IN_PROGRESS, title="逾期任务", deadline=in_days(-2))
+    task_in(Status.ASSIGNED, title="待签收任务")
+    html = client_for(personas.district_a).get(reverse("ledger:my")).content.decode()
+    assert 'id="group-overdue"' in html and "逾期任务" in html
+    assert 'id="waiting"' in html and "待签收任务" in html
+    html = client_for(personas.district_b).get(reverse("ledger:my")).content.decode()
+    assert "逾期任务" not in html
+
+
+def test_a_leader_sees_red_and_overdue_items_on_the_home_page(personas, task_in, in_days):
+    task_in(Status.IN_PROGRESS, title="逾期的排污口整治", deadline=in_days(-2))
+    task_in(Status.IN_PROGRESS, title="进展正常的任务", deadline=in_days(200))
+    html = client_for(personas.leader).get(reverse("home")).content.decode()
+    assert 'id="leader-alerts"' in html and "逾期的排污口整治" in html
+    assert "进展正常的任务" not in html.split('id="leader-alerts"')[1].split("</table>")[0]
+    html = client_for(personas.district_b).get(reverse("home")).content.decode()
+    assert "逾期的排污口整治" not in html
+
+
+def test_the_detail_page_offers_only_allowed_actions(personas, task_in):
+    task = task_in(Status.ASSIGNED)
+    url = reverse("ledger:task", args=[task.pk])
+    html = client_for(personas.district_a).get(url).content.decode()
+    assert 'id="form-accept_assignment"' in html and 'id="form-assign"' not in html
+    assert 'id="form-withdraw"' not in html
+    html = client_for(personas.district_a_staff).get(url).content.decode()
+    assert 'id="form-accept_assignment"' not in html  # staff draft, admins sign
+    html = client_for(personas.office).get(url).content.decode()
+    assert 'id="form-withdraw"' in html and 'id="form-urge"' in html
+    assert "签收任务" in html or "accept_assignment" in html
+
+
+def test_a_form_error_is_shown_field_by_field_in_chinese(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    response = client_for(personas.district_a).post(
+        reverse("ledger:action", args=[task.pk, "report"]),
+        {"text": "", "percent": "150", "version": task.version},
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "这个字段是必填项" in html and "100" in html
+    task.refresh_from_db()
+    assert task.reports.count() == 0
+
+
+def test_an_unknown_action_is_404(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    assert (
+        client_for(personas.office)
+        .post(reverse("ledger:action", args=[task.pk, "delete"]))
+        .status_code
+        == 404
+    )
+
+
+def test_only_the_office_creates_tasks_and_campaigns(personas, campaign):
+    assert client_for(personas.district_a).get(reverse("ledger:new")).status_code == 403
+    assert (
+        client_for(personas.district_a)
+        .post(reverse("ledger:campaigns"), {"code": "x", "name": "x", "kind": "city"})
+        .status_code
+        == 403
+    )
+    client = client_for(personas.office)
+    response = client.post(
+        reverse("ledger:new"),
+        {
+            "campaign": campaign.pk,
+            "code": "N-1",
+            "title": "新问题",
+            "problem": "描述",
+            "measures": "措施一\n措施二\n",
+            "categories": ["water", "soil"],
+            "deadline_kind": "dated",
+            "deadline": "2027-06-30",
+            "is_public": "on",
+            "lead": personas.unit_department.pk,
+            "responsible": [personas.unit_a.pk],
+            "accepting": personas.unit_office.pk,
+            "leader_name": "周强",
+            "leader_post": "副区长",
+        },
+    )
+    task = Task.objects.get(code="N-1")
+    assert response.status_code == 302
+    assert list(task.measures.values_list("number", "text")) == [(1, "措施一"), (2, "措施二")]
+    assert set(task.task_units.values_list("role", flat=True)) == {
+        "lead",
+        "responsible",
+        "accepting",
+    }
+    response = client.post(
+        reverse("ledger:new"),
+        {
+            "campaign": campaign.pk,
+            "code": "N-2",
+            "title": "t",
+            "problem": "p",
+            "deadline_kind": "dated",
+            "categories": ["water"],
+        },
+    )
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "限期整改的任务必须填写整改时限" in html and "请指定牵头单位" in html
+    response = client.post(
+        reverse("ledger:campaigns"),
+        {
+            "code": "city-2025",
+            "name": "2025年市级例行督察",
+            "kind": "city",
+            "feedback_date": "2025-09-26",
+            "report_cycle": "half_monthly",
+            "notice_days": 7,
+        },
+    )
+    assert response.status_code == 302
+
+
+def test_the_public_page_shows_results_and_takes_objections(personas, task_in, client):
+    in_notice = task_in(Status.IN_PUBLIC_NOTICE, title="入河排污口整治")
+    task_in(Status.IN_PROGRESS, title="尚在整改的任务")
+    html = client.get(reverse("public_rectification")).content.decode()
+    assert "入河排污口整治" in html and "尚在整改的任务" not in html
+    detail = reverse("public_rectification_detail", args=[in_notice.pk])
+    response = client.post(
+        detail, {"text": "河道仍有黑臭", "name": "李四", "contact": "13900000000"}
+    )
+    assert response.status_code == 302
+    objection = Objection.objects.get(task=in_notice)
+    assert objection.contact == "13900000000"
+    html = client.get(detail).content.decode()
+    assert "13900000000" not in html and "李四" not in html
+    # The honeypot: a bot that fills every field is thanked and ignored.
+    client.post(detail, {"text": "spam", "website": "http://spam.example"})
+    assert Objection.objects.filter(task=in_notice).count() == 1
+    # Only published tasks are reachable.
+    hidden = task_in(Status.IN_PROGRESS)
+    assert client.get(reverse("public_rectification_detail", args=[hidden.pk])).status_code == 404
+    response = client.post(detail, {"text": ""})
+    assert response.status_code == 400 and "这个字段是必填项" in response.content.decode()
+
+
+def test_the_unit_sees_objections_but_only_the_office_sees_who_objected(personas, task_in):
+    task = task_in(Status.IN_PUBLIC_NOTICE)
+    services.objection_submit(task=task, text="仍有异味", name="王五", contact="wang@example.cn")
+    url = reverse("ledger:task", args=[task.pk])
+    unit_html = client_for(personas.district_a).get(url).content.decode()
+    office_html = client_for(personas.office).get(url).content.decode()
+    assert "仍有异味" in office_html and "wang@example.cn" in office_html
+    assert "wang@example.cn" not in unit_html and "王五" not in unit_html
+
+
+def test_notifications_list_and_unread_count(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    Notification.objects.create(
+        user=personas.district_a, task=task, key="k1", kind="overdue", title="任务已逾期"
+    )
+    client = client_for(personas.district_a)
+    html = client.get(reverse("home")).content.decode()
+    assert 'id="unread-count">1<' in html
+    note = Notification.objects.get()
+    response = client.post(reverse("ledger:notification", args=[note.pk]))
+    assert response.status_code == 302 and response["Location"].endswith(f"/tasks/{task.pk}/")
+    assert 'id="unread-count"' not in client.get(reverse("home")).content.decode()
+    # Nobody opens another person's notifications.
+    assert (
+        client_for(personas.district_b)
+        .post(reverse("ledger:notification", args=[note.pk]))
+        .status_code
+        == 404
+    )
+
+
+def test_campaign_list_counts_only_visible_tasks(personas, task_in, campaign):
+    task_in(Status.IN_PROGRESS)
+    make_task(personas.office, campaign, code="B-9", implementing=personas.unit_b)
+    html = client_for(personas.district_a).get(reverse("ledger:campaigns")).content.decode()
+    assert "2024-10-08" in html  # plan due: feedback + 30 working days
+    assert ">1</td>" in html
+
+
+def test_the_deadline_extension_shows_the_original(personas, task_in):
+    task = task_in(Status.IN_PROGRESS, deadline=dt.date(2027, 3, 31))
+    ext = services.extension_request(
+        actor=personas.district_a,
+        task=task,
+        expected_version=None,
+        requested_deadline=dt.date(2027, 6, 30),
+        reason="汛期",
+    )
+    services.extension_decide(actor=personas.office, extension=ext, approve=True)
+    html = (
+        client_for(personas.district_a).get(reverse("ledger:task", args=[task.pk])).content.decode()
+    )
+    assert "2027-06-30" in html and "2027-03-31" in html and "原定时限" in html
