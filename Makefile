@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup migrate demo messages check clean
+.PHONY: run test lint format setup migrate demo messages check bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,14 @@ check: setup
 messages: setup
 	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --add-location file -i ".venv/*" -i "var/*"
 	DEBUG=true $(BIN)/python manage.py compilemessages -l zh_Hans --ignore=".venv/*"
+
+# Benchmarks on PostgreSQL in a scratch database that is dropped and recreated (see
+# docs/benchmarks.md). Override BENCH_DATABASE_URL to point elsewhere.
+BENCH_DB ?= shanshui_bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+bench: setup
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/ledger_bench.py
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache

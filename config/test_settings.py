@@ -17,3 +17,7 @@ MEDIA_ROOT = VAR_DIR / "test-media"  # noqa: F405
 # The live server's thread must not keep connections open past a test, or PostgreSQL refuses to
 # drop the test database at the end of the run.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
+    # A file, not the in-memory default: concurrent tests need SQLite's real locking (WAL and
+    # the busy timeout), which shared-cache memory databases do not honour.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-shanshui.sqlite3")}  # noqa: F405

@@ -175,6 +175,15 @@ class ReasonIn(Schema):
     reason: str = Field(..., min_length=1)
 
 
+class EditIn(Schema):
+    version: int | None = None
+    title: str | None = Field(None, min_length=1, max_length=200)
+    problem: str | None = Field(None, min_length=1)
+    target: str | None = None
+    is_public: bool | None = None
+    deadline: dt.date | None = Field(None, description="Drafts only.")
+
+
 class SplitIn(Schema):
     version: int | None = None
     unit_ids: list[int] = Field(..., min_length=1)
@@ -418,6 +427,14 @@ def my_notifications(request, unread: bool = False):
 
 
 # --- actions ---------------------------------------------------------------------------------
+
+
+@router.post("/tasks/{task_id}/edit", response=OkOut, summary="Edit the task's text (office)")
+def edit(request, payload: EditIn, task_id: int = Id):
+    task = _task(request, task_id)
+    changes = payload.dict(exclude_unset=True, exclude={"version"})
+    services.task_edit(actor=request.user, task=task, expected_version=payload.version, **changes)
+    return _ok(task)
 
 
 @router.post("/tasks/{task_id}/split", response=OkOut, summary="Split into district shares")

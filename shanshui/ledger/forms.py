@@ -139,6 +139,21 @@ class TaskForm(forms.Form):
         return data
 
 
+class EditForm(VersionedForm):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    problem = forms.CharField(label=_("Problem as fed back"), widget=forms.Textarea({"rows": 4}))
+    target = forms.CharField(
+        label=_("Rectification target"), required=False, widget=forms.Textarea({"rows": 2})
+    )
+    is_public = forms.BooleanField(label=_("Publish the result (public notice)"), required=False)
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        required=False,
+        widget=forms.DateInput(DATE),
+        help_text=_("Only for drafts; after assignment the deadline moves by extension."),
+    )
+
+
 class SplitForm(VersionedForm):
     units = forms.ModelMultipleChoiceField(
         label=_("Implementing units (one share each)"),
@@ -302,20 +317,22 @@ class ObjectionForm(forms.Form):
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     campaign = forms.ModelChoiceField(
-        label=_("Campaign"), queryset=Campaign.objects.all(), required=False
+        label=_("Campaign"), queryset=Campaign.objects.all(), required=False, empty_label=_("All")
     )
     category = forms.ChoiceField(
-        label=_("Category"), choices=[("", "—"), *Category.choices], required=False
+        label=_("Category"), choices=[("", _("All")), *Category.choices], required=False
     )
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none(), required=False)
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All")
+    )
     role = forms.ChoiceField(
-        label=_("Unit role"), choices=[("", "—"), *UnitRole.choices], required=False
+        label=_("Unit role"), choices=[("", _("All")), *UnitRole.choices], required=False
     )
     status = forms.ChoiceField(
-        label=_("Status"), choices=[("", "—"), *Status.choices], required=False
+        label=_("Status"), choices=[("", _("All")), *Status.choices], required=False
     )
     warning = forms.ChoiceField(
-        label=_("Warning"), choices=[("", "—"), *WarningLevel.choices], required=False
+        label=_("Warning"), choices=[("", _("All")), *WarningLevel.choices], required=False
     )
     deadline_from = forms.DateField(
         label=_("Deadline from"), required=False, widget=forms.DateInput(DATE)

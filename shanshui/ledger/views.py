@@ -99,6 +99,17 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         return cls(initial=initial, **kwargs)
 
     action_forms = {}
+    if "edit" in allowed:
+        action_forms["edit"] = bound.get("edit") or forms.EditForm(
+            initial={
+                **initial,
+                "title": task.title,
+                "problem": task.problem,
+                "target": task.target,
+                "is_public": task.is_public,
+                "deadline": task.deadline,
+            }
+        )
     if "assign" in allowed:
         action_forms["assign"] = form_for("assign", forms.CommentForm)
     if "split" in allowed:
@@ -206,6 +217,15 @@ def _version(form) -> int | None:
 
 # action name → (form factory, handler(request, task, form) -> message)
 def _handlers():
+    def edit(request, task, form):
+        changes = {k: form.cleaned_data[k] for k in ("title", "problem", "target", "is_public")}
+        if task.status == Status.DRAFT and form.cleaned_data.get("deadline"):
+            changes["deadline"] = form.cleaned_data["deadline"]
+        services.task_edit(
+            actor=request.user, task=task, expected_version=_version(form), **changes
+        )
+        return _("The task was updated.")
+
     def assign(request, task, form):
         services.task_assign(
             actor=request.user,
@@ -378,6 +398,7 @@ def _handlers():
         return _("The task was withdrawn.")
 
     return {
+        "edit": (forms.EditForm, edit),
         "assign": (forms.CommentForm, assign),
         "split": (forms.SplitForm, split),
         "accept_assignment": (forms.CommentForm, accept_assignment),

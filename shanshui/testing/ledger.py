@@ -112,6 +112,15 @@ def make_task(
     )
 
 
+CHECKLIST_FILES = {
+    "measures_done": "整改措施完成情况说明.pdf",
+    "violations_punished": "行政处罚决定书.pdf",
+    "standards_met": "监测报告.pdf",
+    "lessons_applied": "举一反三排查台账.pdf",
+    "mechanism": "长效管理制度.pdf",
+    "files_complete": "整改档案目录.pdf",
+}
+
 ORDER = [
     Status.DRAFT,
     Status.ASSIGNED,
@@ -158,7 +167,9 @@ def drive(task: Task, target: str, *, office, executor, lead_reviewer, acceptor=
                 expected_version=None,
                 summary="已按方案完成整改。",
                 checklist={i.value: f"{i.label}：已落实。" for i in ChecklistItem},
-                files={i.value: [document(f"{i.value}.pdf", i.value)] for i in ChecklistItem},
+                files={
+                    i.value: [document(CHECKLIST_FILES[i.value], i.value)] for i in ChecklistItem
+                },
             )
         elif state == Status.RECHECKED:
             services.task_recheck(

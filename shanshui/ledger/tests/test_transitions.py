@@ -35,6 +35,7 @@ STATES = [
 WORKING = {S.ASSIGNED, S.IN_PROGRESS, S.REOPENED}
 # action → (states where the workflow allows it, personas allowed, resulting state or None)
 WORKFLOW = {
+    "edit": (WORKING | {S.DRAFT}, {"office"}, None),
     "assign": ({S.DRAFT}, {"office"}, S.ASSIGNED),
     "split": ({S.DRAFT}, {"office"}, S.DRAFT),
     "accept_assignment": (
@@ -89,6 +90,12 @@ def expected(action: str, state: str, persona: str) -> int:
 def payload(action: str, personas, task: Task) -> dict:
     today = timezone.localdate()
     return {
+        "edit": {
+            "title": task.title + "（修订）",
+            "problem": task.problem,
+            "target": "",
+            "is_public": "on",
+        },
         "assign": {"comment": "请按期整改"},
         "split": {"units": [personas.unit_a.pk, personas.unit_b.pk]},
         "accept_assignment": {"comment": "收到"},
