@@ -120,12 +120,14 @@ def generate() -> dict:
             deadline = today + dt.timedelta(days=rng.randint(-90, 500))
             assigned = now - dt.timedelta(days=rng.randint(10, 400))
             title = rng.choice(TITLES)
+            problem = f"督察发现{title}问题，第{i}号点位群众反映强烈，需限期整改到位。"
             yield (
                 base + i + 1,
                 campaigns[i % 10].pk,
                 f"B{i:06d}",
                 title,
-                f"督察发现{title}问题，第{i}号点位群众反映强烈，需限期整改到位。",
+                problem,
+                f"b{i:06d} {title} {problem}".lower(),
                 "整改到位",
                 "dated",
                 deadline,
@@ -151,6 +153,7 @@ def generate() -> dict:
             "code",
             "title",
             "problem",
+            "search_text",
             "target",
             "deadline_kind",
             "deadline",
@@ -215,7 +218,10 @@ def generate() -> dict:
             "SELECT setval(pg_get_serial_sequence('ledger_task', 'id'), "
             "(SELECT MAX(id) FROM ledger_task))"
         )
-        cursor.execute("ANALYZE")
+    # A live database is vacuumed by autovacuum; do it now so plans match production.
+    connection.set_autocommit(True)
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
     return {"tasks": N_TASKS, "events": events, "seconds": round(time.perf_counter() - t0, 1)}
 
 

@@ -144,7 +144,6 @@ class Task(models.Model):
         max_length=8,
         choices=WarningLevel.choices,
         default=WarningLevel.NONE,
-        db_index=True,
     )
     warning_reason = models.CharField(max_length=200, blank=True)
     assigned_at = models.DateTimeField(null=True, blank=True)
@@ -154,6 +153,9 @@ class Task(models.Model):
     notice_start = models.DateField(_("notice from"), null=True, blank=True)
     notice_end = models.DateField(_("notice until"), null=True, blank=True)
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    # Lower-cased number, title and problem, kept by the services for the ledger's search
+    # (trigram-indexed on PostgreSQL, so infix search stays fast at 100k tasks).
+    search_text = models.TextField(blank=True, editable=False, default="")
     # Optimistic concurrency: every action states the version it saw; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -167,14 +169,17 @@ class Task(models.Model):
             models.UniqueConstraint(fields=["campaign", "code"], name="ledger_task_code_unique")
         ]
         indexes = [
-            models.Index(fields=["status", "warning"]),
             models.Index(fields=["campaign", "status"]),
-            models.Index(fields=["warning", "deadline"]),
             models.Index(fields=["-updated_at"]),
+            # Covering index for deep pages of the default order (index-only scans on PostgreSQL).
+            models.Index(fields=["campaign", "code"], include=["id"], name="ledger_task_order_cov"),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def compute_search_text(self) -> str:
+        return f"{self.code} {self.title} {self.problem}".lower()
 
     @property
     def is_split(self) -> bool:

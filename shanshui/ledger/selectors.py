@@ -29,6 +29,7 @@ from shanshui.ledger.models import (
 )
 from shanshui.ledger.rules import ACTING, REVIEWING
 from shanshui.ledger.services import visible_tasks
+from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
 
 WARNING_RANK = Case(
@@ -81,9 +82,9 @@ def ledger(user, *, data: dict | None = None) -> QuerySet:
         qs = qs.filter(deadline__gte=data["deadline_from"])
     if data.get("deadline_to"):
         qs = qs.filter(deadline__lte=data["deadline_to"])
-    q = (data.get("q") or "").strip()
+    q = (data.get("q") or "").strip().lower()
     if q:
-        qs = qs.filter(Q(code__icontains=q) | Q(title__icontains=q) | Q(problem__icontains=q))
+        qs = qs.filter(search_text__contains=q)
     sort = data.get("sort") or "code"
     if sort == "warning":
         qs = qs.annotate(warning_rank=WARNING_RANK)
@@ -93,21 +94,22 @@ def ledger(user, *, data: dict | None = None) -> QuerySet:
 def my_tasks(user) -> QuerySet:
     """Tasks on which one of the user's units holds a role (not everything the office sees)."""
     scope = scope_for(user)
-    units = [m.unit for m in scope.memberships]
+    units = [m.unit for m in scope.memberships if m.unit.path]
     if not units:
         return Task.objects.none()
     q = Q(pk__in=[])
     for unit in units:
-        q |= Q(unit__path__startswith=unit.path)
-    direct = TaskUnit.objects.filter(q).values("task_id")
+        q |= Q(path__startswith=unit.path)
+    unit_ids = list(Unit.objects.filter(q).values_list("pk", flat=True))
+    direct = TaskUnit.objects.filter(unit_id__in=unit_ids).values("task_id")
     return Task.objects.filter(pk__in=direct).exclude(status__in=[Status.DRAFT, Status.WITHDRAWN])
 
 
 def waiting_for_me(user) -> dict[str, QuerySet]:
     """What is waiting for the user's action, by kind."""
     scope = scope_for(user)
-    acting = scope.units_with_role(*ACTING).values("pk")
-    reviewing = scope.units_with_role(*REVIEWING).values("pk")
+    acting = list(scope.units_with_role(*ACTING).values_list("pk", flat=True))
+    reviewing = list(scope.units_with_role(*REVIEWING).values_list("pk", flat=True))
     out: dict[str, QuerySet] = {}
 
     def having(role_filter: Q) -> QuerySet:
@@ -142,14 +144,15 @@ def waiting_for_me(user) -> dict[str, QuerySet]:
 def leader_alerts(user) -> QuerySet:
     """Red and overdue tasks of the units where the user is a leader (党政同责, 一岗双责)."""
     scope = scope_for(user)
-    units = [m.unit for m in scope.memberships if m.role == "leader"]
+    units = [m.unit for m in scope.memberships if m.role == "leader" and m.unit.path]
     if not units:
         return Task.objects.none()
     q = Q(pk__in=[])
     for unit in units:
-        q |= Q(unit__path__startswith=unit.path)
+        q |= Q(path__startswith=unit.path)
+    unit_ids = list(Unit.objects.filter(q).values_list("pk", flat=True))
     return (
-        Task.objects.filter(pk__in=TaskUnit.objects.filter(q).values("task_id"))
+        Task.objects.filter(pk__in=TaskUnit.objects.filter(unit_id__in=unit_ids).values("task_id"))
         .filter(warning__in=[WarningLevel.RED, WarningLevel.OVERDUE])
         .annotate(warning_rank=WARNING_RANK)
         .order_by("warning_rank", "deadline")

@@ -17,7 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Avg, Q
+from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -274,6 +274,7 @@ def task_create(
         original_deadline=deadline,
         is_public=is_public,
     )
+    task.search_text = task.compute_search_text()
     task.full_clean()
     task.save()
     Measure.objects.bulk_create(
@@ -330,6 +331,7 @@ def task_edit(*, actor, task: Task, expected_version: int | None, **changes) -> 
         return task
     if "deadline" in changed:
         task.original_deadline = task.deadline
+    task.search_text = task.compute_search_text()
     task.full_clean()
     _touch(task)
     _record(task, actor=actor, kind=EventKind.EDITED, data={"changes": changed})
@@ -1168,12 +1170,14 @@ def visible_tasks(user):
     qs = Task.objects.all()
     if scope.sees_all:
         return qs
-    units = scope.units().values("pk")
-    direct = TaskUnit.objects.filter(unit__in=units).values("task_id")
-    via_share = Task.objects.filter(parent__isnull=False, task_units__unit__in=units).values(
-        "parent_id"
+    units = scope.unit_ids()
+    direct = TaskUnit.objects.filter(unit__in=units).values_list("task_id", flat=True)
+    via_share = TaskUnit.objects.filter(unit__in=units, task__parent__isnull=False).values_list(
+        "task__parent_id", flat=True
     )
-    return qs.filter(Q(pk__in=direct) | Q(pk__in=via_share))
+    # One semi-join on a UNION lets the database use the (unit, role) index and then the
+    # primary key, instead of testing two OR-ed subqueries against every task.
+    return qs.filter(pk__in=direct.union(via_share))
 
 
 __all__ = [

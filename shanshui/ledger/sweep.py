@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -86,12 +86,33 @@ def sweep_warnings(*, today: dt.date | None = None, dry_run: bool = False) -> Sw
             )
             verdict = warning_rules.compute(facts, today, rules)
             if (verdict.colour, verdict.reason) != (old, old_reason):
-                changed.append(
-                    Task(pk=pk, warning=verdict.colour, warning_reason=verdict.reason[:200])
-                )
+                changed.append((pk, verdict.colour, verdict.reason[:200]))
         result.checked += len(rows)
         result.changed += len(changed)
         if changed and not dry_run:
-            with transaction.atomic():
-                Task.objects.bulk_update(changed, ["warning", "warning_reason"], batch_size=1000)
+            # One parameterised UPDATE sent many times (pipelined by psycopg) is far cheaper than
+            # bulk_update's CASE expressions at this volume.
+            _write(changed)
     return result
+
+
+def _write(changed: list[tuple[int, str, str]]) -> None:
+    """Store new colours: one UPDATE … FROM (VALUES …) per batch on PostgreSQL, a parameterised
+    UPDATE sent many times elsewhere; both far cheaper than bulk_update's CASE expressions."""
+    table = Task._meta.db_table
+    rows = changed
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            for start in range(0, len(rows), 5000):
+                chunk = rows[start : start + 5000]
+                values = ", ".join(["(%s, %s, %s)"] * len(chunk))
+                cursor.execute(
+                    f"UPDATE {table} AS t SET warning = v.w, warning_reason = v.r "
+                    f"FROM (VALUES {values}) AS v(id, w, r) WHERE t.id = v.id",
+                    [x for row in chunk for x in row],
+                )
+        else:
+            cursor.executemany(
+                f"UPDATE {table} SET warning = %s, warning_reason = %s WHERE id = %s",
+                [(w, r, pk) for pk, w, r in rows],
+            )

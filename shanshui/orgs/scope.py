@@ -97,6 +97,15 @@ class DataScope:
             paths.append(unit.current_successor().path)
         return [p for p in paths if p]
 
+    @cached_property
+    def _unit_ids(self) -> list[int]:
+        return list(self.units().values_list("pk", flat=True))
+
+    def unit_ids(self) -> list[int] | None:
+        """Ids of the units in scope (None: all). A literal list gives the database planner
+        exact estimates, where a path subquery would make it guess."""
+        return None if self.sees_all else self._unit_ids
+
     def can_see_unit(self, unit: Unit) -> bool:
         if self.sees_all:
             return True
@@ -128,7 +137,7 @@ class DataScope:
             return queryset
         if not self.root_units:
             return queryset.none()
-        condition = {f"{unit_field}__in": self.units().values("pk")}
+        condition = {f"{unit_field}__in": self.unit_ids()}
         if _crosses_many(queryset.model, unit_field):
             # A semi-join keeps one row per object and leaves the caller's ordering alone.
             inner = queryset.model._default_manager.filter(**condition).values("pk")
