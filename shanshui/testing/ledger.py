@@ -186,8 +186,11 @@ def drive(task: Task, target: str, *, office, executor, lead_reviewer, acceptor=
         elif state == Status.IN_PUBLIC_NOTICE:
             services.task_start_notice(actor=office, task=task, expected_version=None)
         elif state == Status.SIGNED_OFF:
+            # As if the notice had run its course: it ended yesterday.
             Task.objects.filter(pk=task.pk).update(
-                notice_end=timezone.localdate() - dt.timedelta(days=1)
+                notice_start=timezone.localdate()
+                - dt.timedelta(days=task.campaign.notice_days + 1),
+                notice_end=timezone.localdate() - dt.timedelta(days=1),
             )
             task.refresh_from_db()
             services.task_sign_off(actor=office, task=task, expected_version=None)
