@@ -28,3 +28,16 @@ def client_as():
 @pytest.fixture
 def persona_password() -> str:
     return PASSWORD
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """Remove the SQLite test database's WAL side files, which outlive the database itself."""
+    import os
+    from pathlib import Path
+
+    from django.conf import settings
+
+    name = settings.DATABASES["default"].get("TEST", {}).get("NAME")
+    if name and str(name).endswith(f"-{os.getpid()}.sqlite3"):
+        for suffix in ("-wal", "-shm"):
+            Path(str(name) + suffix).unlink(missing_ok=True)

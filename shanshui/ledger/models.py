@@ -541,12 +541,14 @@ class Accountability(models.Model):
 class CalendarOverride(models.Model):
     """Corrections to the working-day calendar (years not yet in the package, local changes)."""
 
-    day = models.DateField(unique=True)
-    is_workday = models.BooleanField()
-    note = models.CharField(max_length=80, blank=True)
+    day = models.DateField(_("day"), unique=True)
+    is_workday = models.BooleanField(_("working day"), help_text=_("Unticked: a holiday."))
+    note = models.CharField(_("note"), max_length=80, blank=True)
 
     class Meta:
         ordering = ["day"]
+        verbose_name = _("calendar override")
+        verbose_name_plural = _("working-day calendar overrides")
 
     def __str__(self) -> str:
         return f"{self.day} {'workday' if self.is_workday else 'holiday'}"

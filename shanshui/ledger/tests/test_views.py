@@ -268,3 +268,23 @@ def test_the_deadline_extension_shows_the_original(personas, task_in):
         client_for(personas.district_a).get(reverse("ledger:task", args=[task.pk])).content.decode()
     )
     assert "2027-06-30" in html and "2027-03-31" in html and "原定时限" in html
+
+
+def test_the_office_keeps_the_working_day_calendar_in_the_admin(personas):
+    client = client_for(personas.office)
+    response = client.post(
+        reverse("admin:ledger_calendaroverride_add"),
+        {"day": "2027-02-06", "is_workday": "on", "note": "2027年春节调休"},
+    )
+    assert response.status_code == 302
+    from shanshui.ledger.models import CalendarOverride
+    from shanshui.ledger.services import work_calendar
+
+    assert CalendarOverride.objects.get().is_workday
+    assert work_calendar().is_workday(dt.date(2027, 2, 6))  # a Saturday made a workday
+    assert (
+        client_for(personas.district_a)
+        .get(reverse("admin:ledger_calendaroverride_changelist"))
+        .status_code
+        == 302
+    )
