@@ -198,6 +198,8 @@ SHANSHUI_DEMO_LOADERS = ["shanshui.orgs.demo.load_demo", "shanshui.ledger.demo.l
 
 # Ledger
 SHANSHUI_EVIDENCE_MAX_BYTES = env_int("SHANSHUI_EVIDENCE_MAX_MB", 50) * 1024 * 1024
+# Public objections accepted from one address in 24 hours, across all tasks.
+SHANSHUI_OBJECTIONS_PER_IP_PER_DAY = env_int("SHANSHUI_OBJECTIONS_PER_IP_PER_DAY", 5)
 # Warning thresholds (see shanshui/ledger/warnings.py and docs/ledger.md); {} keeps the defaults.
 SHANSHUI_WARNING_RULES: dict[str, int] = {}
 # Reminders: working days before a deadline on which units are reminded.

@@ -29,6 +29,7 @@ from shanshui.ledger.models import (
 from shanshui.ledger.services import UnitAssignment, visible_tasks
 from shanshui.orgs.models import Unit
 from shanshui.orgs.pagination import Pagination
+from shanshui.orgs.scope import scope_for
 from shanshui.orgs.services import client_ip
 
 router = Router(tags=["ledger"])
@@ -328,7 +329,10 @@ def _unit(unit_id: int) -> Unit:
 @router.get("/campaigns", response=list[CampaignOut], summary="Campaigns")
 @paginate(Pagination)
 def list_campaigns(request):
-    return Campaign.objects.order_by("-feedback_date", "-pk")
+    qs = Campaign.objects.order_by("-feedback_date", "-pk")
+    if scope_for(request.user).sees_all:
+        return qs
+    return qs.filter(pk__in=visible_tasks(request.user).values("campaign_id"))
 
 
 @router.post("/campaigns", response={201: CampaignOut}, summary="Create a campaign (office)")
@@ -397,7 +401,7 @@ def get_task(request, task_id: int = Id):
 @router.get("/tasks/{task_id}/events", response=list[EventOut], summary="The task's timeline")
 @paginate(Pagination)
 def task_events(request, task_id: int = Id):
-    return _task(request, task_id).events.select_related("actor").order_by("at", "pk")
+    return services.events_for(request.user, _task(request, task_id)).order_by("at", "pk")
 
 
 @router.get("/tasks/{task_id}/reports", response=list[ReportOut], summary="Progress reports")
@@ -409,6 +413,8 @@ def task_reports(request, task_id: int = Id):
 def download_evidence(request, evidence_id: int = Id):
     evidence = get_object_or_404(Evidence, pk=evidence_id)
     _task(request, evidence.task_id)  # the whole chain must be in scope
+    if evidence.withdrawn_at and not scope_for(request.user).sees_all:
+        raise Http404
     if evidence.report_id and evidence.report.task_id != evidence.task_id:
         raise Http404
     return FileResponse(
@@ -484,10 +490,14 @@ def report(
         statuses = json.loads(measure_status) if measure_status else {}
         if not isinstance(statuses, dict):
             raise ValueError
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         from django.core.exceptions import ValidationError
 
         raise ValidationError({"measure_status": "JSON object expected"}) from exc
+    if not all(isinstance(k, str) and isinstance(v, str) for k, v in statuses.items()):
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"measure_status": 'Map measure numbers to statuses: {"1": "done"}'})
     created = services.task_report(
         actor=request.user,
         task=task,

@@ -22,6 +22,35 @@ from shanshui.ledger.services import REOPEN_TRIGGERS
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
 
 DATE = {"type": "date"}
+MAX_ID = 2**31 - 1
+
+
+def _valid_id(value) -> bool:
+    text = str(value).strip()
+    return text.isdigit() and 0 < int(text) <= MAX_ID
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """An object by id; an id that cannot exist is an invalid choice, not a database error."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not _valid_id(value):
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for item in value:
+            if not _valid_id(item):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(item)[:20]},
+                )
+        return super()._check_values(value)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -84,7 +113,7 @@ class CampaignForm(forms.Form):
 
 
 class TaskForm(forms.Form):
-    campaign = forms.ModelChoiceField(label=_("Campaign"), queryset=Campaign.objects.all())
+    campaign = IdChoiceField(label=_("Campaign"), queryset=Campaign.objects.all())
     code = forms.CharField(label=_("Task number"), max_length=40)
     title = forms.CharField(label=_("Title"), max_length=200)
     problem = forms.CharField(label=_("Problem as fed back"), widget=forms.Textarea({"rows": 4}))
@@ -109,16 +138,17 @@ class TaskForm(forms.Form):
     is_public = forms.BooleanField(
         label=_("Publish the result (public notice)"), required=False, initial=True
     )
-    lead = forms.ModelChoiceField(
-        label=_("Lead unit"), queryset=Unit.objects.none(), required=False
-    )
-    responsible = forms.ModelMultipleChoiceField(
+    lead = IdChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), required=False)
+    responsible = IdsChoiceField(
         label=_("Responsible units"), queryset=Unit.objects.none(), required=False
     )
-    supporting = forms.ModelMultipleChoiceField(
+    implementing = IdsChoiceField(
+        label=_("Implementing units"), queryset=Unit.objects.none(), required=False
+    )
+    supporting = IdsChoiceField(
         label=_("Supporting units"), queryset=Unit.objects.none(), required=False
     )
-    accepting = forms.ModelChoiceField(
+    accepting = IdChoiceField(
         label=_("Accepting unit"), queryset=Unit.objects.none(), required=False
     )
     leader_name = forms.CharField(label=_("Responsible leader"), max_length=60, required=False)
@@ -127,14 +157,14 @@ class TaskForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         units = unit_choices()
-        for name in ("lead", "responsible", "supporting", "accepting"):
+        for name in ("lead", "responsible", "implementing", "supporting", "accepting"):
             self.fields[name].queryset = units
 
     def clean(self):
         data = super().clean()
         if data.get("deadline_kind") == DeadlineKind.DATED and not data.get("deadline"):
             self.add_error("deadline", _("A task with a deadline needs its date."))
-        if not data.get("lead") and not data.get("responsible"):
+        if not data.get("lead") and not data.get("responsible") and not data.get("implementing"):
             self.add_error("lead", _("Name a lead unit or at least one responsible unit."))
         return data
 
@@ -155,7 +185,7 @@ class EditForm(VersionedForm):
 
 
 class SplitForm(VersionedForm):
-    units = forms.ModelMultipleChoiceField(
+    units = IdsChoiceField(
         label=_("Implementing units (one share each)"),
         queryset=Unit.objects.none(),
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
@@ -208,7 +238,7 @@ class EvidenceForm(forms.Form):
 
 
 class UrgeForm(VersionedForm):
-    to_unit = forms.ModelChoiceField(label=_("To unit"), queryset=Unit.objects.none())
+    to_unit = IdChoiceField(label=_("To unit"), queryset=Unit.objects.none())
     text = forms.CharField(label=_("What must be done"), widget=forms.Textarea({"rows": 3}))
     response_due = forms.DateField(label=_("Reply due"), widget=forms.DateInput(DATE))
 
@@ -291,7 +321,7 @@ class ReopenForm(VersionedForm):
 class AccountabilityForm(forms.Form):
     person_name = forms.CharField(label=_("Person"), max_length=60)
     post = forms.CharField(label=_("Post"), max_length=80)
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    unit = IdChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     measure = forms.ChoiceField(label=_("Measure"), choices=AccountabilityMeasure.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea({"rows": 2}))
     decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(DATE))
@@ -316,13 +346,13 @@ class ObjectionForm(forms.Form):
 
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
-    campaign = forms.ModelChoiceField(
+    campaign = IdChoiceField(
         label=_("Campaign"), queryset=Campaign.objects.all(), required=False, empty_label=_("All")
     )
     category = forms.ChoiceField(
         label=_("Category"), choices=[("", _("All")), *Category.choices], required=False
     )
-    unit = forms.ModelChoiceField(
+    unit = IdChoiceField(
         label=_("Unit"), queryset=Unit.objects.none(), required=False, empty_label=_("All")
     )
     role = forms.ChoiceField(

@@ -41,6 +41,11 @@ class Conflict(LedgerError):
     code = "conflict"
 
 
+class RateLimited(LedgerError):
+    status_code = 429
+    code = "rate_limited"
+
+
 # Roles that act for a unit (submit, apply) and that review for a unit.
 ACTING = (Role.UNIT_ADMIN, Role.LEADER)
 REPORTING = (Role.UNIT_ADMIN, Role.LEADER, Role.STAFF)
@@ -81,7 +86,8 @@ ACTIONS: dict[str, Action] = {
             (Status.ACCEPTANCE_APPLIED, Status.RECHECKED, Status.ACCEPTED, Status.IN_PUBLIC_NOTICE),
         ),
         Action("start_notice", gettext_lazy("Start the public notice"), (Status.ACCEPTED,)),
-        Action("handle_objection", gettext_lazy("Handle an objection"), (Status.IN_PUBLIC_NOTICE,)),
+        # Objections stay answerable after the task has moved on (e.g. one was upheld).
+        Action("handle_objection", gettext_lazy("Handle an objection"), tuple(Status.values)),
         Action("sign_off", gettext_lazy("Sign off"), (Status.ACCEPTED, Status.IN_PUBLIC_NOTICE)),
         Action("reopen", gettext_lazy("Reopen"), (Status.SIGNED_OFF,)),
         Action(

@@ -47,7 +47,7 @@ from shanshui.ledger.models import (
     UnitRole,
     UrgeNotice,
 )
-from shanshui.ledger.rules import Conflict, InvalidTransition, LedgerError
+from shanshui.ledger.rules import Conflict, InvalidTransition, LedgerError, RateLimited
 from shanshui.lib.workdays import WorkCalendar
 from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
@@ -91,7 +91,14 @@ def _record(
 
 
 def _lock(task: Task, expected_version: int | None) -> Task:
-    """Re-read the task under a row lock and refuse a stale version."""
+    """Re-read the task under a row lock and refuse a stale version.
+
+    A share's city task is locked first, so every path takes locks parent → share and two
+    people working on a city task and one of its shares cannot deadlock.
+    """
+    parent_id = Task.objects.filter(pk=task.pk).values_list("parent_id", flat=True).first()
+    if parent_id:
+        Task.objects.select_for_update().filter(pk=parent_id).exists()
     locked = Task.objects.select_for_update().select_related("campaign").get(pk=task.pk)
     if expected_version is not None and locked.version != expected_version:
         raise Conflict(
@@ -224,6 +231,13 @@ def campaign_create(
         notice_days=notice_days,
         is_demo=is_demo,
     )
+    for field, day in (
+        ("feedback_date", feedback_date),
+        ("stay_start", stay_start),
+        ("stay_end", stay_end),
+    ):
+        if day is not None and not dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31):
+            raise ValidationError({field: _("Enter a date between 2000 and 2100.")})
     if feedback_date:
         campaign.plan_due = work_calendar().add_workdays(feedback_date, PLAN_DUE_WORKING_DAYS)
     if stay_start and stay_end and stay_end < stay_start:
@@ -352,7 +366,7 @@ def task_split(
     carried = [
         UnitAssignment(tu.unit, tu.role, tu.leader_name, tu.leader_post)
         for tu in task.task_units.select_related("unit")
-        if tu.role in (UnitRole.LEAD, UnitRole.ACCEPTING, UnitRole.SUPPORTING)
+        if tu.role in (UnitRole.LEAD, UnitRole.ACCEPTING, UnitRole.SUPPORTING, UnitRole.RESPONSIBLE)
     ]
     measures = list(task.measures.values_list("text", flat=True))
     categories = list(task.category_rows.values_list("category", flat=True))
@@ -360,7 +374,7 @@ def task_split(
     for unit in units:
         if unit.pk in existing:
             continue
-        suffix = unit.admin_code[-2:] if unit.admin_code else str(unit.pk)
+        suffix = unit.admin_code[-4:] if unit.admin_code else f"U{unit.pk}"
         share = task_create(
             actor=actor,
             campaign=task.campaign,
@@ -673,16 +687,17 @@ def task_urge(
         raise ValidationError({"to_unit": _("The notice must go to one of the task's units.")})
     if response_due < _today():
         raise ValidationError({"response_due": _("The reply date cannot be in the past.")})
-    year = _today().year
-    count = UrgeNotice.objects.filter(issued_at__year=year).count() + 1
     urge = UrgeNotice.objects.create(
         task=task,
-        number=f"督办〔{year}〕{count}号",
+        number="",
         to_unit=to_unit,
         issued_by=actor,
         text=text,
         response_due=response_due,
     )
+    # Numbered by the row's id: unique even when two notices are issued at the same moment.
+    urge.number = f"督办〔{_today().year}〕{urge.pk}号"
+    urge.save(update_fields=["number"])
     _touch(task)
     _record(
         task,
@@ -737,7 +752,7 @@ def extension_request(
     task = _lock(task, expected_version)
     roles = rules.check(actor, task, "request_extension")
     reason = _require_text(reason, "reason", _("Give the reason for the extension."))
-    if requested_deadline <= task.deadline:
+    if requested_deadline <= task.deadline or requested_deadline <= _today():
         raise ValidationError(
             {"requested_deadline": _("The new deadline must be later than the current one.")}
         )
@@ -950,10 +965,19 @@ def objection_submit(
     text = _require_text(text, "text", _("Write your objection."))
     if len(text) > 5000:
         raise ValidationError({"text": _("Keep the objection under 5,000 characters.")})
+    if (
+        ip
+        and Objection.objects.filter(
+            ip_address=ip, submitted_at__gte=timezone.now() - dt.timedelta(days=1)
+        ).count()
+        >= settings.SHANSHUI_OBJECTIONS_PER_IP_PER_DAY
+    ):
+        raise RateLimited(_("Too many objections from your network today; try again tomorrow."))
     objection = Objection.objects.create(
         task=task, text=text, name=name.strip()[:60], contact=contact.strip()[:120], ip_address=ip
     )
-    _touch(task)
+    # The task's version is left alone: a stream of objections must not turn the office's
+    # open page stale.
     # The event names no one: objectors' identities stay private.
     _record(task, actor=None, kind=EventKind.OBJECTION, data={"objection": objection.pk})
     return objection
@@ -1145,6 +1169,8 @@ def task_withdraw(*, actor, task: Task, expected_version: int | None, reason: st
 def _roll_up(parent: Task, *, actor) -> None:
     """A split task's progress is the mean of its live shares; it closes with the last one."""
     parent = Task.objects.select_for_update().select_related("campaign").get(pk=parent.pk)
+    if parent.status == Status.WITHDRAWN:
+        return
     live = parent.shares.exclude(status=Status.WITHDRAWN)
     if not live.exists():
         return
@@ -1178,6 +1204,35 @@ def visible_tasks(user):
     # One semi-join on a UNION lets the database use the (unit, role) index and then the
     # primary key, instead of testing two OR-ed subqueries against every task.
     return qs.filter(pk__in=direct.union(via_share))
+
+
+SHARE_PRIVATE_EVENTS = {
+    EventKind.URGED,
+    EventKind.URGE_ANSWERED,
+    EventKind.EXTENSION_REQUESTED,
+    EventKind.EXTENSION_APPROVED,
+    EventKind.EXTENSION_REJECTED,
+    EventKind.ACCOUNTABILITY,
+    EventKind.OBJECTION,
+    EventKind.OBJECTION_HANDLED,
+}
+
+
+def sees_task_directly(user, task: Task) -> bool:
+    """Whether the user's units hold a role on the task itself — not only on one of its shares.
+
+    A district sees the city task its share belongs to, but not what passed between the office
+    and the other districts (their urge notices, extensions, objections, accountability).
+    """
+    scope = scope_for(user)
+    return scope.sees_all or task.task_units.filter(unit_id__in=scope.unit_ids()).exists()
+
+
+def events_for(user, task: Task):
+    events = task.events.select_related("actor", "unit")
+    if not sees_task_directly(user, task):
+        events = events.exclude(kind__in=SHARE_PRIVATE_EVENTS)
+    return events
 
 
 __all__ = [

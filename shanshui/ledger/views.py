@@ -179,7 +179,10 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
     )
 
     scope = scope_for(user)
+    direct = services.sees_task_directly(user, task)
     urges = list(task.urges.select_related("to_unit", "issued_by", "responded_by"))
+    if not direct:  # only through a share: what concerns the user's own units
+        urges = [u for u in urges if scope.can_see_unit(u.to_unit)]
     for urge in urges:
         urge.can_answer = not urge.responded_at and scope.has_role(urge.to_unit, *rules.ACTING)
     evidence = list(task.evidence.select_related("uploaded_by", "unit"))
@@ -195,19 +198,23 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
             for role in UnitRole.values
             if any(tu.role == role for tu in task.task_units.all())
         ],
-        "shares": selectors.with_units(task.shares.all()).order_by("code"),
-        "events": task.events.select_related("actor", "unit").order_by("-at", "-pk"),
+        "shares": selectors.with_units(
+            task.shares.all() if direct else visible_tasks(user).filter(parent=task)
+        ).order_by("code"),
+        "events": services.events_for(user, task).order_by("-at", "-pk"),
         "reports": task.reports.select_related("author", "unit").prefetch_related("evidence"),
         "evidence": evidence,
         "urges": urges,
         "urge_answer_form": bound.get("answer_urge") or forms.UrgeAnswerForm(),
-        "extensions": task.extensions.select_related("requested_by", "decided_by", "unit"),
+        "extensions": task.extensions.select_related("requested_by", "decided_by", "unit")
+        if direct
+        else [],
         "extension_form": bound.get("decide_extension") or forms.ExtensionDecisionForm(),
         "applications": task.applications.select_related("applied_by", "unit"),
         "checklist_labels": dict(ChecklistItem.choices),
-        "objections": task.objections.all() if scope.sees_all or allowed else [],
+        "objections": task.objections.all() if direct and (scope.sees_all or allowed) else [],
         "objection_form": bound.get("handle_objection") or forms.ObjectionHandleForm(),
-        "accountability": task.accountability.select_related("unit"),
+        "accountability": task.accountability.select_related("unit") if direct else [],
         "categories": [c.get_category_display() for c in task.category_rows.all()],
         "show_private": scope.sees_all,
         "primary_action": primary,
@@ -230,8 +237,9 @@ def _version(form) -> int | None:
 def _handlers():
     def edit(request, task, form):
         changes = {k: form.cleaned_data[k] for k in ("title", "problem", "target", "is_public")}
-        if task.status == Status.DRAFT and form.cleaned_data.get("deadline"):
-            changes["deadline"] = form.cleaned_data["deadline"]
+        deadline = form.cleaned_data.get("deadline")
+        if deadline and deadline != task.deadline:
+            changes["deadline"] = deadline  # refused with a field error after assignment
         services.task_edit(
             actor=request.user, task=task, expected_version=_version(form), **changes
         )
@@ -494,6 +502,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
         if d.get("lead"):
             units.append(UnitAssignment(d["lead"], UnitRole.LEAD, *leader))
         units += [UnitAssignment(u, UnitRole.RESPONSIBLE, *leader) for u in d["responsible"]]
+        units += [UnitAssignment(u, UnitRole.IMPLEMENTING, *leader) for u in d["implementing"]]
         units += [UnitAssignment(u, UnitRole.SUPPORTING) for u in d["supporting"]]
         if d.get("accepting"):
             units.append(UnitAssignment(d["accepting"], UnitRole.ACCEPTING))
@@ -653,7 +662,8 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     request, _("Thank you. Your objection was received; the office will check it.")
                 )
                 return redirect("public_rectification_detail", pk=task.pk)
-    reports = task.reports.filter(withdrawn_at__isnull=True).order_by("-submitted_at")[:1]
+    # What the public reads is the summary submitted for acceptance, not internal reports.
+    reports = task.applications.filter(outcome="accepted").order_by("-applied_at")[:1]
     return render(
         request,
         "ledger/public_detail.html",

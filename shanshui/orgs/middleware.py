@@ -65,6 +65,10 @@ class RequestHygieneMiddleware:
 def _has_nul(request) -> bool:
     if any("\x00" in k or "\x00" in v for k, values in request.GET.lists() for v in values):
         return True
+    if request.content_type == "application/json" and request.method in ("POST", "PUT", "PATCH"):
+        body = request.body
+        # JSON spells NUL as \u0000; PostgreSQL cannot store it in text.
+        return b"\\u0000" in body or b"\x00" in body
     if request.method == "POST" and request.content_type in (
         "application/x-www-form-urlencoded",
         "multipart/form-data",

@@ -81,7 +81,7 @@ def test_a_city_task_is_split_into_shares_and_closes_with_the_last(personas, cam
     shares = services.task_split(
         actor=office, task=parent, expected_version=None, units=[personas.unit_a, personas.unit_b]
     )
-    assert [s.code for s in shares] == ["C-1-01", "C-1-03"]
+    assert [s.code for s in shares] == ["C-1-0101", "C-1-0103"]
     assert all(s.parent_id == parent.pk for s in shares)
     share_a, share_b = shares
     assert set(share_a.task_units.values_list("role", flat=True)) == {
