@@ -425,6 +425,21 @@ def download_evidence(request, evidence_id: int = Id):
     )
 
 
+class EvidenceWithdrawIn(Schema):
+    reason: str = Field(..., min_length=1, max_length=200)
+
+
+@router.post(
+    "/evidence/{evidence_id}/withdraw",
+    response=EvidenceOut,
+    summary="Withdraw a file (kept on record, no longer served to units)",
+)
+def withdraw_evidence(request, payload: EvidenceWithdrawIn, evidence_id: int = Id):
+    evidence = get_object_or_404(Evidence, pk=evidence_id)
+    _task(request, evidence.task_id)
+    return services.evidence_withdraw(actor=request.user, evidence=evidence, reason=payload.reason)
+
+
 @router.get("/notifications", response=list[NotificationOut], summary="My notifications")
 @paginate(Pagination)
 def my_notifications(request, unread: bool = False):

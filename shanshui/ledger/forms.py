@@ -237,6 +237,11 @@ class EvidenceForm(forms.Form):
     comment = forms.CharField(label=_("Comment"), required=False)
 
 
+class EvidenceWithdrawForm(forms.Form):
+    evidence = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+    reason = forms.CharField(label=_("Reason"), max_length=200)
+
+
 class UrgeForm(VersionedForm):
     to_unit = IdChoiceField(label=_("To unit"), queryset=Unit.objects.none())
     text = forms.CharField(label=_("What must be done"), widget=forms.Textarea({"rows": 3}))

@@ -186,6 +186,13 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
     for urge in urges:
         urge.can_answer = not urge.responded_at and scope.has_role(urge.to_unit, *rules.ACTING)
     evidence = list(task.evidence.select_related("uploaded_by", "unit"))
+    can_withdraw = "add_evidence" in allowed
+    for item in evidence:
+        item.can_withdraw = (
+            can_withdraw
+            and not item.withdrawn_at
+            and (item.uploaded_by_id == user.pk or scope.sees_all)
+        )
     return {
         "task": task,
         "today": timezone.localdate(),
@@ -292,6 +299,13 @@ def _handlers():
             comment=form.cleaned_data.get("comment", ""),
         )
         return _("The files were added.")
+
+    def withdraw_evidence(request, task, form):
+        evidence = get_object_or_404(Evidence, pk=form.cleaned_data["evidence"], task=task)
+        services.evidence_withdraw(
+            actor=request.user, evidence=evidence, reason=form.cleaned_data["reason"]
+        )
+        return _("The file was withdrawn; it stays on record for the office.")
 
     def urge(request, task, form):
         notice = services.task_urge(
@@ -423,6 +437,7 @@ def _handlers():
         "accept_assignment": (forms.CommentForm, accept_assignment),
         "report": ("report", report),
         "add_evidence": (forms.EvidenceForm, add_evidence),
+        "withdraw_evidence": (forms.EvidenceWithdrawForm, withdraw_evidence),
         "urge": ("urge", urge),
         "answer_urge": (forms.UrgeAnswerForm, answer_urge),
         "request_extension": (forms.ExtensionForm, request_extension),

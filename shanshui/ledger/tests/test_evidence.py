@@ -169,3 +169,49 @@ def test_a_bad_file_in_a_batch_leaves_no_file_on_disk(personas, task_in, setting
     )
     assert response.status_code == 400
     assert not list(tmp_path.rglob("*.png"))
+
+
+def test_the_uploader_withdraws_a_file_from_the_page_and_the_api(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    first, second = services.evidence_add(
+        actor=personas.district_a,
+        task=task,
+        files=[
+            SimpleUploadedFile("a.pdf", pdf_bytes("a")),
+            SimpleUploadedFile("b.pdf", pdf_bytes("b")),
+        ],
+    )
+    owner = client_for(personas.district_a)
+    page = owner.get(reverse("ledger:task", args=[task.pk])).content.decode()
+    assert "withdraw_evidence" in page
+    # Someone else in the unit cannot withdraw it; another district cannot even find it.
+    staff = client_for(personas.district_a_staff)
+    assert (
+        staff.post(
+            reverse("ledger:action", args=[task.pk, "withdraw_evidence"]),
+            {"evidence": first.pk, "reason": "x"},
+        ).status_code
+        == 403
+    )
+    assert (
+        client_for(personas.district_b)
+        .post(
+            reverse("ledger:action", args=[task.pk, "withdraw_evidence"]),
+            {"evidence": first.pk, "reason": "x"},
+        )
+        .status_code
+        == 404
+    )
+    response = owner.post(
+        reverse("ledger:action", args=[task.pk, "withdraw_evidence"]),
+        {"evidence": first.pk, "reason": "传错文件"},
+    )
+    assert response.status_code == 302
+    response = owner.post(
+        f"/api/v1/evidence/{second.pk}/withdraw",
+        data='{"reason": "重复"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 200
+    assert Evidence.objects.filter(task=task, withdrawn_at__isnull=False).count() == 2
+    assert task.events.filter(kind="evidence_withdrawn").count() == 2
