@@ -458,6 +458,48 @@ def edit(request, payload: EditIn, task_id: int = Id):
     return _ok(task)
 
 
+class UnitsIn(Schema):
+    version: int | None = None
+    units: list[UnitIn] = Field(..., min_length=1)
+
+
+class MeasuresIn(Schema):
+    version: int | None = None
+    measures: list[str] = Field(..., min_length=1)
+
+
+@router.post(
+    "/tasks/{task_id}/units",
+    response=OkOut,
+    summary="Set the task's units and roles (office; the event keeps before and after)",
+)
+def set_units(request, payload: UnitsIn, task_id: int = Id):
+    task = _task(request, task_id)
+    services.task_set_units(
+        actor=request.user,
+        task=task,
+        expected_version=payload.version,
+        units=[
+            UnitAssignment(_unit(u.unit_id), u.role, u.leader_name, u.leader_post)
+            for u in payload.units
+        ],
+    )
+    return _ok(task)
+
+
+@router.post(
+    "/tasks/{task_id}/measures",
+    response=OkOut,
+    summary="Reword or add measures (office; never removed)",
+)
+def set_measures(request, payload: MeasuresIn, task_id: int = Id):
+    task = _task(request, task_id)
+    services.task_set_measures(
+        actor=request.user, task=task, expected_version=payload.version, measures=payload.measures
+    )
+    return _ok(task)
+
+
 @router.post("/tasks/{task_id}/split", response=OkOut, summary="Split into district shares")
 def split(request, payload: SplitIn, task_id: int = Id):
     task = _task(request, task_id)

@@ -182,6 +182,73 @@ class EditForm(VersionedForm):
         widget=forms.DateInput(DATE),
         help_text=_("Only for drafts; after assignment the deadline moves by extension."),
     )
+    measures = forms.CharField(
+        label=_("Measures"),
+        required=False,
+        widget=forms.Textarea({"rows": 4}),
+        help_text=_("One measure per line; they can be reworded or added, not removed."),
+    )
+    lead = IdChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), required=False)
+    responsible = IdsChoiceField(
+        label=_("Responsible units"), queryset=Unit.objects.none(), required=False
+    )
+    implementing = IdsChoiceField(
+        label=_("Implementing units"), queryset=Unit.objects.none(), required=False
+    )
+    supporting = IdsChoiceField(
+        label=_("Supporting units"), queryset=Unit.objects.none(), required=False
+    )
+    accepting = IdChoiceField(
+        label=_("Accepting unit"), queryset=Unit.objects.none(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = unit_choices(current_only=False)
+        for name in ("lead", "responsible", "implementing", "supporting", "accepting"):
+            self.fields[name].queryset = units
+
+    @staticmethod
+    def initial_for(task) -> dict:
+        rows = list(task.task_units.all())
+
+        def ids(role):
+            return [tu.unit_id for tu in rows if tu.role == role]
+
+        return {
+            "version": task.version,
+            "title": task.title,
+            "problem": task.problem,
+            "target": task.target,
+            "is_public": task.is_public,
+            "deadline": task.deadline,
+            "measures": "\n".join(m.text for m in task.measures.all()),
+            "lead": (ids("lead") or [None])[0],
+            "responsible": ids("responsible"),
+            "implementing": ids("implementing"),
+            "supporting": ids("supporting"),
+            "accepting": (ids("accepting") or [None])[0],
+        }
+
+    def unit_assignments(self, task) -> list:
+        from shanshui.ledger.services import UnitAssignment
+
+        leaders = {
+            (tu.unit_id, tu.role): (tu.leader_name, tu.leader_post) for tu in task.task_units.all()
+        }
+        d = self.cleaned_data
+        out = []
+        for role, units in (
+            ("lead", [d.get("lead")]),
+            ("responsible", d.get("responsible")),
+            ("implementing", d.get("implementing")),
+            ("supporting", d.get("supporting")),
+            ("accepting", [d.get("accepting")]),
+        ):
+            for unit in units or []:
+                if unit is not None:
+                    out.append(UnitAssignment(unit, role, *leaders.get((unit.pk, role), ("", ""))))
+        return out
 
 
 class SplitForm(VersionedForm):

@@ -353,6 +353,73 @@ def task_edit(*, actor, task: Task, expected_version: int | None, **changes) -> 
 
 
 @transaction.atomic
+def task_set_units(
+    *, actor, task: Task, expected_version: int | None, units: Sequence[UnitAssignment]
+) -> Task:
+    """Change which units hold which role on the task (with their leaders); the event keeps
+    the before and after, so the change is on record."""
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "edit")
+    if not any(
+        u.role in (UnitRole.LEAD, UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING) for u in units
+    ):
+        raise ValidationError({"lead": _("Name a lead unit or at least one responsible unit.")})
+
+    def key(unit_id, role, name, post):
+        return (unit_id, role, name or "", post or "")
+
+    before = {
+        key(tu.unit_id, tu.role, tu.leader_name, tu.leader_post) for tu in task.task_units.all()
+    }
+    after = {key(u.unit.pk, u.role, u.leader_name, u.leader_post) for u in units}
+    if before == after:
+        return task
+    task.task_units.all().delete()
+    TaskUnit.objects.bulk_create(
+        [
+            TaskUnit(task=task, unit_id=unit_id, role=role, leader_name=name, leader_post=post)
+            for unit_id, role, name, post in sorted(after)
+        ]
+    )
+    _touch(task)
+    _record(
+        task,
+        actor=actor,
+        kind=EventKind.EDITED,
+        data={"units": {"before": sorted(before), "after": sorted(after)}},
+    )
+    return task
+
+
+@transaction.atomic
+def task_set_measures(
+    *, actor, task: Task, expected_version: int | None, measures: Sequence[str]
+) -> Task:
+    """Reword or add numbered measures; a measure's progress stays with its number. Measures are
+    never removed (the ledger keeps what was promised)."""
+    task = _lock(task, expected_version)
+    rules.check(actor, task, "edit")
+    texts = [t.strip() for t in measures if t.strip()]
+    existing = {m.number: m for m in task.measures.all()}
+    if len(texts) < len(existing):
+        raise ValidationError({"measures": _("Measures can be reworded or added, not removed.")})
+    changes = {}
+    for number, text in enumerate(texts, start=1):
+        measure = existing.get(number)
+        if measure is None:
+            Measure.objects.create(task=task, number=number, text=text)
+            changes[number] = ["", text]
+        elif measure.text != text:
+            changes[number] = [measure.text, text]
+            measure.text = text
+            measure.save(update_fields=["text"])
+    if changes:
+        _touch(task)
+        _record(task, actor=actor, kind=EventKind.EDITED, data={"measures": changes})
+    return task
+
+
+@transaction.atomic
 def task_split(
     *, actor, task: Task, expected_version: int | None, units: Sequence[Unit]
 ) -> list[Task]:

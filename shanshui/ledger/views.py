@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -112,14 +113,7 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
     action_forms = {}
     if "edit" in allowed:
         action_forms["edit"] = bound.get("edit") or forms.EditForm(
-            initial={
-                **initial,
-                "title": task.title,
-                "problem": task.problem,
-                "target": task.target,
-                "is_public": task.is_public,
-                "deadline": task.deadline,
-            }
+            initial=forms.EditForm.initial_for(task)
         )
     if "assign" in allowed:
         action_forms["assign"] = form_for("assign", forms.CommentForm)
@@ -247,9 +241,23 @@ def _handlers():
         deadline = form.cleaned_data.get("deadline")
         if deadline and deadline != task.deadline:
             changes["deadline"] = deadline  # refused with a field error after assignment
-        services.task_edit(
-            actor=request.user, task=task, expected_version=_version(form), **changes
-        )
+        with transaction.atomic():  # all of the edit or none of it
+            services.task_edit(
+                actor=request.user, task=task, expected_version=_version(form), **changes
+            )
+            # Same request, already checked against the version the user saw.
+            services.task_set_units(
+                actor=request.user,
+                task=task,
+                expected_version=None,
+                units=form.unit_assignments(task),
+            )
+            services.task_set_measures(
+                actor=request.user,
+                task=task,
+                expected_version=None,
+                measures=form.cleaned_data["measures"].splitlines(),
+            )
         return _("The task was updated.")
 
     def assign(request, task, form):

@@ -189,3 +189,34 @@ def test_withdrawn_evidence_is_not_served_by_the_api(personas, task_in):
     )
     services.evidence_withdraw(actor=personas.district_a, evidence=evidence, reason="传错")
     assert client_for(personas.district_a).get(f"/api/v1/evidence/{evidence.pk}").status_code == 404
+
+
+def test_units_and_measures_through_the_api(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    office = client_for(personas.office)
+    response = office.post(
+        f"/api/v1/tasks/{task.pk}/units",
+        content_type="application/json",
+        data=json.dumps(
+            {
+                "version": task.version,
+                "units": [
+                    {"unit_id": personas.unit_department.pk, "role": "lead"},
+                    {"unit_id": personas.unit_b.pk, "role": "implementing"},
+                ],
+            }
+        ),
+    )
+    assert response.status_code == 200
+    response = office.post(
+        f"/api/v1/tasks/{task.pk}/measures",
+        content_type="application/json",
+        data=json.dumps({"measures": ["一", "二", "三", "四"]}),
+    )
+    assert response.status_code == 200 and task.measures.count() == 4
+    response = client_for(personas.district_b).post(
+        f"/api/v1/tasks/{task.pk}/measures",
+        content_type="application/json",
+        data=json.dumps({"measures": ["x"]}),
+    )
+    assert response.status_code == 403  # 渝中区 now implements it, but only the office edits

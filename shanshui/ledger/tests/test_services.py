@@ -425,3 +425,53 @@ def test_reopening_starts_the_cycle_again(personas, task_in):
     services.task_accept_assignment(actor=personas.district_a, task=task, expected_version=None)
     task.refresh_from_db()
     assert task.status == Status.IN_PROGRESS
+
+
+def test_the_office_corrects_units_and_measures_on_record(personas, task_in):
+    from shanshui.ledger.services import UnitAssignment
+
+    task = task_in(Status.IN_PROGRESS)
+    services.task_set_units(
+        actor=personas.office,
+        task=task,
+        expected_version=None,
+        units=[
+            UnitAssignment(personas.unit_department, "lead"),
+            UnitAssignment(personas.unit_b, "implementing", "王区长", "副区长"),
+        ],
+    )
+    assert set(task.task_units.values_list("unit__short_name", "role")) == {
+        ("市生态环境局", "lead"),
+        ("渝中区", "implementing"),
+    }
+    edit = task.events.filter(kind="edited").last()
+    assert "before" in edit.data["units"] and "after" in edit.data["units"]
+    with pytest.raises(ValidationError):
+        services.task_set_units(
+            actor=personas.office,
+            task=task,
+            expected_version=None,
+            units=[UnitAssignment(personas.unit_office, "accepting")],
+        )
+    with pytest.raises(PermissionDenied):
+        services.task_set_measures(
+            actor=personas.district_a, task=task, expected_version=None, measures=["x"]
+        )
+    task.measures.filter(number=1).update(status="done")
+    services.task_set_measures(
+        actor=personas.office,
+        task=task,
+        expected_version=None,
+        measures=["排查全部排污口", "完成整治", "建立长效机制", "开展复查"],
+    )
+    assert list(task.measures.values_list("number", "status")) == [
+        (1, "done"),
+        (2, "not_started"),
+        (3, "not_started"),
+        (4, "not_started"),
+    ]
+    assert task.measures.get(number=1).text == "排查全部排污口"
+    with pytest.raises(ValidationError):
+        services.task_set_measures(
+            actor=personas.office, task=task, expected_version=None, measures=["只剩一条"]
+        )
