@@ -22,6 +22,8 @@ from shanshui.ledger.services import REOPEN_TRIGGERS
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
 
 DATE = {"type": "date"}
+# <input type="date"> takes only ISO dates, whatever the language of the page.
+ISO_DATE = "%Y-%m-%d"
 MAX_ID = 2**31 - 1
 
 
@@ -93,10 +95,14 @@ class CampaignForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=CampaignKind.choices)
     team = forms.CharField(label=_("Inspection team"), max_length=120, required=False)
-    stay_start = forms.DateField(label=_("Stay from"), required=False, widget=forms.DateInput(DATE))
-    stay_end = forms.DateField(label=_("Stay until"), required=False, widget=forms.DateInput(DATE))
+    stay_start = forms.DateField(
+        label=_("Stay from"), required=False, widget=forms.DateInput(DATE, format=ISO_DATE)
+    )
+    stay_end = forms.DateField(
+        label=_("Stay until"), required=False, widget=forms.DateInput(DATE, format=ISO_DATE)
+    )
     feedback_date = forms.DateField(
-        label=_("Feedback date"), required=False, widget=forms.DateInput(DATE)
+        label=_("Feedback date"), required=False, widget=forms.DateInput(DATE, format=ISO_DATE)
     )
     report_cycle = forms.ChoiceField(
         label=_("Progress report cycle"), choices=ReportCycle.choices, initial=ReportCycle.MONTHLY
@@ -134,7 +140,9 @@ class TaskForm(forms.Form):
     deadline_kind = forms.ChoiceField(
         label=_("Deadline kind"), choices=DeadlineKind.choices, initial=DeadlineKind.DATED
     )
-    deadline = forms.DateField(label=_("Deadline"), required=False, widget=forms.DateInput(DATE))
+    deadline = forms.DateField(
+        label=_("Deadline"), required=False, widget=forms.DateInput(DATE, format=ISO_DATE)
+    )
     is_public = forms.BooleanField(
         label=_("Publish the result (public notice)"), required=False, initial=True
     )
@@ -179,7 +187,7 @@ class EditForm(VersionedForm):
     deadline = forms.DateField(
         label=_("Deadline"),
         required=False,
-        widget=forms.DateInput(DATE),
+        widget=forms.DateInput(DATE, format=ISO_DATE),
         help_text=_("Only for drafts; after assignment the deadline moves by extension."),
     )
     measures = forms.CharField(
@@ -312,7 +320,9 @@ class EvidenceWithdrawForm(forms.Form):
 class UrgeForm(VersionedForm):
     to_unit = IdChoiceField(label=_("To unit"), queryset=Unit.objects.none())
     text = forms.CharField(label=_("What must be done"), widget=forms.Textarea({"rows": 3}))
-    response_due = forms.DateField(label=_("Reply due"), widget=forms.DateInput(DATE))
+    response_due = forms.DateField(
+        label=_("Reply due"), widget=forms.DateInput(DATE, format=ISO_DATE)
+    )
 
     def __init__(self, *args, task=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -329,7 +339,9 @@ class UrgeAnswerForm(forms.Form):
 
 
 class ExtensionForm(VersionedForm):
-    requested_deadline = forms.DateField(label=_("New deadline"), widget=forms.DateInput(DATE))
+    requested_deadline = forms.DateField(
+        label=_("New deadline"), widget=forms.DateInput(DATE, format=ISO_DATE)
+    )
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea({"rows": 3}))
 
 
@@ -396,7 +408,9 @@ class AccountabilityForm(forms.Form):
     unit = IdChoiceField(label=_("Unit"), queryset=Unit.objects.none())
     measure = forms.ChoiceField(label=_("Measure"), choices=AccountabilityMeasure.choices)
     reason = forms.CharField(label=_("Reason"), widget=forms.Textarea({"rows": 2}))
-    decided_on = forms.DateField(label=_("Decided on"), widget=forms.DateInput(DATE))
+    decided_on = forms.DateField(
+        label=_("Decided on"), widget=forms.DateInput(DATE, format=ISO_DATE)
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -437,10 +451,10 @@ class LedgerFilterForm(forms.Form):
         label=_("Warning"), choices=[("", _("All")), *WarningLevel.choices], required=False
     )
     deadline_from = forms.DateField(
-        label=_("Deadline from"), required=False, widget=forms.DateInput(DATE)
+        label=_("Deadline from"), required=False, widget=forms.DateInput(DATE, format=ISO_DATE)
     )
     deadline_to = forms.DateField(
-        label=_("Deadline to"), required=False, widget=forms.DateInput(DATE)
+        label=_("Deadline to"), required=False, widget=forms.DateInput(DATE, format=ISO_DATE)
     )
     sort = forms.ChoiceField(
         label=_("Sort"),

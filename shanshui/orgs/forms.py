@@ -47,7 +47,7 @@ class ApiTokenForm(forms.Form):
     expires_at = forms.DateField(
         label=_("Expires on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty for a token that lasts until revoked."),
     )
 

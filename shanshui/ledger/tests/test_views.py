@@ -288,3 +288,9 @@ def test_the_office_keeps_the_working_day_calendar_in_the_admin(personas):
         .status_code
         == 302
     )
+
+
+def test_date_fields_are_filled_in_iso_form(personas, task_in):
+    task = task_in(Status.DRAFT, deadline=dt.date(2027, 5, 8))
+    html = client_for(personas.office).get(reverse("ledger:task", args=[task.pk])).content.decode()
+    assert 'value="2027-05-08"' in html  # the edit form's deadline, usable by the date picker
