@@ -11,6 +11,7 @@ urlpatterns = [
     path("campaigns/", views.campaigns, name="campaigns"),
     path("tasks/<int:pk>/", views.task_detail, name="task"),
     path("tasks/<int:pk>/<slug:action>/", views.task_action, name="action"),
+    path("tasks/<int:pk>/<slug:action>/form/", views.action_form, name="action_form"),
     path("evidence/<int:pk>/", views.evidence_download, name="evidence"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/", views.notification_open, name="notification"),

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -35,6 +36,27 @@ from shanshui.orgs.scope import scope_for
 from shanshui.orgs.services import client_ip
 
 PAGE_SIZE = 50
+LAZY = "lazy"  # marks an action form rendered on demand (action_form view)
+SEARCH_COUNT_CAP = 1000
+
+
+class CappedPaginator(Paginator):
+    """Counts at most ``cap`` + 1 rows: a search matching thousands of tasks need not be
+    counted to the last one (that count is the slow part of a short infix search)."""
+
+    def __init__(self, *args, cap: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cap = cap
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count > self.cap
+
+
 MY_GROUP_SIZE = 20
 
 
@@ -50,9 +72,13 @@ def _scoped_task(request, pk: int) -> Task:
 def ledger_list(request: HttpRequest) -> HttpResponse:
     form = forms.LedgerFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    page = Paginator(selectors.ledger(request.user, data=data), PAGE_SIZE).get_page(
-        request.GET.get("page")
+    tasks = selectors.ledger(request.user, data=data)
+    paginator = (
+        CappedPaginator(tasks, PAGE_SIZE, cap=SEARCH_COUNT_CAP)
+        if data.get("q")
+        else Paginator(tasks, PAGE_SIZE)
     )
+    page = paginator.get_page(request.GET.get("page"))
     # Deferred join: the page's ids come from the (covering) index alone; only those 50 rows
     # are then read in full with their units. Deep pages stay fast at 100k tasks.
     ids = list(page.object_list.values_list("pk", flat=True))
@@ -112,9 +138,8 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
 
     action_forms = {}
     if "edit" in allowed:
-        action_forms["edit"] = bound.get("edit") or forms.EditForm(
-            initial=forms.EditForm.initial_for(task)
-        )
+        # Heavy forms (long unit lists) are fetched when their card is opened: see action_form.
+        action_forms["edit"] = bound.get("edit") or LAZY
     if "assign" in allowed:
         action_forms["assign"] = form_for("assign", forms.CommentForm)
     if "split" in allowed:
@@ -149,9 +174,7 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
     if "reopen" in allowed:
         action_forms["reopen"] = form_for("reopen", forms.ReopenForm)
     if "record_accountability" in allowed:
-        action_forms["record_accountability"] = bound.get("record_accountability") or (
-            forms.AccountabilityForm()
-        )
+        action_forms["record_accountability"] = bound.get("record_accountability") or LAZY
     if "withdraw" in allowed:
         action_forms["withdraw"] = form_for("withdraw", forms.ReasonForm)
 
@@ -464,6 +487,30 @@ def _handlers():
 
 
 HANDLERS = _handlers()
+
+
+@login_required
+def action_form(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    """The form of one action, for the task page to load when its card is opened."""
+    task = _scoped_task(request, pk)
+    if action not in ("edit", "record_accountability"):
+        raise Http404
+    if action not in rules.allowed_actions(request.user, task):
+        raise PermissionDenied
+    if action == "edit":
+        form = forms.EditForm(initial=forms.EditForm.initial_for(task))
+    else:
+        form = forms.AccountabilityForm()
+    return render(
+        request,
+        "ledger/_action_form.html",
+        {
+            "task": task,
+            "name": action,
+            "form": form,
+            "label": rules.ACTIONS[action].label,
+        },
+    )
 
 
 @login_required

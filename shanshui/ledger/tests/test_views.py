@@ -292,5 +292,36 @@ def test_the_office_keeps_the_working_day_calendar_in_the_admin(personas):
 
 def test_date_fields_are_filled_in_iso_form(personas, task_in):
     task = task_in(Status.DRAFT, deadline=dt.date(2027, 5, 8))
-    html = client_for(personas.office).get(reverse("ledger:task", args=[task.pk])).content.decode()
+    url = reverse("ledger:action_form", args=[task.pk, "edit"])
+    html = client_for(personas.office).get(url).content.decode()
     assert 'value="2027-05-08"' in html  # the edit form's deadline, usable by the date picker
+
+
+def test_heavy_forms_load_when_opened_and_only_for_those_allowed(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    page = client_for(personas.office).get(reverse("ledger:task", args=[task.pk])).content.decode()
+    assert reverse("ledger:action_form", args=[task.pk, "edit"]) in page
+    for action in ("edit", "record_accountability"):
+        url = reverse("ledger:action_form", args=[task.pk, action])
+        response = client_for(personas.office).get(url)
+        assert response.status_code == 200 and f'id="form-{action}"' in response.content.decode()
+        assert client_for(personas.district_a).get(url).status_code == 403
+        assert client_for(personas.district_b).get(url).status_code == 404
+    assert (
+        client_for(personas.office)
+        .get(reverse("ledger:action_form", args=[task.pk, "assign"]))
+        .status_code
+        == 404
+    )
+
+
+def test_a_broad_search_is_counted_only_up_to_a_cap(personas, task_in, monkeypatch):
+    from shanshui.ledger import views
+
+    monkeypatch.setattr(views, "SEARCH_COUNT_CAP", 2)
+    for _ in range(3):
+        task_in(Status.DRAFT, title="扬尘治理")
+    html = client_for(personas.office).get(reverse("ledger:list"), {"q": "扬尘"}).content.decode()
+    assert "超过 2 项任务符合条件" in html
+    html = client_for(personas.office).get(reverse("ledger:list")).content.decode()
+    assert "共 3 项任务" in html
