@@ -234,7 +234,11 @@ class TaskUnit(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["task", "unit", "role"], name="ledger_taskunit_unique")
         ]
-        indexes = [models.Index(fields=["unit", "role"])]
+        indexes = [
+            models.Index(fields=["unit", "role"]),
+            # "Tasks my units hold a role on" is answered from this index alone.
+            models.Index(fields=["unit", "task"], name="ledger_taskunit_unit_task"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.get_role_display()}"
