@@ -118,7 +118,47 @@ class CampaignForm(forms.Form):
         return code
 
 
-class TaskForm(forms.Form):
+class TaskUnitsForm(forms.Form):
+    """The task's units by role, shared by the new-task and edit forms."""
+
+    UNIT_FIELDS = ("lead", "responsible", "implementing", "supporting", "accepting")
+    historic_units = False  # may a merged-away unit be chosen (editing old tasks)?
+
+    lead = IdChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), required=False)
+    responsible = IdsChoiceField(
+        label=_("Responsible units"), queryset=Unit.objects.none(), required=False
+    )
+    implementing = IdsChoiceField(
+        label=_("Implementing units"), queryset=Unit.objects.none(), required=False
+    )
+    supporting = IdsChoiceField(
+        label=_("Supporting units"), queryset=Unit.objects.none(), required=False
+    )
+    accepting = IdChoiceField(
+        label=_("Accepting unit"), queryset=Unit.objects.none(), required=False
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        units = unit_choices(current_only=not self.historic_units)
+        for name in self.UNIT_FIELDS:
+            self.fields[name].queryset = units
+
+
+class TaskForm(TaskUnitsForm):
+    field_order = [
+        "campaign",
+        "code",
+        "title",
+        "problem",
+        "target",
+        "measures",
+        "categories",
+        "deadline_kind",
+        "deadline",
+        "is_public",
+    ]
+
     campaign = IdChoiceField(label=_("Campaign"), queryset=Campaign.objects.all())
     code = forms.CharField(label=_("Task number"), max_length=40)
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -146,27 +186,8 @@ class TaskForm(forms.Form):
     is_public = forms.BooleanField(
         label=_("Publish the result (public notice)"), required=False, initial=True
     )
-    lead = IdChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), required=False)
-    responsible = IdsChoiceField(
-        label=_("Responsible units"), queryset=Unit.objects.none(), required=False
-    )
-    implementing = IdsChoiceField(
-        label=_("Implementing units"), queryset=Unit.objects.none(), required=False
-    )
-    supporting = IdsChoiceField(
-        label=_("Supporting units"), queryset=Unit.objects.none(), required=False
-    )
-    accepting = IdChoiceField(
-        label=_("Accepting unit"), queryset=Unit.objects.none(), required=False
-    )
     leader_name = forms.CharField(label=_("Responsible leader"), max_length=60, required=False)
     leader_post = forms.CharField(label=_("Leader's post"), max_length=60, required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        units = unit_choices()
-        for name in ("lead", "responsible", "implementing", "supporting", "accepting"):
-            self.fields[name].queryset = units
 
     def clean(self):
         data = super().clean()
@@ -177,7 +198,10 @@ class TaskForm(forms.Form):
         return data
 
 
-class EditForm(VersionedForm):
+class EditForm(TaskUnitsForm, VersionedForm):
+    field_order = ["version", "title", "problem", "target", "is_public", "deadline", "measures"]
+    historic_units = True
+
     title = forms.CharField(label=_("Title"), max_length=200)
     problem = forms.CharField(label=_("Problem as fed back"), widget=forms.Textarea({"rows": 4}))
     target = forms.CharField(
@@ -196,25 +220,6 @@ class EditForm(VersionedForm):
         widget=forms.Textarea({"rows": 4}),
         help_text=_("One measure per line; they can be reworded or added, not removed."),
     )
-    lead = IdChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), required=False)
-    responsible = IdsChoiceField(
-        label=_("Responsible units"), queryset=Unit.objects.none(), required=False
-    )
-    implementing = IdsChoiceField(
-        label=_("Implementing units"), queryset=Unit.objects.none(), required=False
-    )
-    supporting = IdsChoiceField(
-        label=_("Supporting units"), queryset=Unit.objects.none(), required=False
-    )
-    accepting = IdChoiceField(
-        label=_("Accepting unit"), queryset=Unit.objects.none(), required=False
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        units = unit_choices(current_only=False)
-        for name in ("lead", "responsible", "implementing", "supporting", "accepting"):
-            self.fields[name].queryset = units
 
     @staticmethod
     def initial_for(task) -> dict:
