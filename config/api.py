@@ -11,6 +11,8 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from shanshui.complaints.api import public_router as complaints_public_router
+from shanshui.complaints.api import router as complaints_router
 from shanshui.ledger.api import public_router as ledger_public_router
 from shanshui.ledger.api import router as ledger_router
 from shanshui.ledger.rules import LedgerError
@@ -21,8 +23,9 @@ api = NinjaAPI(
     title="Shanshui API",
     version="1",
     description=gettext_lazy(
-        "Rectification ledger, units and data scope of Shanshui. Authenticate with the browser "
-        "session or with a personal access token: `Authorization: Bearer ssk_…`."
+        "Rectification ledger, public supervision (cases), units and data scope of Shanshui. "
+        "Authenticate with the browser session or with a personal access token: "
+        "`Authorization: Bearer ssk_…`."
     ),
     auth=api_auth,
     urls_namespace="api",
@@ -74,4 +77,6 @@ def on_http_error(request, exc):
 
 api.add_router("/", orgs_router)
 api.add_router("/", ledger_router)
+api.add_router("/", complaints_router)
 api.add_router("/public", ledger_public_router)
+api.add_router("/public", complaints_public_router)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "shanshui.orgs",
     "shanshui.ledger",
+    "shanshui.complaints",
 ]
 
 MIDDLEWARE = [
@@ -102,12 +103,26 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "shanshui",
+# Cache and rate-limit counters: local memory by default (one process); Redis in production,
+# so every app process shares the same counters (CACHE_URL=redis://host:6379/0).
+CACHE_URL = env_str("CACHE_URL")
+if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "shanshui"),
+        }
     }
-}
+elif CACHE_URL:
+    raise ConfigError("CACHE_URL must be a redis:// address (or unset for local memory).")
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shanshui",
+        }
+    }
 
 # Authentication: Argon2 first; older hashes are upgraded on the next login.
 PASSWORD_HASHERS = [
@@ -191,10 +206,19 @@ LOGGING = {
 }
 
 # Panels other apps add to the home page (see orgs.views.home).
-SHANSHUI_HOME_PANELS = ["shanshui.ledger.views.home_panel"]
+SHANSHUI_HOME_PANELS = [
+    "shanshui.ledger.views.home_panel",
+    "shanshui.complaints.views.home_panel",
+]
+# Panels other apps add to the ledger's task page (a case promoted to the task, …).
+SHANSHUI_TASK_PANELS = ["shanshui.complaints.views.task_panel"]
 
 # Demo data loaders run in order by `manage.py load_demo` (never in production).
-SHANSHUI_DEMO_LOADERS = ["shanshui.orgs.demo.load_demo", "shanshui.ledger.demo.load_demo"]
+SHANSHUI_DEMO_LOADERS = [
+    "shanshui.orgs.demo.load_demo",
+    "shanshui.ledger.demo.load_demo",
+    "shanshui.complaints.demo.load_demo",
+]
 
 # Ledger
 SHANSHUI_EVIDENCE_MAX_BYTES = env_int("SHANSHUI_EVIDENCE_MAX_MB", 50) * 1024 * 1024
@@ -205,6 +229,30 @@ SHANSHUI_WARNING_RULES: dict[str, int] = {}
 # Reminders: working days before a deadline on which units are reminded.
 SHANSHUI_DEADLINE_REMINDER_WORKDAYS = [15, 5]
 SHANSHUI_SITE_URL = env_str("SHANSHUI_SITE_URL", "http://127.0.0.1:8000")
+
+# Public supervision (complaints)
+# Rate limits on public writes, "count/seconds", per client address and per Open311 key.
+SHANSHUI_RATE_LIMITS = {
+    "complaint_web": env_str("SHANSHUI_RATE_COMPLAINT_WEB", "10/3600"),
+    "open311_post_ip": env_str("SHANSHUI_RATE_OPEN311_IP", "60/3600"),
+    "open311_post_key": env_str("SHANSHUI_RATE_OPEN311_KEY", "1000/3600"),
+    "objection": env_str("SHANSHUI_RATE_OBJECTION", "3/600"),
+    "track": env_str("SHANSHUI_RATE_TRACK", "60/600"),
+}
+SHANSHUI_COMPLAINT_PHOTO_MAX_BYTES = env_int("SHANSHUI_COMPLAINT_PHOTO_MAX_MB", 10) * 1024 * 1024
+SHANSHUI_COMPLAINT_MAX_PHOTOS = 6
+# Working days from transfer to handling result, for cases outside any campaign's policy.
+SHANSHUI_COMPLAINT_HANDLE_WORKDAYS = env_int("SHANSHUI_COMPLAINT_HANDLE_WORKDAYS", 15)
+# Repeat detection: same enterprise, or within this distance of a case open or closed within
+# the window.
+SHANSHUI_COMPLAINT_REPEAT_RADIUS_M = env_int("SHANSHUI_COMPLAINT_REPEAT_RADIUS_M", 200)
+SHANSHUI_COMPLAINT_REPEAT_WINDOW_DAYS = env_int("SHANSHUI_COMPLAINT_REPEAT_WINDOW_DAYS", 365)
+# Open311 discovery
+SHANSHUI_OPEN311_JURISDICTION = env_str("SHANSHUI_OPEN311_JURISDICTION", "cq.gov.cn")
+SHANSHUI_OPEN311_CONTACT = env_str(
+    "SHANSHUI_OPEN311_CONTACT", "重庆市生态环境保护督察整改工作领导小组办公室 12369"
+)
+SHANSHUI_OPEN311_ENDPOINT_TYPE = env_str("SHANSHUI_OPEN311_ENDPOINT_TYPE", "production")
 
 # The ledger's covering index (INCLUDE) serves PostgreSQL; SQLite builds it without the extra
 # column, which is fine for the embedded default.

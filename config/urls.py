@@ -31,6 +31,9 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("ledger/", include("shanshui.ledger.urls")),
+    path("complaints/", include("shanshui.complaints.urls")),
+    path("open311/v2/", include("shanshui.complaints.open311_urls")),
+    path("", include("shanshui.complaints.urls_public")),
     path("public/rectification/", ledger_views.public_list, name="public_rectification"),
     path(
         "public/rectification/<int:pk>/",

@@ -8,6 +8,15 @@ from django.test import Client
 from shanshui.testing.personas import PASSWORD, Personas, make_personas
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Every test starts with an empty cache: rate-limit counters never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture
 def personas(db) -> Personas:
     return make_personas()

@@ -21,7 +21,7 @@ from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanshui.ledger import filetypes, rules
+from shanshui.ledger import rules
 from shanshui.ledger import warnings as warning_rules
 from shanshui.ledger.models import (
     AcceptanceApplication,
@@ -48,6 +48,7 @@ from shanshui.ledger.models import (
     UrgeNotice,
 )
 from shanshui.ledger.rules import Conflict, InvalidTransition, LedgerError, RateLimited
+from shanshui.lib import filetypes, ratelimit
 from shanshui.lib.workdays import WorkCalendar
 from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
@@ -1032,6 +1033,12 @@ def objection_submit(
     text = _require_text(text, "text", _("Write your objection."))
     if len(text) > 5000:
         raise ValidationError({"text": _("Keep the objection under 5,000 characters.")})
+    if ip:
+        # A burst limit in the shared cache (Redis in production) before the daily cap below.
+        try:
+            ratelimit.hit("objection", ip)
+        except ratelimit.RateLimitExceeded as exc:
+            raise RateLimited(_("Too many objections from your network; try again later.")) from exc
     if (
         ip
         and Objection.objects.filter(

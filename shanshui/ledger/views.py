@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -243,7 +245,19 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         "show_private": scope.sees_all,
         "primary_action": primary,
         "status_labels": dict(Status.choices),
+        "panels": _task_panels(request, task),
     }
+
+
+def _task_panels(request, task: Task) -> list[str]:
+    """Panels other apps add to the task page (SHANSHUI_TASK_PANELS): each a function of the
+    request and the task returning rendered HTML, or "" for nothing to show."""
+    out = []
+    for path in getattr(settings, "SHANSHUI_TASK_PANELS", []):
+        html = import_string(path)(request, task)
+        if html:
+            out.append(html)
+    return out
 
 
 @login_required

@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 
-from shanshui.ledger.filetypes import (
+from shanshui.lib.filetypes import (
     ALLOWED_CODES,
     KINDS,
     FileKind,

@@ -1,0 +1,148 @@
+"""What the public may see of a case — one place for the public pages, /api/v1/public and Open311.
+
+Which cases are public: citizens' own reports (web form, Open311) from the moment they arrive,
+and every other case once its handling result is published. What is shown: the description with
+personal data masked (or a notice when moderation hid it), the district and address, the map
+point, the types, the handling units, the status and its public note, photos without metadata
+and not hidden, the public timeline (facts, never names of people), and — once published — the
+handling result in the columns districts publish. Never: the reporter's contact, actors' names,
+internal comments, original photos.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext as _
+
+from shanshui.complaints.models import (
+    CLOSED_STATUSES,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    ComplaintUnit,
+    Photo,
+    RejectReason,
+    Status,
+    UnitRole,
+)
+from shanshui.complaints.textmask import mask_personal_data
+
+CITIZEN_CHANNELS = (Channel.WEB, Channel.OPEN311)
+
+
+def public_complaints() -> QuerySet[Complaint]:
+    return Complaint.objects.filter(
+        Q(channel__in=CITIZEN_CHANNELS) | Q(status=Status.PUBLISHED)
+    ).exclude(status=Status.REJECTED, reject_reason=RejectReason.ABUSIVE)
+
+
+def with_public_relations(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
+    """Prefetch what the public representation reads, in a fixed number of queries."""
+    return qs.select_related("district", "batch__campaign").prefetch_related(
+        "category_rows",
+        Prefetch(
+            "units",
+            queryset=ComplaintUnit.objects.filter(role=UnitRole.HANDLING).select_related("unit"),
+            to_attr="handling_units",
+        ),
+        Prefetch("photos", queryset=Photo.objects.filter(hidden=False), to_attr="public_photos"),
+    )
+
+
+def is_public(c: Complaint) -> bool:
+    if c.status == Status.REJECTED and c.reject_reason == RejectReason.ABUSIVE:
+        return False
+    return c.channel in CITIZEN_CHANNELS or c.status == Status.PUBLISHED
+
+
+def text(c: Complaint) -> str:
+    if c.description_hidden:
+        return _("(This text was hidden by moderation.)")
+    return mask_personal_data(c.description)
+
+
+def result_published(c: Complaint) -> bool:
+    return c.status == Status.PUBLISHED
+
+
+def result_text(value: str) -> str:
+    return mask_personal_data(value)
+
+
+def address(c: Complaint) -> str:
+    """Most specific first, as Open311 asks; never empty."""
+    parts = [c.address.strip()] if c.address.strip() else []
+    if c.district_id and c.district.name not in c.address:
+        parts.append(c.district.name)
+    if not parts:
+        parts.append(_("Chongqing"))
+    return "，".join(parts)
+
+
+def handling_units(c: Complaint) -> list:
+    units = getattr(c, "handling_units", None)
+    if units is None:
+        units = c.units.filter(role=UnitRole.HANDLING).select_related("unit")
+    return [cu.unit for cu in units]
+
+
+def agency(c: Complaint) -> str:
+    return "、".join(u.display_name for u in handling_units(c))
+
+
+def photos(c: Complaint) -> list[Photo]:
+    found = getattr(c, "public_photos", None)
+    return list(found) if found is not None else list(c.photos.filter(hidden=False))
+
+
+def open311_status(c: Complaint) -> str:
+    return "closed" if c.status in CLOSED_STATUSES else "open"
+
+
+def status_notes(c: Complaint) -> str:
+    return c.status_note or c.get_status_display()
+
+
+def categories(c: Complaint) -> list[str]:
+    from shanshui.complaints.models import Category
+
+    order = {v: i for i, v in enumerate(Category.values)}
+    return sorted((row.category for row in c.category_rows.all()), key=order.__getitem__)
+
+
+@dataclass(frozen=True)
+class PublicEvent:
+    at: object
+    kind: str
+    label: str
+    unit: str
+    note: str
+
+
+def timeline(c: Complaint) -> list[PublicEvent]:
+    """Public facts of the case's history: what happened and which unit, never who."""
+    rows = (
+        ComplaintEvent.objects.filter(complaint=c, is_public=True)
+        .select_related("unit")
+        .order_by("at", "pk")
+    )
+    out = []
+    for e in rows:
+        note = ""
+        if e.kind == "transferred":
+            note = agency(c)
+        elif e.kind == "rejected":
+            reason = e.data.get("reason", "")
+            note = str(RejectReason(reason).label) if reason in RejectReason.values else ""
+        out.append(
+            PublicEvent(
+                at=e.at,
+                kind=e.kind,
+                label=e.get_kind_display(),
+                unit=e.unit.display_name if e.unit_id else "",
+                note=note,
+            )
+        )
+    return out

@@ -1,0 +1,184 @@
+"""Who may do what to a case, in which state. 办理权责
+
+One table for services (which enforce it), pages (which show only the allowed forms) and the API,
+as in the ledger. ``check(user, complaint, action)`` raises InvalidTransition (409) when the state
+does not allow the action and PermissionDenied (403) when the user's role does not; loading the
+case through ``visible_complaints`` gives the 404 outside the data scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shanshui.complaints.models import Closure, Complaint, Status, UnitRole
+from shanshui.ledger.models import Status as TaskStatus
+from shanshui.ledger.rules import InvalidTransition
+from shanshui.orgs.models import Role, Unit
+from shanshui.orgs.scope import DataScope, scope_for
+
+ACTING = (Role.UNIT_ADMIN, Role.LEADER)  # 联络员, 领导: transfer on, close, publish
+REPORTING = (Role.UNIT_ADMIN, Role.LEADER, Role.STAFF)  # 经办人 may investigate and record
+REVIEWING = (Role.LEADER, Role.REVIEWER)  # second review (复核)
+# Who sees the reporter's contact details: the roles that handle the case (never viewers).
+CONTACT_ROLES = (Role.UNIT_ADMIN, Role.LEADER, Role.STAFF, Role.REVIEWER)
+
+WORKING = (Status.TRANSFERRED, Status.INVESTIGATING)
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: object
+    states: tuple[str, ...]
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in [
+        Action("transfer", gettext_lazy("Transfer"), (Status.RECEIVED, Status.TRANSFERRED)),
+        Action("reject", gettext_lazy("Do not accept"), (Status.RECEIVED,)),
+        Action("start", gettext_lazy("Start the investigation"), (Status.TRANSFERRED,)),
+        Action("transfer_down", gettext_lazy("Transfer to a town"), WORKING),
+        Action("send_back", gettext_lazy("Send back to the office"), WORKING),
+        Action("handle", gettext_lazy("Record the handling result"), (Status.INVESTIGATING,)),
+        Action("review", gettext_lazy("Second review"), (Status.HANDLED,)),
+        Action("close", gettext_lazy("Close"), (Status.HANDLED,)),
+        Action(
+            "complete_follow_up",
+            gettext_lazy("Complete the follow-up"),
+            (Status.STAGE_CLOSED, Status.PUBLISHED),
+        ),
+        Action("publish", gettext_lazy("Publish"), (Status.CLOSED, Status.STAGE_CLOSED)),
+        Action(
+            "link",
+            gettext_lazy("Link an earlier case"),
+            (*WORKING, Status.RECEIVED, Status.HANDLED),
+        ),
+        Action(
+            "promote",
+            gettext_lazy("Put on the rectification ledger"),
+            tuple(s for s in Status.values if s != Status.REJECTED),
+        ),
+        Action(
+            "reopen_task",
+            gettext_lazy("Reopen the signed-off ledger task"),
+            tuple(Status.values),
+        ),
+        Action("moderate", gettext_lazy("Moderate"), tuple(Status.values)),
+    ]
+}
+
+
+class CaseRoles:
+    """The case's units by role, and what a user holds on them."""
+
+    def __init__(self, complaint: Complaint, scope: DataScope) -> None:
+        self.complaint = complaint
+        self.scope = scope
+        self.by_role: dict[str, list[Unit]] = {}
+        for cu in complaint.units.all():
+            self.by_role.setdefault(cu.role, []).append(cu.unit)
+
+    @property
+    def handling(self) -> list[Unit]:
+        return self.by_role.get(UnitRole.HANDLING, [])
+
+    @property
+    def towns(self) -> list[Unit]:
+        return self.by_role.get(UnitRole.TOWN, [])
+
+    def holds(self, units: list[Unit], roles: tuple[str, ...]) -> bool:
+        return any(self.scope.has_role(u, *roles) for u in units)
+
+    def acting_unit(self, roles: tuple[str, ...]) -> Unit | None:
+        for unit in [*self.handling, *self.towns]:
+            if self.scope.has_role(unit, *roles):
+                return unit
+        return None
+
+    @cached_property
+    def is_handler(self) -> bool:
+        return self.holds(self.handling, REPORTING) or self.holds(self.towns, REPORTING)
+
+
+def role_allows(scope: DataScope, c: Complaint, action: str, r: CaseRoles | None = None) -> bool:
+    r = r or CaseRoles(c, scope)
+    office = scope.sees_all
+    if action in {"transfer", "reject", "promote", "reopen_task", "moderate"}:
+        return office
+    if action in {"start", "handle", "link"}:
+        return office or r.is_handler
+    if action in {"transfer_down", "send_back", "close", "complete_follow_up"}:
+        return office or r.holds(r.handling, ACTING)
+    if action == "publish":
+        return office or r.holds(r.handling, ACTING)
+    if action == "review":
+        # Separation of duties: the person who recorded the finding does not review it.
+        if c.handled_by_id and c.handled_by_id == scope.user.pk:
+            return False
+        return office or r.holds(r.handling, REVIEWING)
+    return False
+
+
+def state_allows(c: Complaint, action: str) -> bool:
+    if c.status not in ACTIONS[action].states:
+        return False
+    if action == "review":
+        return c.needs_review and c.reviewed_at is None
+    if action == "close":
+        return not c.needs_review or c.reviewed_at is not None
+    if action == "complete_follow_up":
+        return c.closure == Closure.STAGE_CLOSED
+    if action == "promote":
+        return c.task_id is None
+    if action == "reopen_task":
+        return reopenable_task(c) is not None
+    return True
+
+
+def reopenable_task(c: Complaint):
+    """The signed-off ledger task this case repeats: its own, or that of a linked earlier case."""
+    if c.task_id and c.task.status == TaskStatus.SIGNED_OFF:
+        return c.task
+    for link in c.links_out.select_related("earlier__task"):
+        task = link.earlier.task
+        if task is not None and task.status == TaskStatus.SIGNED_OFF:
+            return task
+    return None
+
+
+def check(user, c: Complaint, action: str) -> CaseRoles:
+    scope = scope_for(user)
+    roles = CaseRoles(c, scope)
+    if not state_allows(c, action):
+        if action == "close" and c.status == Status.HANDLED:
+            raise InvalidTransition(
+                _("This case needs a second review before it can be closed (不属实 or 重点).")
+            )
+        raise InvalidTransition(
+            _("“%(action)s” is not possible while the case is %(status)s.")
+            % {"action": ACTIONS[action].label, "status": c.get_status_display()}
+        )
+    if not role_allows(scope, c, action, roles):
+        raise PermissionDenied(_("Your role on this case does not allow this action."))
+    return roles
+
+
+def allowed_actions(user, c: Complaint) -> list[str]:
+    scope = scope_for(user)
+    roles = CaseRoles(c, scope)
+    return [n for n in ACTIONS if state_allows(c, n) and role_allows(scope, c, n, roles)]
+
+
+def sees_contact(user, c: Complaint) -> bool:
+    """Whether the user may read the reporter's contact details of this case."""
+    scope = scope_for(user)
+    if scope.sees_all:
+        return True
+    roles = CaseRoles(c, scope)
+    return roles.holds([*roles.handling, *roles.towns], CONTACT_ROLES)
