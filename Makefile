@@ -61,6 +61,7 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 bench: setup
 	psql "$(dir $(BENCH_DATABASE_URL))postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/ledger_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/complaints_bench.py
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache

@@ -230,6 +230,10 @@ SHANSHUI_WARNING_RULES: dict[str, int] = {}
 SHANSHUI_DEADLINE_REMINDER_WORKDAYS = [15, 5]
 SHANSHUI_SITE_URL = env_str("SHANSHUI_SITE_URL", "http://127.0.0.1:8000")
 
+# Reverse proxies in front of the app that append to X-Forwarded-For (0: none; REMOTE_ADDR is the
+# client). Client addresses decide rate limits and login lockouts.
+TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
+
 # Public supervision (complaints)
 # Rate limits on public writes, "count/seconds", per client address and per Open311 key.
 SHANSHUI_RATE_LIMITS = {

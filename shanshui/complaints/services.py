@@ -410,13 +410,23 @@ def batch_create(
     return batch
 
 
-def handling_deadline(*, start: dt.date, campaign: Campaign | None, is_key: bool) -> dt.date:
+def handling_deadline(
+    *, start: dt.date, campaign: Campaign | None, is_key: bool, memo: dict | None = None
+) -> dt.date:
+    """``start`` + the campaign's handling working days. ``memo`` (a dict the caller keeps for
+    one batch) saves the policy and calendar look-ups when thousands of rows share them."""
+    memo_key = (start, campaign.pk if campaign else None, is_key)
+    if memo is not None and memo_key in memo:
+        return memo[memo_key]
     workdays = settings.SHANSHUI_COMPLAINT_HANDLE_WORKDAYS
     if campaign is not None:
         policy = HandlingPolicy.objects.filter(campaign=campaign).first()
         if policy is not None:
             workdays = policy.key_handle_workdays if is_key else policy.handle_workdays
-    return ledger_services.work_calendar().add_workdays(start, workdays)
+    due = ledger_services.work_calendar().add_workdays(start, workdays)
+    if memo is not None:
+        memo[memo_key] = due
+    return due
 
 
 @dataclass
@@ -435,9 +445,11 @@ class TransferredCase:
     investigation: str = ""
 
 
-def batch_add_case(*, actor, batch: TransferBatch, case: TransferredCase) -> Complaint:
+def batch_add_case(
+    *, actor, batch: TransferBatch, case: TransferredCase, memo: dict | None = None
+) -> Complaint:
     """Register one transferred case of ``batch`` and transfer it to its units (the importer
-    calls this inside its own all-or-nothing transaction)."""
+    calls this inside its own all-or-nothing transaction, with one ``memo`` for the batch)."""
     if not scope_for(actor).sees_all:
         raise PermissionDenied(_("Only the office imports transfer lists."))
     is_key = case.is_key or batch.is_key
@@ -467,7 +479,10 @@ def batch_add_case(*, actor, batch: TransferBatch, case: TransferredCase) -> Com
         data={"batch": batch.pk, "receipt_no": c.receipt_no},
     )
     if case.units:
-        _do_transfer(c, actor=actor, units=list(case.units), start=batch.date, comment="")
+        due = handling_deadline(start=batch.date, campaign=batch.campaign, is_key=is_key, memo=memo)
+        _do_transfer(
+            c, actor=actor, units=list(case.units), start=batch.date, comment="", deadline=due
+        )
     return c
 
 
