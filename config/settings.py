@@ -230,6 +230,10 @@ SHANSHUI_WARNING_RULES: dict[str, int] = {}
 SHANSHUI_DEADLINE_REMINDER_WORKDAYS = [15, 5]
 SHANSHUI_SITE_URL = env_str("SHANSHUI_SITE_URL", "http://127.0.0.1:8000")
 
+# Messages live in the session, not a cookie: the administration shows new Open311 keys once
+# through a message.
+MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
+
 # Reverse proxies in front of the app that append to X-Forwarded-For (0: none; REMOTE_ADDR is the
 # client). Client addresses decide rate limits and login lockouts.
 TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)

@@ -73,7 +73,7 @@ def result_text(value: str) -> str:
 
 def address(c: Complaint) -> str:
     """Most specific first, as Open311 asks; never empty."""
-    parts = [c.address.strip()] if c.address.strip() else []
+    parts = [mask_personal_data(c.address.strip())] if c.address.strip() else []
     if c.district_id and c.district.name not in c.address:
         parts.append(c.district.name)
     if not parts:

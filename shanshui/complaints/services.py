@@ -20,8 +20,9 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shanshui.complaints import rules
 from shanshui.complaints.models import (
@@ -142,6 +143,13 @@ def _transition(
         comment=comment,
         data=data,
     )
+
+
+def _note(message, **params) -> str:
+    """A public status note, in the site's language whoever acts (it is shown to the public and
+    to Open311 clients, not to the actor)."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return str(message) % {k: str(v) for k, v in params.items()} if params else str(message)
 
 
 def _touch(c: Complaint) -> None:
@@ -289,7 +297,7 @@ def check_photos(uploads: Sequence) -> list[tuple[object, filetypes.FileKind]]:
             if exc.code == "too_large":
                 message = _("“%(name)s” is larger than %(mb)s MB.") % {
                     "name": name,
-                    "mb": settings.SHANSHUI_COMPLAINT_PHOTO_MAX_BYTES // 2**20,
+                    "mb": round(settings.SHANSHUI_COMPLAINT_PHOTO_MAX_BYTES / 2**20, 1),
                 }
             elif exc.code == "empty":
                 message = _("“%(name)s” is empty.") % {"name": name}
@@ -523,8 +531,10 @@ def _do_transfer(
         comment=comment,
         data={"units": [u.pk for u in units], "deadline": due.isoformat()},
         deadline=due,
-        status_note=_("Transferred to %(units)s.")
-        % {"units": "、".join(u.display_name for u in units)},
+        status_note=_note(
+            gettext_lazy("Transferred to %(units)s."),
+            units="、".join(u.display_name for u in units),
+        ),
     )
 
 
@@ -572,7 +582,7 @@ def complaint_reject(
         data={"reason": reason},
         reject_reason=reason,
         closed_at=_now(),
-        status_note=str(RejectReason(reason).label),
+        status_note=_note(RejectReason(reason).label),
     )
     return c
 
@@ -591,7 +601,7 @@ def complaint_start(
         kind=EventKind.STARTED,
         unit=roles.acting_unit(rules.REPORTING),
         comment=comment.strip(),
-        status_note=_("Under investigation."),
+        status_note=_note(gettext_lazy("Under investigation.")),
     )
     return c
 
@@ -612,7 +622,7 @@ def complaint_transfer_down(
     to = c.status
     if c.status == Status.TRANSFERRED:
         to = Status.INVESTIGATING
-        fields["status_note"] = _("Under investigation.")
+        fields["status_note"] = _note(gettext_lazy("Under investigation."))
     _transition(
         c,
         actor=actor,
@@ -727,7 +737,7 @@ def complaint_handle(
     c = _lock(complaint, expected_version)
     roles = rules.check(actor, c, "handle")
     values = _clean_handling(result)
-    note = _("Handled: %(finding)s.") % {"finding": Finding(values["finding"]).label}
+    note = _note(gettext_lazy("Handled: %(finding)s."), finding=Finding(values["finding"]).label)
     _transition(
         c,
         actor=actor,
@@ -774,7 +784,7 @@ def complaint_review(
         kind=EventKind.REVIEW_RETURNED,
         unit=unit,
         comment=comment,
-        status_note=_("Under investigation."),
+        status_note=_note(gettext_lazy("Under investigation.")),
     )
     return c
 
@@ -811,8 +821,10 @@ def complaint_close(
             closure=Closure.STAGE_CLOSED,
             follow_up_due=follow_up_due,
             closed_at=_now(),
-            status_note=_("Stage-closed; follow-up due %(date)s.")
-            % {"date": follow_up_due.isoformat()},
+            status_note=_note(
+                gettext_lazy("Stage-closed; follow-up due %(date)s."),
+                date=follow_up_due.isoformat(),
+            ),
         )
     else:
         _transition(
@@ -825,7 +837,7 @@ def complaint_close(
             closure=Closure.CLOSED,
             follow_up_due=None,
             closed_at=_now(),
-            status_note=_("Closed."),
+            status_note=_note(gettext_lazy("Closed.")),
         )
     return c
 
@@ -847,7 +859,7 @@ def complaint_complete_follow_up(
         comment=comment,
         closure=Closure.CLOSED,
         follow_up_due=None,
-        status_note=_("Closed."),
+        status_note=_note(gettext_lazy("Closed.")),
     )
     return c
 

@@ -1,0 +1,21 @@
+"""Public pages of public supervision, included at the site root (no login)."""
+
+from django.urls import path
+
+from shanshui.complaints import views_public as views
+
+app_name = "complaints_public"
+
+urlpatterns = [
+    path("report/", views.report, name="report"),
+    path("report/done/<str:code>/", views.report_done, name="report_done"),
+    path("report/track/", views.track, name="track"),
+    path("report/track/<str:code>/", views.track_detail, name="track_detail"),
+    path("public/complaints/", views.public_list, name="list"),
+    path("public/complaints/stats/", views.stats_page, name="stats"),
+    path("public/complaints/batches/", views.batches, name="batches"),
+    path("public/complaints/batches/<int:pk>/", views.batch, name="batch"),
+    path("public/complaints/batches/<int:pk>/xlsx/", views.batch_xlsx, name="batch_xlsx"),
+    path("public/complaints/photos/<int:pk>/", views.photo, name="photo"),
+    path("public/complaints/<str:code>/", views.public_detail, name="detail"),
+]
