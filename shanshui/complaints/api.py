@@ -306,8 +306,10 @@ def list_complaints(
     key: bool | None = None,
     overdue: bool = False,
     q: str = Query("", max_length=100),
-    sort: str = Query("-received", pattern="^(-received|received|deadline|-updated)$"),
+    sort: str = Query("received", pattern="^(received|deadline|updated)$"),
 ):
+    from shanshui.complaints import selectors
+
     data = {
         "batch": batch,
         "district": district,
@@ -315,14 +317,12 @@ def list_complaints(
         "status": status,
         "finding": finding,
         "channel": channel,
-        "key": key,
-        "overdue": overdue,
+        "key": None if key is None else ("1" if key else "0"),
+        "overdue": "1" if overdue else "",
         "q": q,
         "sort": sort,
     }
-    from shanshui.complaints import selectors
-
-    return selectors.case_list(request.user, data).prefetch_related("category_rows")
+    return selectors.cases(request.user, data=data).prefetch_related("category_rows")
 
 
 @router.get("/complaints/{complaint_id}", response=ComplaintDetailOut, summary="One case")

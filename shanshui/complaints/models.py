@@ -229,6 +229,7 @@ class Complaint(models.Model):
         indexes = [
             models.Index(fields=["-received_at", "-id"], name="complaints_recent"),
             models.Index(fields=["status", "deadline"]),
+            models.Index(fields=["deadline", "id"], name="complaints_deadline"),
             models.Index(fields=["district", "status"]),
             models.Index(fields=["batch", "seq"]),
             models.Index(fields=["-updated_at"]),

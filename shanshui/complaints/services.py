@@ -927,8 +927,11 @@ def complaint_promote(
     rules.check(actor, c, "promote")
     categories = [_TASK_CATEGORY.get(cat, "other") for cat in categories_of(c)]
     if not units:
+        # Districts carry out the rectification (实施主体); a department leads and rechecks.
         units = [
-            ledger_services.UnitAssignment(unit=cu.unit, role="lead")
+            ledger_services.UnitAssignment(
+                unit=cu.unit, role="implementing" if _territorial(cu.unit) else "lead"
+            )
             for cu in c.units.filter(role=UnitRole.HANDLING).select_related("unit")
         ]
     task = ledger_services.task_create(

@@ -1,0 +1,841 @@
+"""Pages for the units that handle cases: the office, districts, departments and towns.
+
+As in the ledger: each view loads the case through the user's data scope (404 outside it), checks
+the action against rules.py (409 for the state, 403 for the role), calls one service and
+redirects; a ValidationError re-renders the page with field errors (400).
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Max, Prefetch, Q
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from shanshui.complaints import forms, rules, selectors, services
+from shanshui.complaints.models import (
+    Category,
+    Complaint,
+    ComplaintContact,
+    ComplaintUnit,
+    EventKind,
+    Finding,
+    LinkKind,
+    Photo,
+    RejectReason,
+    Status,
+    TransferBatch,
+    UnitRole,
+)
+from shanshui.ledger.models import Campaign
+from shanshui.ledger.rules import Conflict, LedgerError
+from shanshui.ledger.views import CappedPaginator
+from shanshui.lib import geo
+from shanshui.orgs.models import Unit
+from shanshui.orgs.scope import scope_for
+
+PAGE_SIZE = 50
+SEARCH_COUNT_CAP = 1000
+WAITING_LIST_SIZE = 10
+MODERATION_PAGE_SIZE = 20
+
+# The case list's status filter that shows the rest of a waiting group.
+WAITING_STATUS = {
+    "to_transfer": Status.RECEIVED,
+    "to_start": Status.TRANSFERRED,
+    "to_handle": Status.INVESTIGATING,
+    "to_review": Status.HANDLED,
+    "to_close": Status.HANDLED,
+    "to_publish": Status.CLOSED,
+    "to_follow_up": Status.STAGE_CLOSED,
+}
+# What waits, in the user's words (keys of selectors.waiting_for_me).
+WAITING_LABELS = {
+    "to_transfer": gettext_lazy("To transfer"),
+    "to_start": gettext_lazy("To sign for"),
+    "to_handle": gettext_lazy("To investigate"),
+    "to_review": gettext_lazy("To review"),
+    "to_close": gettext_lazy("To close"),
+    "to_publish": gettext_lazy("To publish"),
+    "to_follow_up": gettext_lazy("Follow-up to complete"),
+}
+
+
+def _scoped_case(request: HttpRequest, pk: int) -> Complaint:
+    """The case, or 404 when it does not exist or is outside the user's scope."""
+    c = (
+        services.visible_complaints(request.user)
+        .select_related("district", "batch__campaign", "task", "handled_by", "reviewed_by")
+        .prefetch_related(
+            "category_rows",
+            Prefetch(
+                "units",
+                queryset=ComplaintUnit.objects.select_related("unit").order_by("role", "pk"),
+            ),
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if c is None:
+        raise Http404
+    return c
+
+
+def _require_office(request: HttpRequest) -> None:
+    if not scope_for(request.user).sees_all:
+        raise PermissionDenied
+
+
+def _page(request: HttpRequest, qs, *, capped: bool, size: int = PAGE_SIZE):
+    """One page of ``qs`` with its rows loaded in full.
+
+    Deferred join: the page's ids come from the index alone; only those rows are then read
+    with their district, batch, types and units, so deep pages stay fast at a million cases.
+    """
+    paginator = CappedPaginator(qs, size, cap=SEARCH_COUNT_CAP) if capped else Paginator(qs, size)
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list.values_list("pk", flat=True))
+    rows = {c.pk: c for c in selectors.with_relations(Complaint.objects.filter(pk__in=ids))}
+    page.object_list = [rows[i] for i in ids if i in rows]
+    return page
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _list_context(request: HttpRequest, *, batch: TransferBatch | None = None) -> dict:
+    form = forms.CaseFilterForm(request.GET or None)
+    data = dict(form.cleaned_data) if form.is_valid() else {}
+    if batch is not None:
+        data["batch"] = batch
+    page = _page(request, selectors.cases(request.user, data=data), capped=bool(data.get("q")))
+    return {
+        "form": form,
+        "page": page,
+        "query": _query_without_page(request),
+        "today": timezone.localdate(),
+        "is_office": scope_for(request.user).sees_all,
+    }
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "complaints/list.html", _list_context(request))
+
+
+@login_required
+def my_cases(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    mine = selectors.my_cases(user)
+    page = _page(request, mine, capped=False)
+    waiting = selectors.waiting_for_me(user)
+    groups = []
+    for kind, qs in waiting.items():
+        rows = list(qs.select_related("district")[:WAITING_LIST_SIZE])
+        if rows:
+            count = len(rows) if len(rows) < WAITING_LIST_SIZE else qs.count()
+            groups.append((kind, WAITING_LABELS[kind], rows, count, WAITING_STATUS[kind]))
+    scope = scope_for(user)
+    return render(
+        request,
+        "complaints/my.html",
+        {
+            "page": page,
+            "query": _query_without_page(request),
+            "today": timezone.localdate(),
+            "groups": groups,
+            "n_overdue": selectors.overdue(mine).count(),
+            "n_moderation": selectors.moderation_queue().count() if scope.sees_all else 0,
+            "is_office": scope.sees_all,
+        },
+    )
+
+
+# --- the case page ---------------------------------------------------------------------------
+
+# The order of the action cards; the first one present (and not a refusal) opens by default.
+ACTION_ORDER = [
+    "transfer",
+    "start",
+    "handle",
+    "review",
+    "close",
+    "publish",
+    "complete_follow_up",
+    "transfer_down",
+    "link",
+    "promote",
+    "reject",
+    "send_back",
+]
+NOT_PRIMARY = {"link", "promote", "reject", "send_back", "transfer_down"}
+OFFICE_STEPS = ["transfer", "review"]
+DANGER = {"reject", "send_back"}
+# Actions whose forms live in their own place on the page, not among the action cards.
+OWN_PLACE = {"moderate", "reopen_task"}
+
+
+def _handling(c: Complaint) -> list[Unit]:
+    return [cu.unit for cu in c.units.all() if cu.role == UnitRole.HANDLING]
+
+
+def _towns(c: Complaint) -> list[Unit]:
+    return [cu.unit for cu in c.units.all() if cu.role == UnitRole.TOWN]
+
+
+def _make_form(action: str, c: Complaint, data=None, files=None, initial=None):
+    """The form of ``action`` for case ``c``: bound to ``data`` when given."""
+    cls = FORMS[action]
+    kwargs = {}
+    if action == "transfer_down":
+        kwargs["handling"] = _handling(c)
+    if data is not None:
+        return cls(data, files, **kwargs)
+    return cls(initial=initial or {"version": c.version}, **kwargs)
+
+
+def _initial(action: str, c: Complaint) -> dict:
+    initial = {"version": c.version}
+    if action == "transfer":
+        units = [u.pk for u in _handling(c)] or ([c.district_id] if c.district_id else [])
+        initial["units"] = units
+    elif action == "handle":
+        initial = forms.HandleForm.initial_for(c)
+    elif action == "promote":
+        initial["title"] = c.summary[:200]
+        if c.batch_id:
+            initial["campaign"] = c.batch.campaign_id
+        initial["deadline"] = c.deadline
+    return initial
+
+
+def _map_links(c: Complaint) -> dict | None:
+    if c.lat is None or c.lon is None:
+        return None
+    lat, lon = c.lat, c.lon
+    g_lat, g_lon = geo.wgs84_to_gcj02(lat, lon)
+    return {
+        "lat": f"{lat:.6f}",
+        "lon": f"{lon:.6f}",
+        # A phone opens its own map app on geo: addresses.
+        "geo": f"geo:{lat:.6f},{lon:.6f}",
+        # Chinese map apps draw GCJ-02; AMap takes the converted point.
+        "amap": (
+            f"https://uri.amap.com/marker?position={g_lon:.6f},{g_lat:.6f}"
+            f"&coordinate=gaode&name={c.code}"
+        ),
+        "osm": f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}",
+    }
+
+
+def _event_notes(events: list) -> None:
+    """A short line of what each event's data says (deadline, units, finding…)."""
+    unit_ids: set[int] = set()
+    for e in events:
+        unit_ids.update(e.data.get("units", []) if isinstance(e.data.get("units"), list) else [])
+        if e.data.get("town"):
+            unit_ids.add(e.data["town"])
+    names = {u.pk: u.display_name for u in Unit.objects.filter(pk__in=unit_ids)}
+    for e in events:
+        d = e.data or {}
+        note = ""
+        if e.kind == EventKind.TRANSFERRED:
+            units = "、".join(names.get(pk, "?") for pk in d.get("units", []))
+            note = _("To %(units)s; deadline %(date)s") % {
+                "units": units,
+                "date": d.get("deadline", "—"),
+            }
+        elif e.kind == EventKind.TRANSFERRED_DOWN:
+            note = names.get(d.get("town"), "")
+        elif e.kind == EventKind.HANDLED and d.get("finding") in Finding.values:
+            note = str(Finding(d["finding"]).label)
+        elif e.kind == EventKind.STAGE_CLOSED and d.get("follow_up_due"):
+            note = _("Follow-up due %(date)s") % {"date": d["follow_up_due"]}
+        elif e.kind == EventKind.REJECTED and d.get("reason") in RejectReason.values:
+            note = str(RejectReason(d["reason"]).label)
+        elif e.kind == EventKind.LINKED:
+            kind = d.get("kind")
+            note = d.get("code", "")
+            if kind in LinkKind.values:
+                note = f"{note} · {LinkKind(kind).label}"
+        elif e.kind == EventKind.PROMOTED:
+            note = _("Ledger task %(code)s") % {"code": d.get("code", "")}
+        elif e.kind in (EventKind.HIDDEN, EventKind.UNHIDDEN):
+            note = _("Photo") if d.get("what") == "photo" else _("Description")
+        elif e.kind == EventKind.IMPORTED and d.get("receipt_no"):
+            note = _("Acceptance number %(n)s") % {"n": d["receipt_no"]}
+        e.note = note
+
+
+def _detail_context(request: HttpRequest, c: Complaint, *, bound: dict | None = None) -> dict:
+    user = request.user
+    bound = bound or {}
+    allowed = rules.allowed_actions(user, c)
+    action_forms = {}
+    for name in sorted(
+        (n for n in allowed if n not in OWN_PLACE), key=lambda n: ACTION_ORDER.index(n)
+    ):
+        action_forms[name] = bound.get(name) or _make_form(name, c, initial=_initial(name, c))
+    # The card opened by default: the user's next step. The office may act on every case, but
+    # its own steps are transferring and the second review, not the units' investigation.
+    candidates = OFFICE_STEPS if scope_for(user).sees_all else action_forms
+    primary = next((n for n in candidates if n in action_forms and n not in NOT_PRIMARY), None)
+    reopen_form = None
+    reopenable = None
+    if "reopen_task" in allowed:
+        reopenable = rules.reopenable_task(c)
+        reopen_form = bound.get("reopen_task") or _make_form("reopen_task", c)
+    events = list(c.events.select_related("actor", "unit").order_by("-at", "-pk"))
+    _event_notes(events)
+    contact = None
+    sees_contact = rules.sees_contact(user, c)
+    if sees_contact:
+        contact = ComplaintContact.objects.filter(complaint=c).first()
+    photos = list(c.photos.all())
+    today = timezone.localdate()
+    repeats = services.possible_repeats(c, user=user)
+    return {
+        "c": c,
+        "today": today,
+        "is_overdue": bool(c.deadline and c.deadline < today and c.status in selectors.OPEN_WORK),
+        "allowed": allowed,
+        "action_forms": action_forms,
+        "action_labels": {name: rules.ACTIONS[name].label for name in rules.ACTIONS},
+        "primary_action": primary,
+        "danger_actions": DANGER,
+        "categories": [Category(v).label for v in services.categories_of(c)],
+        "handling": _handling(c),
+        "towns": _towns(c),
+        "map": _map_links(c),
+        "photos": photos,
+        "sees_contact": sees_contact,
+        "contact": contact,
+        "events": events,
+        "status_labels": dict(Status.choices),
+        "repeats": repeats,
+        "linked": services.linked_cases(c, user=user),
+        "reopenable": reopenable,
+        "reopen_form": reopen_form,
+        "moderate_form": bound.get("moderate"),
+        "can_moderate": "moderate" in allowed,
+        "can_link": "link" in allowed,
+    }
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    c = _scoped_case(request, pk)
+    return render(request, "complaints/detail.html", _detail_context(request, c))
+
+
+def _version(form) -> int | None:
+    value = form.cleaned_data.get("version")
+    return value if value else None
+
+
+# action name → handler(request, case, form) → message. Each calls one service.
+
+
+def _transfer(request, c, form):
+    d = form.cleaned_data
+    services.complaint_transfer(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        units=list(d["units"]),
+        comment=d.get("comment", ""),
+        deadline=d.get("deadline"),
+    )
+    return _("The case was transferred.")
+
+
+def _reject(request, c, form):
+    services.complaint_reject(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        reason=form.cleaned_data["reason"],
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    return _("The case was not accepted.")
+
+
+def _start(request, c, form):
+    services.complaint_start(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    return _("You signed for the case; the investigation has started.")
+
+
+def _transfer_down(request, c, form):
+    services.complaint_transfer_down(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        town=form.cleaned_data["town"],
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    return _("The case was transferred to %(town)s.") % {
+        "town": form.cleaned_data["town"].display_name
+    }
+
+
+def _send_back(request, c, form):
+    services.complaint_send_back(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        reason=form.cleaned_data["reason"],
+    )
+    return _("The case was sent back to the office.")
+
+
+def _handle(request, c, form):
+    services.complaint_handle(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        result=form.handling_result(),
+    )
+    return _("The handling result was recorded.")
+
+
+def _review(request, c, form):
+    approve = form.cleaned_data["approve"]
+    services.complaint_review(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        approve=approve,
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    if approve:
+        return _("The finding passed the second review.")
+    return _("The case was returned for further investigation.")
+
+
+def _close(request, c, form):
+    stage = form.cleaned_data["closure"] == "stage_closed"
+    services.complaint_close(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        stage=stage,
+        follow_up_due=form.cleaned_data.get("follow_up_due") if stage else None,
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    return _("The case was stage-closed.") if stage else _("The case was closed.")
+
+
+def _complete_follow_up(request, c, form):
+    services.complaint_complete_follow_up(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        comment=form.cleaned_data["comment"],
+    )
+    return _("The follow-up was recorded; the case is closed.")
+
+
+def _publish(request, c, form):
+    services.complaint_publish(actor=request.user, complaint=c, expected_version=_version(form))
+    return _("The handling result was published.")
+
+
+def _find_case(user, number: str) -> Complaint | None:
+    """A case in the user's scope by its number, or by a transfer list's acceptance number."""
+    visible = services.visible_complaints(user)
+    found = visible.filter(code=number).first()
+    if found is None:
+        matches = list(visible.filter(receipt_no=number)[:2])
+        found = matches[0] if len(matches) == 1 else None
+    return found
+
+
+def _link(request, c, form):
+    number = form.cleaned_data["earlier"].strip()
+    earlier = _find_case(request.user, number)
+    if earlier is None:
+        raise ValidationError({"earlier": _("No case with this number in your data scope.")})
+    services.complaint_link(
+        actor=request.user, complaint=c, earlier=earlier, kind=form.cleaned_data["kind"]
+    )
+    return _("The case was linked to %(code)s.") % {"code": earlier.code}
+
+
+def _promote(request, c, form):
+    d = form.cleaned_data
+    task = services.complaint_promote(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        campaign=d["campaign"],
+        code=d["code"],
+        title=d["title"],
+        deadline=d["deadline"],
+    )
+    return _("The case was put on the ledger as task %(code)s (a draft).") % {"code": task.code}
+
+
+def _reopen_task(request, c, form):
+    task = services.complaint_reopen_task(
+        actor=request.user,
+        complaint=c,
+        expected_version=_version(form),
+        reason=form.cleaned_data["reason"],
+    )
+    return _("Ledger task %(code)s was reopened.") % {"code": task.code}
+
+
+def _moderate(request, c, form):
+    d = form.cleaned_data
+    op = d["op"]
+    if op in ("hide_text", "show_text"):
+        services.moderate_text(
+            actor=request.user, complaint=c, hidden=op == "hide_text", reason=d.get("reason", "")
+        )
+        if op == "hide_text":
+            return _("The text is hidden from the public; the original is kept.")
+        return _("The text is shown to the public again.")
+    if op in ("hide_photo", "show_photo"):
+        photo = get_object_or_404(Photo, pk=d["photo"], complaint=c)
+        services.moderate_photo(
+            actor=request.user, photo=photo, hidden=op == "hide_photo", reason=d.get("reason", "")
+        )
+        if op == "hide_photo":
+            return _("The photo is hidden from the public; the original is kept.")
+        return _("The photo is shown to the public again.")
+    services.moderate_approve(actor=request.user, complaint=c)
+    return _("The report was marked as checked.")
+
+
+FORMS = {
+    "transfer": forms.TransferForm,
+    "reject": forms.RejectForm,
+    "start": forms.CommentForm,
+    "transfer_down": forms.TransferDownForm,
+    "send_back": forms.ReasonForm,
+    "handle": forms.HandleForm,
+    "review": forms.ReviewForm,
+    "close": forms.CloseForm,
+    "complete_follow_up": forms.FollowUpForm,
+    "publish": forms.ConfirmForm,
+    "link": forms.LinkForm,
+    "promote": forms.PromoteForm,
+    "reopen_task": forms.ReopenTaskForm,
+    "moderate": forms.ModerateForm,
+}
+HANDLERS = {
+    "transfer": _transfer,
+    "reject": _reject,
+    "start": _start,
+    "transfer_down": _transfer_down,
+    "send_back": _send_back,
+    "handle": _handle,
+    "review": _review,
+    "close": _close,
+    "complete_follow_up": _complete_follow_up,
+    "publish": _publish,
+    "link": _link,
+    "promote": _promote,
+    "reopen_task": _reopen_task,
+    "moderate": _moderate,
+}
+
+
+def _conflict(request, c: Complaint, action: str, exc: LedgerError) -> HttpResponse:
+    # The case moved on (another person acted, or the state never allowed this): say so
+    # plainly and lead back to the case as it is now.
+    return render(
+        request,
+        "complaints/conflict.html",
+        {"c": c, "message": exc.message, "action_label": rules.ACTIONS[action].label},
+        status=exc.status_code,
+    )
+
+
+@login_required
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    c = _scoped_case(request, pk)
+    if action not in HANDLERS:
+        raise Http404
+    try:
+        # The state and the role first: someone who may not act learns that (409/403), not
+        # what was wrong with the form. The service checks again under the row lock.
+        rules.check(request.user, c, action)
+    except LedgerError as refusal:
+        # Refused because someone else moved the case on since this page was loaded: say so.
+        error = Conflict(STALE_MESSAGE) if _stale(request, c) else refusal
+        return _conflict(request, c, action, error)
+    form = _make_form(action, c, data=request.POST, files=request.FILES)
+    from_queue = action == "moderate" and request.POST.get("back") == "queue"
+    if form.is_valid():
+        try:
+            message = HANDLERS[action](request, c, form)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except LedgerError as exc:
+            return _conflict(request, c, action, exc)
+        else:
+            messages.success(request, message)
+            if from_queue:
+                return redirect("complaints:moderation")
+            return redirect(reverse("complaints:case", args=[c.pk]) + "#timeline")
+    if from_queue:
+        return moderation(request, errors={c.pk: _form_errors(form)}, status=400)
+    c = _scoped_case(request, pk)
+    context = _detail_context(request, c, bound={action: form})
+    context["failed_action"] = action
+    return render(request, "complaints/detail.html", context, status=400)
+
+
+# The services' words for a stale page (services._lock), for a refusal found before them.
+STALE_MESSAGE = gettext_lazy(
+    "Someone else changed this case a moment ago. Reload the page, check what changed, and try "
+    "again."
+)
+
+
+def _stale(request: HttpRequest, c: Complaint) -> bool:
+    version = request.POST.get("version", "")
+    return version.isdigit() and int(version) != c.version
+
+
+def _form_errors(form) -> list[str]:
+    return [str(e) for errors in form.errors.values() for e in errors]
+
+
+@login_required
+def photo_original(request: HttpRequest, pk: int) -> FileResponse:
+    """The photo as uploaded (with its metadata), only for users who can see the case."""
+    photo = get_object_or_404(Photo, pk=pk)
+    if not services.visible_complaints(request.user).filter(pk=photo.complaint_id).exists():
+        raise Http404
+    extension = photo.file.name.rsplit(".", 1)[-1] if "." in photo.file.name else "bin"
+    response = FileResponse(
+        photo.file.open("rb"),
+        as_attachment=request.GET.get("download") == "1",
+        filename=f"{photo.complaint_id}-{photo.pk}.{extension}",
+        content_type=photo.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- registering calls and letters, batches, moderation --------------------------------------
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponse:
+    """The office registers a call to the 12369 hotline or a letter (or visit)."""
+    _require_office(request)
+    form = forms.RegisterForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        report = services.Report(
+            description=d["description"],
+            categories=d["categories"],
+            channel=d["channel"],
+            district=d.get("district"),
+            address=d.get("address", ""),
+            lat=d.get("lat"),
+            lon=d.get("lon"),
+            enterprise=d.get("enterprise", ""),
+            contact=services.Contact(
+                name=d.get("contact_name", ""),
+                phone=d.get("contact_phone", ""),
+                email=d.get("contact_email", ""),
+                wants_reply=d.get("wants_reply", False),
+            ),
+        )
+        try:
+            c = services.complaint_submit(
+                actor=request.user, report=report, photos=d.get("photos") or []
+            )
+        except ValidationError as exc:
+            rename = {"location": "lat", "email": "contact_email"}
+            for field, errors in exc.message_dict.items():
+                field = rename.get(field, field)
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(
+                request, _("Case %(code)s was registered; transfer it next.") % {"code": c.code}
+            )
+            return redirect("complaints:case", pk=c.pk)
+    return render(
+        request,
+        "complaints/new.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def batches(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    in_scope = Q()
+    if not scope.sees_all:
+        in_scope = Q(complaints__in=services.visible_complaints(request.user).values("pk"))
+    counts = {
+        f"n_{s}": Count("complaints", filter=in_scope & Q(complaints__status=s))
+        for s in Status.values
+    }
+    rows = (
+        TransferBatch.objects.select_related("campaign")
+        .annotate(total=Count("complaints", filter=in_scope), **counts)
+        .order_by("-campaign__feedback_date", "campaign_id", "-number")
+    )
+    if not scope.sees_all:
+        rows = rows.filter(total__gt=0)
+    rows = list(rows)
+    for b in rows:
+        b.counts = [(s, getattr(b, f"n_{s.value}")) for s in Status if getattr(b, f"n_{s.value}")]
+    return render(
+        request,
+        "complaints/batches.html",
+        {"batches": rows, "is_office": scope.sees_all, "status_labels": dict(Status.choices)},
+    )
+
+
+@login_required
+def batch_new(request: HttpRequest) -> HttpResponse:
+    _require_office(request)
+    # The newest campaign (or the one asked for) and its next batch number, as a start.
+    asked = request.GET.get("campaign", "")
+    campaigns = Campaign.objects.order_by("-feedback_date", "-pk").values_list("pk", flat=True)
+    campaign_id = int(asked) if asked.isdigit() and len(asked) < 10 else campaigns.first()
+    last = TransferBatch.objects.filter(campaign_id=campaign_id).aggregate(n=Max("number"))["n"]
+    form = forms.BatchForm(
+        request.POST or None,
+        initial={"date": timezone.localdate(), "campaign": campaign_id, "number": (last or 0) + 1},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.batch_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("%(batch)s was registered.") % {"batch": batch})
+            return redirect("complaints:batch", pk=batch.pk)
+    return render(
+        request,
+        "complaints/batch_new.html",
+        {"form": form},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _public_batch_url(batch: TransferBatch) -> str:
+    # The disclosure page belongs to the public pages; link to it once it exists.
+    try:
+        return reverse("complaints_public:batch", args=[batch.pk])
+    except NoReverseMatch:
+        return ""
+
+
+@login_required
+def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    batch = get_object_or_404(TransferBatch.objects.select_related("campaign"), pk=pk)
+    context = _list_context(request, batch=batch)
+    context.update(
+        {
+            "batch": batch,
+            "public_url": _public_batch_url(batch),
+            "import_url": reverse("complaints:batch_import", args=[batch.pk])
+            if context["is_office"]
+            else "",
+        }
+    )
+    return render(request, "complaints/batch.html", context)
+
+
+@login_required
+def moderation(request: HttpRequest, *, errors: dict | None = None, status: int = 200):
+    """Citizens' reports waiting for the office's check, with their text and photos."""
+    _require_office(request)
+    paginator = Paginator(selectors.moderation_queue(), MODERATION_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list.values_list("pk", flat=True))
+    rows = {
+        c.pk: c
+        for c in selectors.with_relations(Complaint.objects.filter(pk__in=ids)).prefetch_related(
+            "photos"
+        )
+    }
+    page.object_list = [rows[i] for i in ids if i in rows]
+    for c in page.object_list:
+        c.errors = (errors or {}).get(c.pk, [])
+    return render(
+        request,
+        "complaints/moderation.html",
+        {"page": page, "query": _query_without_page(request)},
+        status=status,
+    )
+
+
+# --- panels for other pages ------------------------------------------------------------------
+
+
+def home_panel(request: HttpRequest) -> str:
+    """The home page's cases panel: my open cases, overdue ones, what waits for me."""
+    user = request.user
+    mine = selectors.my_cases(user)
+    n_open = mine.count()
+    n_overdue = selectors.overdue(mine).count() if n_open else 0
+    waiting = [
+        (kind, WAITING_LABELS[kind], qs.count())
+        for kind, qs in selectors.waiting_for_me(user).items()
+    ]
+    waiting = [row for row in waiting if row[2]]
+    scope = scope_for(user)
+    n_moderation = selectors.moderation_queue().count() if scope.sees_all else 0
+    if not (n_open or waiting or n_moderation):
+        return ""
+    return render_to_string(
+        "complaints/_home_panel.html",
+        {
+            "n_open": n_open,
+            "n_overdue": n_overdue,
+            "waiting": waiting,
+            "n_waiting": sum(n for _k, _l, n in waiting),
+            "n_moderation": n_moderation,
+        },
+        request=request,
+    )
+
+
+def task_panel(request: HttpRequest, task) -> str:
+    """The ledger task page's panel: the cases put on the ledger as, or linked to, this task."""
+    qs = services.visible_complaints(request.user).filter(task=task).order_by("-received_at", "-pk")
+    rows = list(selectors.with_relations(qs)[:50])
+    if not rows:
+        return ""
+    return render_to_string(
+        "complaints/_task_panel.html",
+        {
+            "cases": rows,
+            "count": len(rows) if len(rows) < 50 else qs.count(),
+            "today": timezone.localdate(),
+        },
+        request=request,
+    )
