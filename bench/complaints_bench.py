@@ -34,8 +34,8 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
-
 from ledger_bench import copy_rows, timed  # noqa: E402
+
 from shanshui.complaints import services  # noqa: E402
 from shanshui.complaints.models import Category, Complaint, TransferBatch  # noqa: E402
 from shanshui.ledger.models import Campaign  # noqa: E402
