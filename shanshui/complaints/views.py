@@ -38,9 +38,9 @@ from shanshui.complaints.models import (
 )
 from shanshui.ledger.models import Campaign
 from shanshui.ledger.rules import Conflict, LedgerError
-from shanshui.ledger.views import CappedPaginator
 from shanshui.lib import geo
 from shanshui.orgs.models import Unit
+from shanshui.orgs.pagination import CappedPaginator
 from shanshui.orgs.scope import scope_for
 
 PAGE_SIZE = 50

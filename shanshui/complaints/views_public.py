@@ -13,7 +13,6 @@ import io
 import math
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import cached_property
 from urllib.parse import quote
 
 from django.core.exceptions import ValidationError
@@ -44,6 +43,7 @@ from shanshui.complaints.models import (
 from shanshui.complaints.textmask import mask_personal_data
 from shanshui.lib import ratelimit
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
+from shanshui.orgs.pagination import CappedPaginator
 from shanshui.orgs.services import client_ip
 
 PAGE_SIZE = 50
@@ -198,22 +198,6 @@ def _private(response: HttpResponse) -> HttpResponse:
     response["Referrer-Policy"] = "no-referrer"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``cap`` + 1 rows."""
-
-    def __init__(self, *args, cap: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cap = cap
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
 
 
 # --- report ----------------------------------------------------------------------------------

@@ -11,7 +11,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,29 +33,13 @@ from shanshui.ledger.models import (
 )
 from shanshui.ledger.rules import LedgerError
 from shanshui.ledger.services import UnitAssignment, visible_tasks
+from shanshui.orgs.pagination import CappedPaginator
 from shanshui.orgs.scope import scope_for
 from shanshui.orgs.services import client_ip
 
 PAGE_SIZE = 50
 LAZY = "lazy"  # marks an action form rendered on demand (action_form view)
 SEARCH_COUNT_CAP = 1000
-
-
-class CappedPaginator(Paginator):
-    """Counts at most ``cap`` + 1 rows: a search matching thousands of tasks need not be
-    counted to the last one (that count is the slow part of a short infix search)."""
-
-    def __init__(self, *args, cap: int, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cap = cap
-
-    @cached_property
-    def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
-
-    @property
-    def capped(self) -> bool:
-        return self.count > self.cap
 
 
 MY_GROUP_SIZE = 20

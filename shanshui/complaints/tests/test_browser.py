@@ -108,8 +108,13 @@ def test_citizen_reports_from_a_phone_and_a_district_publishes_the_result(
         finding.scroll_into_view_if_needed()
         finding.evaluate("radio => radio.click()")
         assert finding.is_checked()
-        handler.fill("#form-handle textarea[name=investigation]", "经现场核查，排水口确有污水排放，情况属实。")
-        handler.fill("#form-handle textarea[name=handling]", "责令企业停止排放并完成管网整改，已复查合格。")
+        handler.fill(
+            "#form-handle textarea[name=investigation]",
+            "经现场核查，排水口确有污水排放，情况属实。",
+        )
+        handler.fill(
+            "#form-handle textarea[name=handling]", "责令企业停止排放并完成管网整改，已复查合格。"
+        )
         handler.fill("#form-handle textarea[name=accountability]", "约谈企业负责人1人。")
         handler.fill("#form-handle input[name=interviews]", "1")
         with handler.expect_navigation():
