@@ -25,6 +25,7 @@ from shanshui.complaints.models import (
     Status,
     TransferBatch,
 )
+from shanshui.complaints.textmask import mask_personal_data
 from shanshui.ledger.models import Campaign
 from shanshui.orgs.models import Unit
 from shanshui.orgs.pagination import Pagination
@@ -78,6 +79,8 @@ class ComplaintOut(Schema):
 
     @staticmethod
     def resolve_categories(obj):
+        if isinstance(obj, dict):  # the detail view builds a dict that already has them
+            return obj["categories"]
         return [row.category for row in obj.category_rows.all()]
 
 
@@ -261,10 +264,14 @@ def _ok(c: Complaint) -> dict:
 def _detail(request, c: Complaint) -> dict:
     out = ComplaintOut.from_orm(c).dict()
     contact = None
+    description, address = c.description, c.address
     if rules.sees_contact(request.user, c):
         contact = getattr(c, "contact", None)
+    else:  # reporters write their numbers into the text too
+        description, address = mask_personal_data(description), mask_personal_data(address)
     out.update(
-        description=c.description,
+        description=description,
+        address=address,
         units=[{"id": cu.unit_id, "name": cu.unit.name, "role": cu.role} for cu in c.units.all()],
         investigation=c.investigation,
         handling=c.handling,

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shanshui.complaints.textmask import mask_personal_data
 from shanshui.ledger.models import Campaign, Task
 from shanshui.orgs.models import Unit
 
@@ -242,7 +243,8 @@ class Complaint(models.Model):
 
     @property
     def summary(self) -> str:
-        text = " ".join(self.description.split())
+        """The first 40 characters, with phone and ID numbers masked (lists and titles)."""
+        text = " ".join(mask_personal_data(self.description).split())
         return text if len(text) <= 40 else text[:39] + "…"
 
     @property

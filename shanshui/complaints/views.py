@@ -36,6 +36,7 @@ from shanshui.complaints.models import (
     TransferBatch,
     UnitRole,
 )
+from shanshui.complaints.textmask import mask_personal_data
 from shanshui.ledger.models import Campaign
 from shanshui.ledger.rules import Conflict, LedgerError
 from shanshui.lib import geo
@@ -303,6 +304,11 @@ def _detail_context(request: HttpRequest, c: Complaint, *, bound: dict | None = 
     sees_contact = rules.sees_contact(user, c)
     if sees_contact:
         contact = ComplaintContact.objects.filter(complaint=c).first()
+    else:
+        # Not a handler (a viewer): numbers the reporter wrote into the text are masked too.
+        # The object is only rendered, never saved.
+        c.description = mask_personal_data(c.description)
+        c.address = mask_personal_data(c.address)
     photos = list(c.photos.all())
     today = timezone.localdate()
     repeats = services.possible_repeats(c, user=user)

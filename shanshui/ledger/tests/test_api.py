@@ -4,8 +4,6 @@ uploads, downloads and the public notice."""
 import datetime as dt
 import hashlib
 import json
-import urllib.error
-import urllib.request
 import uuid
 
 import pytest
@@ -15,6 +13,7 @@ from django.utils import timezone
 from shanshui.ledger import services
 from shanshui.ledger.models import ChecklistItem, Evidence, Objection, ProgressReport, Status, Task
 from shanshui.orgs.services import api_token_create
+from shanshui.testing.http import Api
 from shanshui.testing.ledger import pdf_bytes, png_bytes
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,53 +21,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 HTML_AS_PDF = ("files", "整改报告.pdf", b"<!DOCTYPE html><html><script>alert(1)</script>", "")
 PHOTO = ("files", "现场.png", png_bytes(), "image/png")
 NAMES = ("office", "district_a", "district_a_staff", "district_b", "department")
-
-
-class Api:
-    """Requests as a persona (by name), anonymously (None) or with a raw token string."""
-
-    def __init__(self, base, tokens):
-        self.base, self.tokens = base, tokens
-
-    def send(self, who, path, *, method="GET", body=None, headers=None):
-        """Returns (status, headers, raw bytes)."""
-        url = self.base + "/api/v1" + path
-        request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
-        if who:
-            request.add_header("Authorization", f"Bearer {self.tokens.get(who, who)}")
-        try:
-            with urllib.request.urlopen(request, timeout=10) as response:
-                return response.status, response.headers, response.read()
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.headers, exc.read()
-
-    def get(self, who, path):
-        status, _, raw = self.send(who, path)
-        return status, json.loads(raw or b"null")
-
-    def post(self, who, path, **payload):
-        headers = {"Content-Type": "application/json"}
-        body = json.dumps(payload).encode()
-        status, _, raw = self.send(who, path, method="POST", body=body, headers=headers)
-        return status, json.loads(raw or b"null")
-
-    def upload(self, who, path, fields, files=()):
-        """multipart/form-data; ``files`` holds (field, filename, bytes, content type)."""
-        boundary = "----shanshui" + uuid.uuid4().hex
-        parts = [
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-            for k, v in fields.items()
-        ]
-        for name, filename, content, ctype in files:
-            head = (
-                f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
-                f'filename="{filename}"\r\nContent-Type: {ctype or "application/pdf"}\r\n\r\n'
-            )
-            parts.append(head.encode() + content + b"\r\n")
-        body = b"".join(parts) + f"--{boundary}--\r\n".encode()
-        headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-        status, _, raw = self.send(who, path, method="POST", body=body, headers=headers)
-        return status, json.loads(raw or b"null")
 
 
 @pytest.fixture
