@@ -255,6 +255,27 @@ SHANSHUI_COMPLAINT_HANDLE_WORKDAYS = env_int("SHANSHUI_COMPLAINT_HANDLE_WORKDAYS
 # the window.
 SHANSHUI_COMPLAINT_REPEAT_RADIUS_M = env_int("SHANSHUI_COMPLAINT_REPEAT_RADIUS_M", 200)
 SHANSHUI_COMPLAINT_REPEAT_WINDOW_DAYS = env_int("SHANSHUI_COMPLAINT_REPEAT_WINDOW_DAYS", 365)
+# Maps (Leaflet): the tile source. 天地图 in production (set SHANSHUI_TIANDITU_KEY); any XYZ
+# template otherwise. SHANSHUI_MAP_TILE_CRS says whether the tiles are WGS84 (天地图, OSM) or
+# GCJ-02 (高德, 腾讯): points picked on GCJ-02 tiles are converted before they are stored.
+SHANSHUI_TIANDITU_KEY = env_str("SHANSHUI_TIANDITU_KEY")
+SHANSHUI_MAP_TILE_URL = env_str(
+    "SHANSHUI_MAP_TILE_URL",
+    "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+    "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
+    "&TILECOL={x}&tk=" + SHANSHUI_TIANDITU_KEY
+    if SHANSHUI_TIANDITU_KEY
+    else "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+)
+SHANSHUI_MAP_TILE_SUBDOMAINS = env_str("SHANSHUI_MAP_TILE_SUBDOMAINS", "01234567")
+SHANSHUI_MAP_TILE_ATTRIBUTION = env_str(
+    "SHANSHUI_MAP_TILE_ATTRIBUTION",
+    "© 天地图" if SHANSHUI_TIANDITU_KEY else "© OpenStreetMap contributors",
+)
+SHANSHUI_MAP_TILE_CRS = env_str("SHANSHUI_MAP_TILE_CRS", "wgs84")
+if SHANSHUI_MAP_TILE_CRS not in ("wgs84", "gcj02"):
+    raise ConfigError("SHANSHUI_MAP_TILE_CRS must be wgs84 or gcj02.")
+
 # Open311 discovery
 SHANSHUI_OPEN311_JURISDICTION = env_str("SHANSHUI_OPEN311_JURISDICTION", "cq.gov.cn")
 SHANSHUI_OPEN311_CONTACT = env_str(

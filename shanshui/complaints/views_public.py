@@ -245,6 +245,19 @@ def _report_context(form) -> dict:
         "max_photo_mb": forms_public.max_photo_mb(),
         "max_description": services.MAX_DESCRIPTION,
         "error_fields": [f for f in form if f.errors] if form.is_bound else [],
+        "map": map_settings(),
+    }
+
+
+def map_settings() -> dict:
+    """The tile source for Leaflet maps (see settings: 天地图 in production)."""
+    from django.conf import settings
+
+    return {
+        "tiles": settings.SHANSHUI_MAP_TILE_URL,
+        "subdomains": settings.SHANSHUI_MAP_TILE_SUBDOMAINS,
+        "attribution": settings.SHANSHUI_MAP_TILE_ATTRIBUTION,
+        "crs": settings.SHANSHUI_MAP_TILE_CRS,
     }
 
 

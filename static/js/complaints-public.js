@@ -60,6 +60,7 @@
           lat.value = pos.coords.latitude.toFixed(6);
           lon.value = pos.coords.longitude.toFixed(6);
           if (system) system.value = "wgs84";
+          form.dispatchEvent(new CustomEvent("shanshui:located"));
           say(fill(button.dataset.found || "", { m: Math.round(pos.coords.accuracy || 0) }));
         },
         function (err) {
