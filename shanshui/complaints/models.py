@@ -159,6 +159,10 @@ class Complaint(models.Model):
     lon = models.FloatField(_("longitude (WGS84)"), null=True, blank=True)
     enterprise = models.CharField(_("enterprise"), max_length=200, blank=True)
     enterprise_key = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
+    # The first of the case's types in Category order (its Open311 service_code), set at intake.
+    category = models.CharField(
+        _("main type"), max_length=12, choices=Category.choices, default=Category.OTHER
+    )
     service_attributes = models.JSONField(default=dict, blank=True)  # Open311 attribute[...]
     media_url = models.URLField(_("photo address"), max_length=500, blank=True)
 
@@ -233,9 +237,12 @@ class Complaint(models.Model):
             models.Index(fields=["deadline", "id"], name="complaints_deadline"),
             models.Index(fields=["district", "status"]),
             models.Index(fields=["batch", "seq"]),
+            models.Index(fields=["batch", "-received_at"], name="complaints_batch_recent"),
+            models.Index(fields=["district", "-received_at"], name="complaints_district_recent"),
             models.Index(fields=["-updated_at"]),
             models.Index(fields=["lat", "lon"]),
             models.Index(fields=["receipt_no"]),
+            models.Index(fields=["category", "-received_at"], name="complaints_category_recent"),
         ]
 
     def __str__(self) -> str:
@@ -285,12 +292,18 @@ class ComplaintUnit(models.Model):
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="complaint_roles")
     role = models.CharField(max_length=12, choices=UnitRole.choices, default=UnitRole.HANDLING)
     assigned_at = models.DateTimeField(auto_now_add=True)
+    # The case's status, copied by the services on every transition, so "what waits for this
+    # unit" is one index range (unit, status) instead of a scan of every open case.
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRANSFERRED)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["complaint", "unit"], name="complaints_unit_unique")
         ]
-        indexes = [models.Index(fields=["unit", "complaint"], name="complaints_unit_case")]
+        indexes = [
+            models.Index(fields=["unit", "complaint"], name="complaints_unit_case"),
+            models.Index(fields=["unit", "status", "complaint"], name="complaints_unit_status"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.unit} ({self.get_role_display()})"

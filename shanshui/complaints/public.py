@@ -44,7 +44,9 @@ def with_public_relations(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
         "category_rows",
         Prefetch(
             "units",
-            queryset=ComplaintUnit.objects.filter(role=UnitRole.HANDLING).select_related("unit"),
+            queryset=ComplaintUnit.objects.filter(role=UnitRole.HANDLING)
+            .select_related("unit")
+            .only("complaint_id", "unit__name", "unit__short_name"),
             to_attr="handling_units",
         ),
         Prefetch("photos", queryset=Photo.objects.filter(hidden=False), to_attr="public_photos"),

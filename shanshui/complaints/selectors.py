@@ -3,7 +3,10 @@
 
 from __future__ import annotations
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+import datetime as dt
+
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from shanshui.complaints import rules
@@ -23,6 +26,11 @@ from shanshui.orgs.scope import scope_for
 
 OPEN_WORK = (Status.TRANSFERRED, Status.INVESTIGATING, Status.HANDLED)
 CITIZEN_CHANNELS = (Channel.WEB, Channel.OPEN311)
+
+# For short id lists (my cases, what waits for me): the same order as SORTS["deadline"], as an
+# expression no index serves, so the database fetches the listed rows and sorts them instead of
+# walking the whole deadline index in search of them.
+DEADLINE_IN_LIST = (Coalesce(F("deadline"), Value(dt.date(9999, 12, 31))).asc(), "pk")
 
 SORTS = {
     # Each served by an index: complaints_recent, (status, deadline) / deadline, -updated_at.
@@ -80,6 +88,40 @@ def cases(user, *, data: dict | None = None) -> QuerySet[Complaint]:
     return qs.order_by(*SORTS.get(data.get("sort") or "received", SORTS["received"]))
 
 
+FILTERS = ("batch", "district", "category", "status", "finding", "key", "overdue", "channel", "q")
+
+
+def scope_count(user, data: dict) -> int | None:
+    """The exact size of an unfiltered list, cheaply: for a unit's user, the distinct cases on
+    the (unit, case) index. None when filters apply or for the office (the caller then counts
+    with a cap)."""
+    if any(data.get(name) not in (None, "", False) for name in FILTERS):
+        return None
+    scope = scope_for(user)
+    if scope.sees_all:
+        return None
+    return (
+        ComplaintUnit.objects.filter(unit_id__in=scope.unit_ids() or [])
+        .values("complaint_id")
+        .distinct()
+        .count()
+    )
+
+
+class CappedCount(int):
+    """A count that stopped at its cap: shown as "1000+"."""
+
+    def __str__(self) -> str:
+        return f"{int(self)}+"
+
+
+def count_upto(qs: QuerySet, cap: int = 1000) -> int:
+    """``qs.count()``, but never counting past ``cap`` rows (counts on the home and *my
+    cases* pages must not scan half a million open cases)."""
+    n = qs.order_by()[: cap + 1].count()
+    return CappedCount(cap) if n > cap else n
+
+
 def overdue(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     """Open cases past their handling deadline."""
     return qs.filter(status__in=OPEN_WORK, deadline__lt=timezone.localdate())
@@ -102,11 +144,9 @@ def my_cases(user) -> QuerySet[Complaint]:
     if not ids:
         return Complaint.objects.none()
     return (
-        Complaint.objects.filter(
-            pk__in=ComplaintUnit.objects.filter(unit_id__in=ids).values("complaint_id")
-        )
+        Complaint.objects.filter(pk__in=_case_ids(ids, OPEN_WORK, handling_only=False))
         .filter(status__in=OPEN_WORK)
-        .order_by(*SORTS["deadline"])
+        .order_by(*DEADLINE_IN_LIST)
     )
 
 
@@ -114,11 +154,18 @@ def _role_unit_ids(scope, roles) -> list[int]:
     return list(scope.units_with_role(*roles).values_list("pk", flat=True))
 
 
-def _on_units(unit_ids: list[int], *, handling_only: bool) -> Exists:
-    rows = ComplaintUnit.objects.filter(complaint=OuterRef("pk"), unit_id__in=unit_ids)
+def _case_ids(unit_ids: list[int], statuses, *, handling_only: bool) -> list[int]:
+    """Ids of the cases in ``statuses`` on which one of ``unit_ids`` works, read from the
+    (unit, status, case) index: a short list even with a million cases, which the database
+    then fetches by primary key."""
+    rows = ComplaintUnit.objects.filter(unit_id__in=unit_ids, status__in=list(statuses))
     if handling_only:
         rows = rows.filter(role=UnitRole.HANDLING)
-    return Exists(rows)
+    return list(rows.values_list("complaint_id", flat=True).distinct())
+
+
+def _on_units(unit_ids: list[int], statuses, *, handling_only: bool) -> Q:
+    return Q(pk__in=_case_ids(unit_ids, statuses, handling_only=handling_only))
 
 
 NEEDS_REVIEW = Q(finding=Finding.FALSE) | Q(is_key=True)
@@ -156,29 +203,37 @@ def waiting_for_me(user) -> dict[str, QuerySet[Complaint]]:
     reporting = _role_unit_ids(scope, rules.REPORTING)
     acting = _role_unit_ids(scope, rules.ACTING)
     reviewing = _role_unit_ids(scope, rules.REVIEWING)
-    by_deadline = SORTS["deadline"]
+    by_deadline = DEADLINE_IN_LIST
     if reporting:
-        handler = _on_units(reporting, handling_only=False)
-        out["to_start"] = base.filter(handler, status=Status.TRANSFERRED).order_by(*by_deadline)
-        out["to_handle"] = base.filter(handler, status=Status.INVESTIGATING).order_by(*by_deadline)
+        out["to_start"] = base.filter(
+            _on_units(reporting, [Status.TRANSFERRED], handling_only=False),
+            status=Status.TRANSFERRED,
+        ).order_by(*by_deadline)
+        out["to_handle"] = base.filter(
+            _on_units(reporting, [Status.INVESTIGATING], handling_only=False),
+            status=Status.INVESTIGATING,
+        ).order_by(*by_deadline)
     if reviewing:
-        out["to_review"] = to_review.filter(_on_units(reviewing, handling_only=True)).order_by(
-            *by_deadline
-        )
+        out["to_review"] = to_review.filter(
+            _on_units(reviewing, [Status.HANDLED], handling_only=True)
+        ).order_by(*by_deadline)
     if acting:
-        unit = _on_units(acting, handling_only=True)
         out["to_close"] = (
-            base.filter(unit, status=Status.HANDLED)
+            base.filter(
+                _on_units(acting, [Status.HANDLED], handling_only=True), status=Status.HANDLED
+            )
             .filter(~NEEDS_REVIEW | Q(reviewed_at__isnull=False))
             .order_by(*by_deadline)
         )
+        closed = [Status.CLOSED, Status.STAGE_CLOSED]
         out["to_publish"] = base.filter(
-            unit, status__in=[Status.CLOSED, Status.STAGE_CLOSED]
+            _on_units(acting, closed, handling_only=True), status__in=closed
         ).order_by("closed_at", "pk")
+        following = [Status.STAGE_CLOSED, Status.PUBLISHED]
         out["to_follow_up"] = base.filter(
-            unit,
+            _on_units(acting, following, handling_only=True),
             closure=Closure.STAGE_CLOSED,
-            status__in=[Status.STAGE_CLOSED, Status.PUBLISHED],
+            status__in=following,
         ).order_by("follow_up_due", "pk")
     return out
 

@@ -133,6 +133,8 @@ def _transition(
         setattr(c, name, value)
     c.version += 1
     c.save()
+    if old != to:
+        ComplaintUnit.objects.filter(complaint=c).update(status=to)
     return _record(
         c,
         actor=actor,
@@ -338,6 +340,13 @@ def _store_photo(c: Complaint, upload, kind: filetypes.FileKind) -> Photo:
     )
 
 
+def main_category(categories: Iterable[str]) -> str:
+    """The first of ``categories`` in Category order (the case's Open311 service_code)."""
+    order = {value: i for i, value in enumerate(Category.values)}
+    found = sorted((c for c in categories if c in order), key=order.__getitem__)
+    return found[0] if found else Category.OTHER
+
+
 def _new_complaint(**fields) -> Complaint:
     """Insert with unique codes (a collision of the random code is retried)."""
     for _attempt in range(5):
@@ -373,6 +382,7 @@ def complaint_submit(*, report: Report, photos: Sequence = (), actor=None) -> Co
         lon=clean["lon"],
         enterprise=(report.enterprise or "").strip(),
         enterprise_key=enterprise_key(report.enterprise),
+        category=main_category(clean["categories"]),
         service_attributes=report.attributes or {},
         media_url=(report.media_url or "").strip()[:500],
         received_at=_now(),
@@ -472,6 +482,7 @@ def batch_add_case(
         address=case.address.strip(),
         enterprise=case.enterprise.strip(),
         enterprise_key=enterprise_key(case.enterprise),
+        category=main_category(case.categories),
         investigation=case.investigation.strip(),
         received_at=_now(),
     )
@@ -517,7 +528,7 @@ def _do_transfer(
     c.units.filter(role=UnitRole.HANDLING).exclude(unit__in=units).delete()
     for unit in units:
         ComplaintUnit.objects.get_or_create(
-            complaint=c, unit=unit, defaults={"role": UnitRole.HANDLING}
+            complaint=c, unit=unit, defaults={"role": UnitRole.HANDLING, "status": c.status}
         )
     campaign = c.batch.campaign if c.batch_id else None
     due = deadline or handling_deadline(start=start, campaign=campaign, is_key=c.is_key)
@@ -617,7 +628,9 @@ def complaint_transfer_down(
         town.path.startswith(u.path) for u in roles.handling if u.path
     ):
         raise ValidationError({"town": _("Choose a town or street of the handling district.")})
-    ComplaintUnit.objects.get_or_create(complaint=c, unit=town, defaults={"role": UnitRole.TOWN})
+    ComplaintUnit.objects.get_or_create(
+        complaint=c, unit=town, defaults={"role": UnitRole.TOWN, "status": c.status}
+    )
     fields = {}
     to = c.status
     if c.status == Status.TRANSFERRED:

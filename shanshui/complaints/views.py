@@ -46,6 +46,7 @@ from shanshui.orgs.scope import scope_for
 
 PAGE_SIZE = 50
 SEARCH_COUNT_CAP = 1000
+LIST_COUNT_CAP = 10_000
 WAITING_LIST_SIZE = 10
 MODERATION_PAGE_SIZE = 20
 
@@ -96,13 +97,20 @@ def _require_office(request: HttpRequest) -> None:
         raise PermissionDenied
 
 
-def _page(request: HttpRequest, qs, *, capped: bool, size: int = PAGE_SIZE):
+def _page(
+    request: HttpRequest, qs, *, capped: bool, size: int = PAGE_SIZE, count: int | None = None
+):
+    # Counts stop at a cap: counting a million rows costs more than the page itself. A search
+    # stops sooner (its count is the slow part of a short infix search).
     """One page of ``qs`` with its rows loaded in full.
 
     Deferred join: the page's ids come from the index alone; only those rows are then read
     with their district, batch, types and units, so deep pages stay fast at a million cases.
     """
-    paginator = CappedPaginator(qs, size, cap=SEARCH_COUNT_CAP) if capped else Paginator(qs, size)
+    paginator = CappedPaginator(qs, size, cap=SEARCH_COUNT_CAP if capped else LIST_COUNT_CAP)
+    if count is not None:  # known exactly and cheaply (selectors.scope_count)
+        paginator.cap = max(count, 1)
+        paginator.count = count
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list.values_list("pk", flat=True))
     rows = {c.pk: c for c in selectors.with_relations(Complaint.objects.filter(pk__in=ids))}
@@ -121,7 +129,12 @@ def _list_context(request: HttpRequest, *, batch: TransferBatch | None = None) -
     data = dict(form.cleaned_data) if form.is_valid() else {}
     if batch is not None:
         data["batch"] = batch
-    page = _page(request, selectors.cases(request.user, data=data), capped=bool(data.get("q")))
+    page = _page(
+        request,
+        selectors.cases(request.user, data=data),
+        capped=bool(data.get("q")),
+        count=None if batch is not None else selectors.scope_count(request.user, data),
+    )
     return {
         "form": form,
         "page": page,
@@ -146,7 +159,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
     for kind, qs in waiting.items():
         rows = list(qs.select_related("district")[:WAITING_LIST_SIZE])
         if rows:
-            count = len(rows) if len(rows) < WAITING_LIST_SIZE else qs.count()
+            count = len(rows) if len(rows) < WAITING_LIST_SIZE else selectors.count_upto(qs)
             groups.append((kind, WAITING_LABELS[kind], rows, count, WAITING_STATUS[kind]))
     scope = scope_for(user)
     return render(
@@ -157,8 +170,10 @@ def my_cases(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request),
             "today": timezone.localdate(),
             "groups": groups,
-            "n_overdue": selectors.overdue(mine).count(),
-            "n_moderation": selectors.moderation_queue().count() if scope.sees_all else 0,
+            "n_overdue": selectors.count_upto(selectors.overdue(mine)),
+            "n_moderation": selectors.count_upto(selectors.moderation_queue())
+            if scope.sees_all
+            else 0,
             "is_office": scope.sees_all,
         },
     )
@@ -806,15 +821,15 @@ def home_panel(request: HttpRequest) -> str:
     """The home page's cases panel: my open cases, overdue ones, what waits for me."""
     user = request.user
     mine = selectors.my_cases(user)
-    n_open = mine.count()
-    n_overdue = selectors.overdue(mine).count() if n_open else 0
+    n_open = selectors.count_upto(mine)
+    n_overdue = selectors.count_upto(selectors.overdue(mine)) if n_open else 0
     waiting = [
-        (kind, WAITING_LABELS[kind], qs.count())
+        (kind, WAITING_LABELS[kind], selectors.count_upto(qs))
         for kind, qs in selectors.waiting_for_me(user).items()
     ]
     waiting = [row for row in waiting if row[2]]
     scope = scope_for(user)
-    n_moderation = selectors.moderation_queue().count() if scope.sees_all else 0
+    n_moderation = selectors.count_upto(selectors.moderation_queue()) if scope.sees_all else 0
     if not (n_open or waiting or n_moderation):
         return ""
     return render_to_string(

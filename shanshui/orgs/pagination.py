@@ -29,7 +29,10 @@ class CappedPaginator(Paginator):
 
     @cached_property
     def count(self) -> int:
-        return self.object_list[: self.cap + 1].count()
+        rows = self.object_list
+        if hasattr(rows, "order_by"):
+            rows = rows.order_by()  # counting needs no order: let the database pick its index
+        return rows[: self.cap + 1].count()
 
     @property
     def capped(self) -> bool:

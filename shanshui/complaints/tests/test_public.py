@@ -546,7 +546,7 @@ def test_a_hotline_caller_sees_the_status_but_the_case_is_not_public(client, per
     page = client.get(reverse("complaints_public:track_detail", args=[c.tracking_code]))
     html = page.content.decode()
     assert page.status_code == 200
-    assert "not in the public list" in html
+    assert 'id="not-public"' in html
     assert "来电人赵六" not in html and "13600000000" not in html and "注意保密" not in html
     # Not published yet: no result on the reporter's page either.
     assert 'id="result"' not in html
