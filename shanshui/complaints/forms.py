@@ -50,7 +50,7 @@ class CaseFilterForm(forms.Form):
         empty_label=_("All"),
     )
     district = IdChoiceField(
-        label=_("District"), queryset=Unit.objects.none(), required=False, empty_label=_("All")
+        label=_("District or county"), queryset=Unit.objects.none(), required=False, empty_label=_("All")
     )
     category = forms.ChoiceField(label=_("Type"), choices=_all(Category.choices), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=_all(Status.choices), required=False)
@@ -362,7 +362,7 @@ class RegisterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
     )
     district = IdChoiceField(
-        label=_("District"), queryset=Unit.objects.none(), required=False, empty_label="—"
+        label=_("District or county"), queryset=Unit.objects.none(), required=False, empty_label="—"
     )
     address = forms.CharField(label=_("Address"), max_length=300, required=False)
     lat = forms.FloatField(label=_("Latitude (WGS84)"), required=False)
