@@ -50,7 +50,10 @@ class CaseFilterForm(forms.Form):
         empty_label=_("All"),
     )
     district = IdChoiceField(
-        label=_("District or county"), queryset=Unit.objects.none(), required=False, empty_label=_("All")
+        label=_("District or county"),
+        queryset=Unit.objects.none(),
+        required=False,
+        empty_label=_("All"),
     )
     category = forms.ChoiceField(label=_("Type"), choices=_all(Category.choices), required=False)
     status = forms.ChoiceField(label=_("Status"), choices=_all(Status.choices), required=False)
