@@ -295,6 +295,7 @@ class ComplaintUnit(models.Model):
     # The case's status, copied by the services on every transition, so "what waits for this
     # unit" is one index range (unit, status) instead of a scan of every open case.
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRANSFERRED)
+    deadline = models.DateField(null=True, blank=True)  # the case's, copied likewise
 
     class Meta:
         constraints = [
@@ -303,6 +304,9 @@ class ComplaintUnit(models.Model):
         indexes = [
             models.Index(fields=["unit", "complaint"], name="complaints_unit_case"),
             models.Index(fields=["unit", "status", "complaint"], name="complaints_unit_status"),
+            models.Index(
+                fields=["unit", "status", "deadline", "complaint"], name="complaints_unit_due"
+            ),
         ]
 
     def __str__(self) -> str:

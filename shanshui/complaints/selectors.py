@@ -144,28 +144,53 @@ def my_cases(user) -> QuerySet[Complaint]:
     if not ids:
         return Complaint.objects.none()
     return (
-        Complaint.objects.filter(pk__in=_case_ids(ids, OPEN_WORK, handling_only=False))
+        Complaint.objects.filter(pk__in=_unit_rows(ids, OPEN_WORK).values("complaint_id"))
         .filter(status__in=OPEN_WORK)
         .order_by(*DEADLINE_IN_LIST)
     )
+
+
+def my_case_ids(user) -> QuerySet:
+    """The ids of :func:`my_cases` in the same order, read from the case units' (unit, status,
+    deadline) index alone — a page of them costs no scan of the cases."""
+    ids = _own_unit_ids(user)
+    return (
+        _unit_rows(ids, OPEN_WORK)
+        .order_by(F("deadline").asc(nulls_last=True), "complaint_id")
+        .values_list("complaint_id", flat=True)
+        .distinct()
+    )
+
+
+def my_counts(user) -> tuple[int, int]:
+    """(open, overdue) cases of the user's units, counted on the case units' index."""
+    ids = _own_unit_ids(user)
+    if not ids:
+        return 0, 0
+    rows = _unit_rows(ids, OPEN_WORK)
+    n_open = rows.values("complaint_id").distinct().count()
+    n_overdue = (
+        rows.filter(deadline__lt=timezone.localdate()).values("complaint_id").distinct().count()
+    )
+    return n_open, n_overdue
 
 
 def _role_unit_ids(scope, roles) -> list[int]:
     return list(scope.units_with_role(*roles).values_list("pk", flat=True))
 
 
-def _case_ids(unit_ids: list[int], statuses, *, handling_only: bool) -> list[int]:
-    """Ids of the cases in ``statuses`` on which one of ``unit_ids`` works, read from the
-    (unit, status, case) index: a short list even with a million cases, which the database
-    then fetches by primary key."""
+def _unit_rows(unit_ids: list[int], statuses, *, handling_only: bool = False) -> QuerySet:
+    """The case-unit rows of ``unit_ids`` whose case is in ``statuses`` (the status is copied
+    onto them by the services), from the (unit, status, …) indexes."""
     rows = ComplaintUnit.objects.filter(unit_id__in=unit_ids, status__in=list(statuses))
     if handling_only:
         rows = rows.filter(role=UnitRole.HANDLING)
-    return list(rows.values_list("complaint_id", flat=True).distinct())
+    return rows
 
 
 def _on_units(unit_ids: list[int], statuses, *, handling_only: bool) -> Q:
-    return Q(pk__in=_case_ids(unit_ids, statuses, handling_only=handling_only))
+    rows = _unit_rows(unit_ids, statuses, handling_only=handling_only)
+    return Q(pk__in=rows.values("complaint_id"))
 
 
 NEEDS_REVIEW = Q(finding=Finding.FALSE) | Q(is_key=True)

@@ -133,8 +133,7 @@ def _transition(
         setattr(c, name, value)
     c.version += 1
     c.save()
-    if old != to:
-        ComplaintUnit.objects.filter(complaint=c).update(status=to)
+    ComplaintUnit.objects.filter(complaint=c).update(status=to, deadline=c.deadline)
     return _record(
         c,
         actor=actor,
@@ -528,7 +527,9 @@ def _do_transfer(
     c.units.filter(role=UnitRole.HANDLING).exclude(unit__in=units).delete()
     for unit in units:
         ComplaintUnit.objects.get_or_create(
-            complaint=c, unit=unit, defaults={"role": UnitRole.HANDLING, "status": c.status}
+            complaint=c,
+            unit=unit,
+            defaults={"role": UnitRole.HANDLING, "status": c.status, "deadline": c.deadline},
         )
     campaign = c.batch.campaign if c.batch_id else None
     due = deadline or handling_deadline(start=start, campaign=campaign, is_key=c.is_key)
@@ -629,7 +630,9 @@ def complaint_transfer_down(
     ):
         raise ValidationError({"town": _("Choose a town or street of the handling district.")})
     ComplaintUnit.objects.get_or_create(
-        complaint=c, unit=town, defaults={"role": UnitRole.TOWN, "status": c.status}
+        complaint=c,
+        unit=town,
+        defaults={"role": UnitRole.TOWN, "status": c.status, "deadline": c.deadline},
     )
     fields = {}
     to = c.status

@@ -98,7 +98,13 @@ def _require_office(request: HttpRequest) -> None:
 
 
 def _page(
-    request: HttpRequest, qs, *, capped: bool, size: int = PAGE_SIZE, count: int | None = None
+    request: HttpRequest,
+    qs,
+    *,
+    capped: bool,
+    size: int = PAGE_SIZE,
+    count: int | None = None,
+    ids: bool = False,
 ):
     # Counts stop at a cap: counting a million rows costs more than the page itself. A search
     # stops sooner (its count is the slow part of a short infix search).
@@ -112,9 +118,10 @@ def _page(
         paginator.cap = max(count, 1)
         paginator.count = count
     page = paginator.get_page(request.GET.get("page"))
-    ids = list(page.object_list.values_list("pk", flat=True))
-    rows = {c.pk: c for c in selectors.with_relations(Complaint.objects.filter(pk__in=ids))}
-    page.object_list = [rows[i] for i in ids if i in rows]
+    # ``qs`` is either cases or, with ``ids``, already their ids in order.
+    pks = list(page.object_list) if ids else list(page.object_list.values_list("pk", flat=True))
+    rows = {c.pk: c for c in selectors.with_relations(Complaint.objects.filter(pk__in=pks))}
+    page.object_list = [rows[i] for i in pks if i in rows]
     return page
 
 
@@ -152,8 +159,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
     user = request.user
-    mine = selectors.my_cases(user)
-    page = _page(request, mine, capped=False)
+    n_open, n_overdue = selectors.my_counts(user)
+    page = _page(request, selectors.my_case_ids(user), capped=False, count=n_open, ids=True)
     waiting = selectors.waiting_for_me(user)
     groups = []
     for kind, qs in waiting.items():
@@ -170,7 +177,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request),
             "today": timezone.localdate(),
             "groups": groups,
-            "n_overdue": selectors.count_upto(selectors.overdue(mine)),
+            "n_overdue": n_overdue,
             "n_moderation": selectors.count_upto(selectors.moderation_queue())
             if scope.sees_all
             else 0,
@@ -820,9 +827,7 @@ def moderation(request: HttpRequest, *, errors: dict | None = None, status: int 
 def home_panel(request: HttpRequest) -> str:
     """The home page's cases panel: my open cases, overdue ones, what waits for me."""
     user = request.user
-    mine = selectors.my_cases(user)
-    n_open = selectors.count_upto(mine)
-    n_overdue = selectors.count_upto(selectors.overdue(mine)) if n_open else 0
+    n_open, n_overdue = selectors.my_counts(user)
     waiting = [
         (kind, WAITING_LABELS[kind], selectors.count_upto(qs))
         for kind, qs in selectors.waiting_for_me(user).items()

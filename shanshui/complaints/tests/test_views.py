@@ -17,6 +17,7 @@ from shanshui.complaints.models import (
     Complaint,
     ComplaintEvent,
     ComplaintLink,
+    ComplaintUnit,
     EventKind,
     Finding,
     Status,
@@ -837,6 +838,8 @@ def test_my_cases_by_deadline_and_what_waits(personas, flow):
     today = timezone.localdate()
     late = flow.working(submit(description="逾期未办的举报"))
     Complaint.objects.filter(pk=late.pk).update(deadline=today - dt.timedelta(days=1))
+    # The services copy the deadline onto the case's units; this shortcut must too.
+    ComplaintUnit.objects.filter(complaint=late).update(deadline=today - dt.timedelta(days=1))
     soon = submit(description="刚转办的举报")
     flow.transfer(soon)
     html = client_for(personas.district_a).get(reverse("complaints:my")).content.decode()
