@@ -102,7 +102,7 @@ def _record(
 
 def _lock(c: Complaint, expected_version: int | None) -> Complaint:
     locked = (
-        Complaint.objects.select_for_update()
+        Complaint.objects.select_for_update(of=("self",))
         .select_related("batch__campaign", "task", "district")
         .get(pk=c.pk)
     )
