@@ -7,13 +7,15 @@ everyone else). Public data is under /api/v1/public/complaints and at /open311/v
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.urls import NoReverseMatch, reverse
 from ninja import Field, File, Form, Path, Query, Router, Schema, UploadedFile
 from ninja import Status as NinjaStatus
 from ninja.pagination import paginate
 
-from shanshui.complaints import public, rules, services
+from shanshui.complaints import importer, public, rules, selectors, services
 from shanshui.complaints.models import (
     Category,
     Channel,
@@ -29,6 +31,7 @@ from shanshui.complaints.textmask import mask_personal_data
 from shanshui.ledger.models import Campaign
 from shanshui.orgs.models import Unit
 from shanshui.orgs.pagination import Pagination
+from shanshui.orgs.scope import scope_for
 
 router = Router(tags=["complaints"])
 public_router = Router(tags=["public"])
@@ -315,8 +318,6 @@ def list_complaints(
     q: str = Query("", max_length=100),
     sort: str = Query("received", pattern="^(received|deadline|updated)$"),
 ):
-    from shanshui.complaints import selectors
-
     data = {
         "batch": batch,
         "district": district,
@@ -373,8 +374,6 @@ def complaint_repeats(request, complaint_id: int = Id):
 )
 def register_complaint(request, payload: RegisterIn):
     if payload.channel not in (Channel.HOTLINE, Channel.LETTER):
-        from django.core.exceptions import ValidationError
-
         raise ValidationError({"channel": "hotline / letter"})
     district = get_object_or_404(Unit, pk=payload.district_id) if payload.district_id else None
     c = services.complaint_submit(
@@ -636,12 +635,7 @@ def import_batch(
     file: UploadedFile = File(...),
     dry_run: bool = Form(False),
 ):
-    from shanshui.complaints import importer
-    from shanshui.orgs.scope import scope_for
-
     if not scope_for(request.user).sees_all:
-        from django.core.exceptions import PermissionDenied
-
         raise PermissionDenied
     batch = get_object_or_404(TransferBatch, pk=batch_id)
     result = importer.import_batch(actor=request.user, batch=batch, fileobj=file, dry_run=dry_run)
@@ -682,8 +676,6 @@ class PublicCaseOut(Schema):
 
 def _public_case(request, c: Complaint) -> dict:
     published = public.result_published(c)
-    from django.urls import NoReverseMatch, reverse
-
     photos = []
     for photo in public.photos(c):
         try:

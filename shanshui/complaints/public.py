@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from shanshui.complaints.models import (
     CLOSED_STATUSES,
+    Category,
     Channel,
     Complaint,
     ComplaintEvent,
@@ -108,8 +109,6 @@ def status_notes(c: Complaint) -> str:
 
 
 def categories(c: Complaint) -> list[str]:
-    from shanshui.complaints.models import Category
-
     order = {v: i for i, v in enumerate(Category.values)}
     return sorted((row.category for row in c.category_rows.all()), key=order.__getitem__)
 

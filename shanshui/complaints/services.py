@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
@@ -26,6 +27,7 @@ from django.utils.translation import gettext_lazy
 
 from shanshui.complaints import rules
 from shanshui.complaints.models import (
+    PUBLIC_EVENT_KINDS,
     ApiClient,
     Category,
     Channel,
@@ -85,8 +87,6 @@ def _record(
     data: dict | None = None,
     public: bool | None = None,
 ) -> ComplaintEvent:
-    from shanshui.complaints.models import PUBLIC_EVENT_KINDS
-
     return ComplaintEvent.objects.create(
         complaint=c,
         actor=actor if getattr(actor, "pk", None) else None,
@@ -263,8 +263,6 @@ def _validate_report(report: Report) -> dict:
     if not (report.district or (report.address or "").strip() or lat is not None):
         errors["address"] = _("Say where the problem is: a district, an address or a map point.")
     if report.contact.email:
-        from django.core.validators import validate_email
-
         try:
             validate_email(report.contact.email.strip())
         except ValidationError:
