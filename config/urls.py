@@ -32,6 +32,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("ledger/", include("shanshui.ledger.urls")),
     path("complaints/", include("shanshui.complaints.urls")),
+    path("reports/", include("shanshui.reports.urls")),
     path("open311/v2/", include("shanshui.complaints.open311_urls")),
     path("", include("shanshui.complaints.urls_public")),
     path("public/rectification/", ledger_views.public_list, name="public_rectification"),

@@ -1,0 +1,5 @@
+"""Pages of the reports app: dashboard."""
+
+from __future__ import annotations
+
+urlpatterns: list = []
