@@ -18,14 +18,11 @@ changes a case that is being worked).
 from __future__ import annotations
 
 import datetime as dt
-import io
 import logging
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -43,7 +40,7 @@ from shanshui.complaints.models import (
     TransferBatch,
     UnitRole,
 )
-from shanshui.lib import filetypes
+from shanshui.lib import sheets
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
 from shanshui.orgs.names import split_names, to_simplified
 from shanshui.orgs.scope import scope_for
@@ -53,12 +50,6 @@ logger = logging.getLogger(__name__)
 
 MAX_BYTES = getattr(settings, "SHANSHUI_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
 MAX_ROWS = getattr(settings, "SHANSHUI_IMPORT_MAX_ROWS", 20_000)
-# A workbook is a zip: refuse one that unpacks to far more than any real list (zip bombs).
-MAX_UNPACKED_BYTES = 10 * MAX_BYTES
-MAX_COLUMNS = 60
-HEADER_SEARCH_ROWS = 30  # the header is looked for in the first rows only
-# A gap of this many blank rows ends the list (sheets formatted down to row 1,048,576).
-MAX_BLANK_GAP = 2_000
 
 MAX_RECEIPT = 40
 MAX_ADDRESS = 300
@@ -66,16 +57,6 @@ MAX_ENTERPRISE = 200
 
 
 # --- results ---------------------------------------------------------------------------------
-
-
-@dataclass
-class RowError:
-    """One problem: ``row`` is the Excel row number (0 for the file as a whole), ``column`` the
-    header text as written in the sheet ("" when the problem is not one cell's)."""
-
-    row: int
-    column: str
-    message: str
 
 
 @dataclass
@@ -200,45 +181,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     ADDRESS: ("地址", "具体地址", "详细地址", "问题地址", "所在地址", "地点", "具体位置"),
 }
 REQUIRED = (RECEIPT, DESCRIPTION, REGION, CATEGORY)
-# Fields several columns may feed (牵头单位 + 配合单位 are all handling units).
-MULTI = frozenset({UNITS})
-
-_NOTE_RE = re.compile(r"\([^)]*\)|【[^】]*】|\[[^\]]*\]")
-_HEADER_DROP_RE = re.compile(r"[\s*※:：]+")
-
-
-def _header_key(text: str, *, drop_notes: bool) -> str:
-    text = to_simplified(unicodedata.normalize("NFKC", text))
-    if drop_notes:
-        text = _NOTE_RE.sub("", text)
-    return _HEADER_DROP_RE.sub("", text)
-
-
-_EXACT: dict[str, tuple[str, int]] = {
-    _header_key(name, drop_notes=False): (f, rank)
-    for f, names in SYNONYMS.items()
-    for rank, name in enumerate(names)
-}
-
-
-def match_header(text: object) -> tuple[str, int] | None:
-    """(field, rank) for a header cell, or None. Rank 0 is an exact canonical match; contained
-    synonyms ("信访举报受理编号") rank after every exact one."""
-    if not isinstance(text, str) or not text.strip() or len(text) > 60:
-        return None
-    for drop_notes in (False, True):
-        key = _header_key(text, drop_notes=drop_notes)
-        if key in _EXACT:
-            return _EXACT[key]
-    key = _header_key(text, drop_notes=True)
-    if not key or len(key) > 12:  # a title or a sentence, not a header
-        return None
-    best: tuple[int, str, int] | None = None
-    for name, (f, rank) in _EXACT.items():
-        if len(name) >= 3 and name in key and (best is None or len(name) > best[0]):
-            best = (len(name), f, rank)
-    return (best[1], 100 + best[2]) if best else None
-
+# Several columns may feed the units (牵头单位 + 配合单位 are all handling units).
+SPEC = sheets.HeaderSpec(SYNONYMS, required=REQUIRED, multi={UNITS})
+match_header = SPEC.match
+RowError = sheets.RowError
+SheetError = sheets.SheetError
 
 # --- categories ------------------------------------------------------------------------------
 
@@ -283,7 +230,7 @@ _CATEGORY_SUFFIXES = ("污染", "问题", "类", "环境")
 
 def parse_categories(text: str) -> tuple[list[str], list[str]]:
     """("水、大气污染 噪音") → (["water", "air", "noise"], unknown names)."""
-    text = _NOTE_RE.sub(" ", to_simplified(unicodedata.normalize("NFKC", text or "")))
+    text = sheets.NOTE_RE.sub(" ", to_simplified(unicodedata.normalize("NFKC", text or "")))
     found: list[str] = []
     unknown: list[str] = []
     for token in _CATEGORY_SPLIT_RE.split(text):
@@ -314,7 +261,7 @@ _NO = frozenset(
 
 
 def parse_yes_no(text: str) -> bool | None:
-    key = _NOTE_RE.sub("", unicodedata.normalize("NFKC", text or ""))
+    key = sheets.NOTE_RE.sub("", unicodedata.normalize("NFKC", text or ""))
     key = "".join(key.split()).lower()
     if not key or key in _NO:
         return False
@@ -324,201 +271,6 @@ def parse_yes_no(text: str) -> bool | None:
 
 
 # --- reading the workbook --------------------------------------------------------------------
-
-
-class SheetError(Exception):
-    """The file as a whole cannot be read (not a workbook, damaged, too large …)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-def _as_stream(fileobj) -> tuple[object, str, bool]:
-    """(seekable binary stream, original name, whether we opened it)."""
-    if isinstance(fileobj, bytes | bytearray):
-        return io.BytesIO(bytes(fileobj)), "", True
-    if isinstance(fileobj, str | Path):
-        path = Path(fileobj)
-        return path.open("rb"), path.name, True
-    name = str(getattr(fileobj, "name", "") or "")
-    if not _seekable(fileobj):
-        return io.BytesIO(fileobj.read(MAX_BYTES + 1)), name, True
-    fileobj.seek(0)
-    return fileobj, name, False
-
-
-def _seekable(stream) -> bool:
-    try:
-        return bool(stream.seekable())
-    except (AttributeError, OSError, ValueError):
-        return False
-
-
-def _check_file(stream, name: str) -> None:
-    stream.seek(0, io.SEEK_END)
-    size = stream.tell()
-    stream.seek(0)
-    head = stream.read(8192)
-    stream.seek(0)
-    try:
-        filetypes.check_upload(
-            name, size, head, stream=stream, max_bytes=MAX_BYTES, allowed=frozenset({"xlsx"})
-        )
-    except filetypes.FileRejected as exc:
-        raise SheetError(_file_message(exc.code, head, stream)) from exc
-    try:
-        with zipfile.ZipFile(stream) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as exc:
-        raise SheetError(_damaged()) from exc
-    finally:
-        stream.seek(0)
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise SheetError(_("The workbook unpacks to far more data than a transfer list holds."))
-
-
-def _damaged() -> str:
-    return _(
-        "The file could not be read as an Excel workbook: it may be damaged. Open it in Excel "
-        "or WPS, save it again as .xlsx and upload it once more."
-    )
-
-
-def _file_message(code: str, head: bytes, stream) -> str:
-    if code == "empty":
-        return _("The file is empty.")
-    if code == "too_large":
-        return _("The file is larger than %(mb)d MB.") % {"mb": MAX_BYTES // 2**20}
-    kind = filetypes.sniff(head, stream=stream)
-    if kind is not None and kind.code == "xls":
-        return _(
-            "This is an old-format Excel file (.xls). Open it in Excel or WPS and save it as an "
-            ".xlsx workbook."
-        )
-    if code == "extension_mismatch":
-        return _("The file's name does not match its content: an Excel workbook must end in .xlsx.")
-    return _("The file is not an Excel workbook (.xlsx).")
-
-
-def _is_blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _blank_row(values: Iterable) -> bool:
-    return all(_is_blank(v) for v in values)
-
-
-def _text(value) -> str:
-    """A cell as text: numbers without a spurious ".0", dates as ISO dates."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else repr(value)
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
-    return text.strip()
-
-
-def _clean_label(value) -> str:
-    return " ".join(_text(value).split())
-
-
-@dataclass
-class _Column:
-    index: int
-    label: str  # as written in the sheet
-    rank: int
-
-
-@dataclass
-class _Header:
-    last_row: int  # Excel row number of the (last) header row
-    columns: dict[str, list[_Column]]  # field → columns (one, or several for MULTI fields)
-
-    def label(self, f: str) -> str:
-        cols = self.columns.get(f)
-        return cols[0].label if cols else ""
-
-
-def _match_row(values: tuple) -> dict[str, _Column]:
-    out: dict[str, _Column] = {}
-    for i, v in enumerate(values):
-        m = match_header(v)
-        if m and (m[0] not in out or m[1] < out[m[0]].rank):
-            out[m[0]] = _Column(i, _clean_label(v), m[1])
-    return out
-
-
-def _find_header(rows: list[tuple]) -> _Header | None:
-    """The header in the first rows: the row matching most fields, with the header row above
-    or below it when the header spans two rows (merged cells)."""
-    scores = [len(_match_row(r)) for r in rows]
-    if not scores or max(scores) < 2:
-        return None
-    best = scores.index(max(scores))
-    top = best
-    if best > 0 and scores[best - 1] >= 1 and sum(not _is_blank(v) for v in rows[best - 1]) >= 2:
-        top = best - 1
-    bottom = best
-    if best + 1 < len(rows) and not _blank_row(rows[best + 1]):
-        # A second header row holds header texts, and sub-headers under merged group cells
-        # (责任单位 → 牵头 | 配合; 举报方式 → 电话 | 来信), but nothing under the required
-        # columns already named: a data row has its 受理编号, description, district and type there.
-        required_cols = {
-            c.index for r in rows[top : best + 1] for f, c in _match_row(r).items() if f in REQUIRED
-        }
-        if all(
-            _is_blank(v)
-            or match_header(v) is not None
-            or (isinstance(v, str) and i not in required_cols)
-            for i, v in enumerate(rows[best + 1])
-        ):
-            bottom = best + 1
-    header_rows = rows[top : bottom + 1]
-    width = max(len(r) for r in header_rows)
-    columns: dict[str, list[_Column]] = {}
-    carried: list[object] = [None] * len(header_rows)
-    for i in range(width):
-        # The lowest header cell first; an empty top cell carries the group label from the left
-        # (a horizontally merged cell keeps its text only in its first column).
-        cells = []
-        for level, r in enumerate(header_rows):
-            v = r[i] if i < len(r) else None
-            if not _is_blank(v):
-                carried[level] = v
-            elif level < len(header_rows) - 1 and any(
-                not _is_blank(lower[i] if i < len(lower) else None)
-                for lower in header_rows[level + 1 :]
-            ):
-                v = carried[level]
-            cells.append(v)
-        for v in reversed(cells):
-            m = match_header(v)
-            if m is None:
-                continue
-            f, rank = m
-            col = _Column(i, _clean_label(v), rank)
-            have = columns.setdefault(f, [])
-            if f in MULTI or not have:
-                have.append(col)
-            elif rank < have[0].rank:
-                have[0] = col
-            break
-    return _Header(last_row=bottom + 1, columns=columns)
-
-
-_FOOTER_RE = re.compile(r"^(注|备注|说明|填表|合计|总计|小计|制表|审核|联系人)")
-
-
-def _is_footer(values: tuple) -> bool:
-    filled = [v for v in values if not _is_blank(v)]
-    return len(filled) == 1 and isinstance(filled[0], str) and bool(_FOOTER_RE.match(filled[0]))
 
 
 class _Reader:
@@ -562,9 +314,9 @@ def read_transfer_sheet(
 
 
 def _read_sheet(fileobj, *, on: dt.date | None) -> _Sheet:
-    stream, name, opened = _as_stream(fileobj)
+    stream, name, opened = sheets.as_stream(fileobj, MAX_BYTES)
     try:
-        _check_file(stream, name)
+        sheets.check_workbook(stream, name, max_bytes=MAX_BYTES)
         return _read(stream, _Reader(on=on))
     except SheetError as exc:
         return _Sheet([], [RowError(0, "", exc.message)], 0)
@@ -573,48 +325,9 @@ def _read_sheet(fileobj, *, on: dt.date | None) -> _Sheet:
             stream.close()
 
 
-def _load_rows(stream) -> tuple[_Header | None, list[tuple[int, tuple]]]:
-    """The header and the data rows of the first sheet that has a header."""
-    import openpyxl
-
-    try:
-        workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds on a damaged file; none is a 500
-        logger.info("transfer list could not be opened: %r", exc)
-        raise SheetError(_damaged()) from exc
-    try:
-        sheets = workbook.worksheets
-        for ws in sheets:
-            if len(sheets) > 1 and getattr(ws, "sheet_state", "visible") != "visible":
-                continue
-            rows = ws.iter_rows(max_col=MAX_COLUMNS, values_only=True)
-            head: list[tuple] = []
-            for values in rows:
-                head.append(_trim(values))
-                if len(head) >= HEADER_SEARCH_ROWS:
-                    break
-            header = _find_header(head)
-            if header is not None:
-                return header, _collect(header, head[header.last_row :], rows)
-        return None, []
-    except SheetError:
-        raise
-    except Exception as exc:  # a damaged sheet fails while it is read (read-only mode is lazy)
-        logger.info("transfer list could not be read: %r", exc)
-        raise SheetError(_damaged()) from exc
-    finally:
-        workbook.close()
-
-
-def _trim(values) -> tuple:
-    values = list(values)
-    while values and _is_blank(values[-1]):
-        values.pop()
-    return tuple(values)
-
-
 def _read(stream, reader: _Reader) -> _Sheet:
-    header, data_rows = _load_rows(stream)
+    loaded = sheets.load_rows(stream, SPEC, max_rows=MAX_ROWS, skip_columns=(SEQ,))
+    header, data_rows = loaded.header, loaded.rows
     if header is None:
         raise SheetError(
             _(
@@ -622,18 +335,8 @@ def _read(stream, reader: _Reader) -> _Sheet:
                 "行政区域 and 污染类型 (or their usual synonyms)."
             )
         )
-    errors: list[RowError] = []
-    missing = [f for f in REQUIRED if f not in header.columns]
-    if missing:
-        for f in missing:
-            errors.append(
-                RowError(
-                    header.last_row,
-                    "",
-                    _("The column “%(name)s” is missing (also accepted: %(others)s).")
-                    % {"name": SYNONYMS[f][0], "others": "、".join(SYNONYMS[f][1:4])},
-                )
-            )
+    errors = SPEC.missing_errors(header)
+    if errors:
         return _Sheet([], errors, len(data_rows))
     parsed: list[ParsedRow] = []
     seen: dict[str, int] = {}
@@ -657,48 +360,8 @@ def _read(stream, reader: _Reader) -> _Sheet:
     return _Sheet(parsed, errors, len(data_rows))
 
 
-def _collect(header: _Header, pending: list[tuple], rest) -> list[tuple[int, tuple]]:
-    """The data rows below the header, with their Excel row numbers. Blank rows, rows with only
-    a 序号 (a template numbered in advance), notes and repeated headers are left out."""
-    out: list[tuple[int, tuple]] = []
-    number = header.last_row
-    gap = 0
-    seq_cols = {c.index for c in header.columns.get(SEQ, [])}
-
-    def rows():
-        yield from pending
-        yield from rest
-
-    for values in rows():
-        number += 1
-        values = _trim(values)
-        if _blank_row(v for i, v in enumerate(values) if i not in seq_cols):
-            gap += 1
-            if gap > MAX_BLANK_GAP:
-                break
-            continue
-        gap = 0
-        if _is_footer(values):
-            continue
-        if len(_match_row(values)) >= 3:  # the header repeated (a printed list's page break)
-            continue
-        if len(out) >= MAX_ROWS:
-            raise SheetError(
-                _("The list has more than %(n)d rows. Split it into several files.")
-                % {"n": MAX_ROWS}
-            )
-        out.append((number, values))
-    return out
-
-
-def _cell(values: tuple, header: _Header, f: str) -> str:
-    cols = header.columns.get(f, [])
-    parts = [_text(values[c.index]) if c.index < len(values) else "" for c in cols]
-    return "\n".join(p for p in parts if p)
-
-
 def _parse_row(
-    number: int, values: tuple, header: _Header, reader: _Reader
+    number: int, values: tuple, header: sheets.Header, reader: _Reader
 ) -> tuple[ParsedRow, list[RowError]]:
     errors: list[RowError] = []
     notes: list[str] = []
@@ -707,7 +370,7 @@ def _parse_row(
         errors.append(RowError(number, header.label(f), message))
 
     def required(f: str) -> str:
-        value = _cell(values, header, f)
+        value = header.cell(values, f)
         if not value:
             error(f, _("This cell is empty; it is required."))
         return value
@@ -761,7 +424,7 @@ def _parse_row(
             error(CATEGORY, _("This cell is empty; it is required."))
 
     is_key = False
-    key_text = _cell(values, header, KEY)
+    key_text = header.cell(values, KEY)
     if key_text:
         answer = parse_yes_no(key_text)
         if answer is None:
@@ -770,7 +433,7 @@ def _parse_row(
             is_key = answer
 
     units: list[Unit] = []
-    units_text = _cell(values, header, UNITS)
+    units_text = header.cell(values, UNITS)
     for name in split_names(units_text):
         try:
             unit = reader.resolver.resolve(name)
@@ -790,10 +453,10 @@ def _parse_row(
     if not units_text:
         units = list(districts)
 
-    enterprise = " ".join(_cell(values, header, ENTERPRISE).split())
+    enterprise = " ".join(header.cell(values, ENTERPRISE).split())
     if len(enterprise) > MAX_ENTERPRISE:
         error(ENTERPRISE, _("At most %(n)d characters, please.") % {"n": MAX_ENTERPRISE})
-    address = " ".join(_cell(values, header, ADDRESS).split())
+    address = " ".join(header.cell(values, ADDRESS).split())
     if len(address) > MAX_ADDRESS:
         error(ADDRESS, _("At most %(n)d characters, please.") % {"n": MAX_ADDRESS})
 
@@ -808,7 +471,7 @@ def _parse_row(
         is_key=is_key,
         address=address,
         enterprise=enterprise,
-        investigation=_cell(values, header, INVESTIGATION),
+        investigation=header.cell(values, INVESTIGATION),
         notes=notes,
         receipt_column=header.label(RECEIPT),
     )

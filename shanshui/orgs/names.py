@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
+
+from shanshui.lib.hanzi import to_simplified
 
 CITY_PREFIXES = ("重庆市", "重庆")
 # Separators between several unit names in one spreadsheet cell or sentence.
@@ -18,20 +19,6 @@ _SPLIT_RE = re.compile(r"[、，,；;／/\n\r\t]+|\s{2,}")
 # Whitespace, and brackets around notes such as "（牵头）" are removed; the note is not a name.
 _NOTE_RE = re.compile(r"[（(【\[][^）)】\]]*[）)】\]]")
 _DROP_RE = re.compile(r"[\s·・.。:：\"'“”‘’《》<>]+")
-
-
-@lru_cache(maxsize=1)
-def _t2s():
-    try:
-        import opencc
-    except ImportError:  # pragma: no cover - opencc is a declared dependency
-        return None
-    return opencc.OpenCC("t2s")
-
-
-def to_simplified(text: str) -> str:
-    converter = _t2s()
-    return converter.convert(text) if converter else text
 
 
 def normalize(text: str) -> str:

@@ -28,6 +28,7 @@ from shanshui.complaints.models import (
     UnitRole,
 )
 from shanshui.ledger import services as ledger_services
+from shanshui.lib import sheets
 from shanshui.orgs.models import Unit, UnitKind
 from shanshui.orgs.services import unit_reindex_names
 from shanshui.testing.ledger import make_campaign
@@ -516,7 +517,7 @@ def test_too_large_file(personas, batch, monkeypatch):
 
 
 def test_zip_bomb_is_refused(personas, batch, monkeypatch):
-    monkeypatch.setattr(importer, "MAX_UNPACKED_BYTES", 10_000)
+    monkeypatch.setattr(sheets, "UNPACK_FACTOR", 0.0005)  # 10 kB for the 20 MB limit
     result = run(personas, batch, transfer_list())
     assert [e.row for e in result.errors] == [0]
     assert "unpacks" in result.errors[0].message
