@@ -18,6 +18,7 @@ from shanshui.ledger.api import router as ledger_router
 from shanshui.ledger.rules import LedgerError
 from shanshui.orgs.api import router as orgs_router
 from shanshui.orgs.auth import api_auth
+from shanshui.reports.api import router as reports_router
 
 api = NinjaAPI(
     title="Shanshui API",
@@ -78,5 +79,6 @@ def on_http_error(request, exc):
 api.add_router("/", orgs_router)
 api.add_router("/", ledger_router)
 api.add_router("/", complaints_router)
+api.add_router("/", reports_router)
 api.add_router("/public", ledger_public_router)
 api.add_router("/public", complaints_public_router)

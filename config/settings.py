@@ -241,6 +241,14 @@ TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
 # Public supervision (complaints)
 # Rate limits on public writes, "count/seconds", per client address and per Open311 key.
+# Background work (large ledger imports): "thread" runs it in a thread of the web process,
+# "worker" leaves it to `manage.py run_jobs` (cron or --loop), "inline" runs it in the request.
+SHANSHUI_JOBS = env_str("SHANSHUI_JOBS", "thread")
+if SHANSHUI_JOBS not in ("thread", "worker", "inline"):
+    raise ConfigError("SHANSHUI_JOBS must be thread, worker or inline.")
+# Sheets above this size (≈ 1,000 rows) are checked and imported in the background.
+SHANSHUI_IMPORT_BACKGROUND_BYTES = env_int("SHANSHUI_IMPORT_BACKGROUND_BYTES", 200 * 1024)
+
 SHANSHUI_RATE_LIMITS = {
     "complaint_web": env_str("SHANSHUI_RATE_COMPLAINT_WEB", "10/3600"),
     "open311_post_ip": env_str("SHANSHUI_RATE_OPEN311_IP", "60/3600"),

@@ -24,3 +24,6 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(VAR_DIR / f"test-shanshui-{os.getpid()}.sqlite3")  # noqa: F405
     }
+# Background jobs run in the request, so a test sees their outcome at once; the thread mode
+# has its own tests.
+SHANSHUI_JOBS = "inline"

@@ -140,9 +140,11 @@ class Header:
         return {c.index: f for f, cols in self.columns.items() for c in cols}
 
     def remapped(self, mapping: dict[int, str], spec: HeaderSpec) -> Header:
-        """The same header with the user's mapping (column index → field, "" = ignore)."""
+        """The same header with the user's corrections (column index → field, "" = ignore);
+        columns not named keep what was detected."""
         columns: dict[str, list[Column]] = {}
-        for index, f in sorted(mapping.items()):
+        merged = {**self.mapping(), **mapping}
+        for index, f in sorted(merged.items()):
             if not f:
                 continue
             if f not in spec.synonyms:

@@ -1,0 +1,653 @@
+"""Import a campaign's rectification plan (整改方案/整改台账) from Excel, all or nothing.
+
+Real sheets have a title row, one or two header rows (merged cells), numbered measures in one
+cell, several units per cell, unit names in any common form, deadlines written in words, and
+blank rows or notes at the end (see docs/reports.md). Columns are found by their header text
+(:data:`SPEC`); the user may correct the mapping (column index → field).
+
+:func:`run_import` reads and checks every row, compares it with the campaign's tasks, and
+writes only when no row has an error — in one transaction, through the ledger's services, so a
+new task is created and a changed task is edited exactly as the office would do it by hand (the
+timeline shows it). The same sheet imported again changes nothing; the ledger's own export
+(:mod:`shanshui.reports.ledger_export`) imports back without changes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from shanshui.ledger import rules
+from shanshui.ledger import services as ledger
+from shanshui.ledger.models import Campaign, Category, DeadlineKind, Task, UnitRole
+from shanshui.ledger.rules import LedgerError
+from shanshui.lib import sheets
+from shanshui.orgs.models import Unit
+from shanshui.orgs.names import split_names
+from shanshui.orgs.scope import scope_for
+from shanshui.orgs.selectors import UnitLookupError, UnitResolver
+from shanshui.reports import sheettext
+
+logger = logging.getLogger(__name__)
+
+MAX_BYTES = getattr(settings, "SHANSHUI_IMPORT_MAX_BYTES", 20 * 1024 * 1024)
+MAX_ROWS = getattr(settings, "SHANSHUI_LEDGER_IMPORT_MAX_ROWS", 50_000)
+
+# --- the columns -----------------------------------------------------------------------------
+
+SEQ = "seq"
+CODE = "code"
+TITLE = "title"
+PROBLEM = "problem"
+TARGET = "target"
+MEASURES = "measures"
+LEAD = "lead"
+RESPONSIBLE = "responsible"
+SUPPORTING = "supporting"
+IMPLEMENTING = "implementing"
+ACCEPTING = "accepting"
+LEADER = "leader"
+DEADLINE = "deadline"
+PROGRESS = "progress"
+STATE = "state"
+CATEGORY = "category"
+PUBLIC = "public"
+
+# Header texts per field, the canonical one first; the export writes the canonical ones.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    SEQ: ("序号",),
+    CODE: ("任务编号", "编号", "问题编号", "整改任务编号", "台账编号"),
+    TITLE: ("任务名称", "问题简称", "简要问题", "问题概述", "问题名称"),
+    PROBLEM: (
+        "反馈问题",
+        "问题",
+        "督察反馈问题",
+        "存在问题",
+        "反馈意见指出的问题",
+        "问题描述",
+        "具体问题",
+        "整改问题",
+        "问题清单",
+        "主要问题",
+        "反馈意见",
+    ),
+    TARGET: ("整改目标", "目标", "整改要求"),
+    MEASURES: ("整改措施", "具体措施", "整改举措", "主要措施", "工作措施", "措施"),
+    LEAD: ("牵头单位", "牵头部门", "牵头责任单位", "牵头"),
+    RESPONSIBLE: ("责任单位", "主体责任单位", "责任部门", "整改责任单位", "责任主体", "责任"),
+    SUPPORTING: ("配合单位", "配合部门", "协办单位", "配合"),
+    IMPLEMENTING: ("整改实施主体", "实施主体", "实施单位"),
+    ACCEPTING: ("验收单位", "验收部门"),
+    LEADER: ("责任领导", "责任人", "责任领导（人）", "牵头领导", "分管领导"),
+    DEADLINE: ("整改时限", "完成时限", "整改期限", "时限要求", "完成时间", "整改时间", "时限"),
+    PROGRESS: ("整改进展", "进展情况", "整改进展情况", "工作进展", "推进情况"),
+    STATE: ("完成情况", "整改状态", "是否完成", "完成状态", "整改完成情况", "状态"),
+    CATEGORY: ("问题类别", "类别", "问题类型", "领域", "所属领域"),
+    PUBLIC: ("是否公开", "公开"),
+}
+SPEC = sheets.HeaderSpec(SYNONYMS, required=(PROBLEM, DEADLINE))
+UNIT_FIELDS = {
+    LEAD: UnitRole.LEAD,
+    RESPONSIBLE: UnitRole.RESPONSIBLE,
+    SUPPORTING: UnitRole.SUPPORTING,
+    IMPLEMENTING: UnitRole.IMPLEMENTING,
+    ACCEPTING: UnitRole.ACCEPTING,
+}
+# Columns read for the record only: the workflow, not a sheet, decides a task's status.
+RECORD_ONLY = (PROGRESS, STATE)
+FIELD_LABELS = {f: names[0] for f, names in SYNONYMS.items()}
+
+
+# --- results ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Row:
+    """One data row, checked and resolved."""
+
+    row: int
+    code: str
+    title: str
+    problem: str
+    target: str
+    measures: list[str]
+    categories: list[str]
+    deadline_kind: str
+    deadline: dt.date | None
+    units: list[ledger.UnitAssignment]
+    is_public: bool = True
+    record: dict = field(default_factory=dict)  # progress / state text, kept in the event
+
+    def new_task(self, sheet_name: str) -> ledger.NewTask:
+        return ledger.NewTask(
+            code=self.code,
+            title=self.title,
+            problem=self.problem,
+            target=self.target,
+            measures=self.measures,
+            categories=self.categories,
+            deadline_kind=self.deadline_kind,
+            deadline=self.deadline,
+            is_public=self.is_public,
+            units=self.units,
+            note={"import": {"file": sheet_name, "row": self.row, **self.record}},
+        )
+
+
+@dataclass
+class Change:
+    """What re-importing a row changes on an existing task."""
+
+    row: int
+    code: str
+    task_id: int
+    fields: dict[str, list[str]] = field(default_factory=dict)  # name → [before, after]
+    units: bool = False
+    measures: bool = False
+    categories: bool = False
+    parsed: Row | None = None
+
+
+@dataclass
+class Result:
+    created: list[dict]  # {"row", "code", "title"} — created, or in a dry run would be
+    changed: list[dict]  # {"row", "code", "what": [...]}
+    unchanged: int
+    errors: list[sheets.RowError]
+    total_rows: int
+    dry_run: bool
+    columns: list[dict] = field(default_factory=list)  # {"index", "label", "field"}
+    sheet: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def to_dict(self) -> dict:
+        out = asdict(self)
+        out["ok"] = self.ok
+        return out
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+class _Context:
+    def __init__(self, campaign: Campaign) -> None:
+        self.campaign = campaign
+        self.resolver = UnitResolver(on=campaign.feedback_date)
+        self.cache: dict[str, Unit | UnitLookupError] = {}
+
+    def unit(self, name: str) -> Unit:
+        hit = self.cache.get(name)
+        if hit is None:
+            try:
+                hit = self.resolver.resolve(name)
+                on = self.campaign.feedback_date
+                if on and not hit.is_valid_on(on) and hit.successor_id:
+                    hit = hit.current_successor()
+            except UnitLookupError as exc:
+                hit = exc
+            self.cache[name] = hit
+        if isinstance(hit, UnitLookupError):
+            raise hit
+        return hit
+
+
+def _code(values: tuple, header: sheets.Header) -> str:
+    code = "".join(header.cell(values, CODE).split())
+    if code:
+        return code
+    if SEQ in header.columns:
+        idx = header.columns[SEQ][0].index
+        raw = values[idx] if idx < len(values) else None
+        if isinstance(raw, float) and raw.is_integer():
+            return str(int(raw))
+        return "".join(sheets.text(raw).split())
+    return ""
+
+
+def _parse_row(
+    number: int, values: tuple, header: sheets.Header, ctx: _Context
+) -> tuple[Row | None, list[sheets.RowError]]:
+    errors: list[sheets.RowError] = []
+
+    def error(f: str, message: str) -> None:
+        errors.append(sheets.RowError(number, header.label(f) or FIELD_LABELS[f], message))
+
+    code = _code(values, header)
+    if not code:
+        error(CODE if CODE in header.columns else SEQ, _("This row has no number."))
+    elif len(code) > 40:
+        error(CODE if CODE in header.columns else SEQ, _("At most 40 characters, please."))
+    problem = header.cell(values, PROBLEM)
+    if not problem:
+        error(PROBLEM, _("This cell is empty; it is required."))
+    title = " ".join(header.cell(values, TITLE).split()) or sheettext.derive_title(problem)
+    if len(title) > 200:
+        error(TITLE, _("At most %(n)d characters, please.") % {"n": 200})
+
+    deadline_kind, deadline = DeadlineKind.DATED, None
+    raw_deadline = None
+    if DEADLINE in header.columns:
+        idx = header.columns[DEADLINE][0].index
+        raw_deadline = values[idx] if idx < len(values) else None
+    if sheets.is_blank(raw_deadline):
+        error(DEADLINE, _("This cell is empty; it is required."))
+    else:
+        try:
+            parsed = sheettext.parse_deadline(raw_deadline)
+            deadline_kind, deadline = parsed.kind, parsed.date
+        except sheettext.DeadlineError:
+            error(
+                DEADLINE,
+                _(
+                    "“%(value)s” is not a deadline. Write a date (2023-06-30), “2023年6月底前”, "
+                    "“立行立改” or “长期坚持”."
+                )
+                % {"value": sheets.text(raw_deadline)},
+            )
+
+    units: list[ledger.UnitAssignment] = []
+    for f, role in UNIT_FIELDS.items():
+        for name in split_names(header.cell(values, f)):
+            try:
+                unit = ctx.unit(name)
+            except UnitLookupError as exc:
+                error(f, exc.message)
+                continue
+            if not any(u.unit == unit and u.role == role for u in units):
+                units.append(ledger.UnitAssignment(unit, role))
+    if not errors and not any(
+        u.role in (UnitRole.LEAD, UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING) for u in units
+    ):
+        error(
+            LEAD if LEAD in header.columns else RESPONSIBLE,
+            _("Name a lead unit or at least one responsible unit."),
+        )
+    _attach_leaders(header.cell(values, LEADER), units, ctx, lambda m: error(LEADER, m))
+
+    categories: list[str] = []
+    category_text = header.cell(values, CATEGORY)
+    if category_text:
+        categories, unknown = sheettext.parse_categories(category_text)
+        for name in unknown:
+            error(
+                CATEGORY,
+                _("Unknown category “%(name)s”. Use %(list)s.")
+                % {"name": name, "list": "、".join(str(c.label) for c in Category)},
+            )
+    is_public = True
+    public_text = header.cell(values, PUBLIC)
+    if public_text:
+        answer = _yes_no(public_text)
+        if answer is None:
+            error(PUBLIC, _("Write 是 or 否, not “%(value)s”.") % {"value": public_text})
+        else:
+            is_public = answer
+    record = {f: header.cell(values, f)[:2000] for f in RECORD_ONLY if header.cell(values, f)}
+    if errors:
+        return None, errors
+    return (
+        Row(
+            row=number,
+            code=code,
+            title=title,
+            problem=problem,
+            target=header.cell(values, TARGET),
+            measures=sheettext.split_measures(header.cell(values, MEASURES)),
+            categories=categories,
+            deadline_kind=deadline_kind,
+            deadline=deadline,
+            units=units,
+            is_public=is_public,
+            record=record,
+        ),
+        [],
+    )
+
+
+def _yes_no(text: str) -> bool | None:
+    key = "".join(text.split()).lower()
+    if key in ("是", "公开", "y", "yes", "1", "√"):
+        return True
+    if key in ("否", "不公开", "n", "no", "0", "×"):
+        return False
+    return None
+
+
+def _attach_leaders(text: str, units: list, ctx: _Context, error: Callable[[str], None]) -> None:
+    """Responsible leaders: "单位：姓名（职务）" names its unit; otherwise a single leader goes to
+    the lead unit (or the first responsible unit), and a list as long as the responsible
+    units pairs with them in order."""
+    leaders = sheettext.parse_leaders(text)
+    if not leaders:
+        return
+    for leader in leaders:
+        if len(leader.name) > 60 or len(leader.post) > 60:
+            error(_("A leader's name and post take at most 60 characters each."))
+            return
+    named = [ld for ld in leaders if ld.unit]
+    plain = [ld for ld in leaders if not ld.unit]
+    for leader in named:
+        try:
+            unit = ctx.unit(leader.unit)
+        except UnitLookupError as exc:
+            error(exc.message)
+            continue
+        target = next((u for u in units if u.unit == unit), None)
+        if target is None:
+            error(_("%(unit)s is not among the task's units.") % {"unit": unit.display_name})
+            continue
+        target.leader_name, target.leader_post = leader.name, leader.post
+    if not plain:
+        return
+    primary = [u for u in units if u.role == UnitRole.LEAD] or [
+        u for u in units if u.role in (UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING)
+    ]
+    if len(plain) == 1 and primary:
+        primary[0].leader_name, primary[0].leader_post = plain[0].name, plain[0].post
+        return
+    responsible = [u for u in units if u.role in (UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING)]
+    if len(plain) == len(responsible):
+        for unit, leader in zip(responsible, plain, strict=True):
+            unit.leader_name, unit.leader_post = leader.name, leader.post
+        return
+    if primary:
+        # More leaders than units to pair them with: the lead unit's leaders, in one field.
+        primary[0].leader_name = "、".join(ld.name for ld in plain)[:60]
+        primary[0].leader_post = "、".join(ld.post for ld in plain if ld.post)[:60]
+
+
+# --- comparing with the ledger ---------------------------------------------------------------
+
+
+def _unit_key(units) -> set:
+    return {(u.unit.pk, u.role, u.leader_name or "", u.leader_post or "") for u in units}
+
+
+def _compare(row: Row, task: Task) -> Change:
+    change = Change(row=row.row, code=row.code, task_id=task.pk, parsed=row)
+    for name in ("title", "problem", "target", "is_public", "deadline_kind", "deadline"):
+        before, after = getattr(task, name), getattr(row, name)
+        if isinstance(before, str):
+            same = " ".join(before.split()) == " ".join(str(after).split())
+        else:
+            same = before == after
+        if not same:
+            change.fields[name] = [str(before or ""), str(after or "")]
+    current_units = {
+        (tu.unit_id, tu.role, tu.leader_name, tu.leader_post) for tu in task.task_units.all()
+    }
+    change.units = current_units != _unit_key(row.units)
+    measures = [m.text for m in task.measures.all()]
+    change.measures = [" ".join(m.split()) for m in measures] != [
+        " ".join(m.split()) for m in row.measures
+    ]
+    if change.measures and len(row.measures) < len(measures):
+        change.measures = "fewer"  # type: ignore[assignment]
+    categories = sorted(c.category for c in task.category_rows.all())
+    # A sheet without a category column leaves the categories alone.
+    change.categories = bool(row.categories) and categories != sorted(row.categories)
+    return change
+
+
+def _describe(change: Change) -> list[str]:
+    what = [FIELD_LABELS.get(_FIELD_COLUMNS.get(n, n), n) for n in change.fields]
+    if change.units:
+        what.append(_("units and leaders"))
+    if change.measures:
+        what.append(FIELD_LABELS[MEASURES])
+    if change.categories:
+        what.append(FIELD_LABELS[CATEGORY])
+    return list(dict.fromkeys(what))
+
+
+_FIELD_COLUMNS = {
+    "title": TITLE,
+    "problem": PROBLEM,
+    "target": TARGET,
+    "is_public": PUBLIC,
+    "deadline_kind": DEADLINE,
+    "deadline": DEADLINE,
+}
+
+
+def _change_errors(change: Change, task: Task, header: sheets.Header) -> list[sheets.RowError]:
+    """What the ledger would refuse, found before anything is written."""
+    out = []
+
+    def col(f: str) -> str:
+        return header.label(f) or FIELD_LABELS[f]
+
+    if not rules.state_allows(task, "edit"):
+        return [
+            sheets.RowError(
+                change.row,
+                "",
+                _(
+                    "Task %(code)s is %(status)s and can no longer be edited; this row differs "
+                    "from it (%(what)s)."
+                )
+                % {
+                    "code": task.code,
+                    "status": task.get_status_display(),
+                    "what": "、".join(_describe(change)),
+                },
+            )
+        ]
+
+    if change.measures == "fewer":
+        out.append(
+            sheets.RowError(
+                change.row,
+                col(MEASURES),
+                _("Measures can be reworded or added, not removed."),
+            )
+        )
+    if ({"deadline", "deadline_kind"} & set(change.fields)) and task.status != "draft":
+        out.append(
+            sheets.RowError(
+                change.row,
+                col(DEADLINE),
+                _(
+                    "Task %(code)s has been assigned: its deadline changes only by an approved "
+                    "extension (now %(now)s)."
+                )
+                % {
+                    "code": task.code,
+                    "now": sheettext.format_deadline(task.deadline_kind, task.deadline),
+                },
+            )
+        )
+    return out
+
+
+# --- the import ------------------------------------------------------------------------------
+
+
+def run_import(
+    *,
+    actor,
+    campaign: Campaign,
+    fileobj,
+    dry_run: bool = True,
+    mapping: dict[int, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Check a sheet and, unless ``dry_run``, import it: every row or none.
+
+    ``mapping`` (column index → field, "" to ignore a column) replaces the detected one.
+    ``progress(done, total)`` is called as rows are read and written (for the progress bar).
+    """
+    if not scope_for(actor).sees_all:
+        raise PermissionDenied(_("Only the rectification office may import a ledger."))
+    result = Result([], [], 0, [], 0, dry_run)
+    stream, name, opened = sheets.as_stream(fileobj, MAX_BYTES)
+    try:
+        sheets.check_workbook(stream, name, max_bytes=MAX_BYTES)
+        loaded = sheets.load_rows(stream, SPEC, max_rows=MAX_ROWS, skip_columns=(SEQ,))
+    except sheets.SheetError as exc:
+        result.errors.append(sheets.RowError(0, "", exc.message))
+        return result
+    finally:
+        if opened:
+            stream.close()
+    header = loaded.header
+    result.sheet = loaded.sheet_title
+    if header is None:
+        result.errors.append(
+            sheets.RowError(
+                0,
+                "",
+                _(
+                    "No header row was found. The sheet needs at least the columns 反馈问题 and "
+                    "整改时限 (or their usual synonyms), and 牵头单位 or 责任单位."
+                ),
+            )
+        )
+        return result
+    if mapping:
+        try:
+            header = header.remapped(mapping, SPEC)
+        except sheets.SheetError as exc:
+            result.errors.append(sheets.RowError(0, "", exc.message))
+            return result
+    result.columns = _columns(header)
+    result.total_rows = len(loaded.rows)
+    result.errors += SPEC.missing_errors(header)
+    if not any(f in header.columns for f in (LEAD, RESPONSIBLE, IMPLEMENTING)):
+        result.errors.append(
+            sheets.RowError(
+                header.last_row, "", _("The sheet needs a 牵头单位 or a 责任单位 column.")
+            )
+        )
+    if CODE not in header.columns and SEQ not in header.columns:
+        result.errors.append(
+            sheets.RowError(header.last_row, "", _("The sheet needs a 序号 or 编号 column."))
+        )
+    if result.errors:
+        return result
+
+    total = len(loaded.rows)
+    steps = total if dry_run else 2 * total
+    ctx = _Context(campaign)
+    rows: list[Row] = []
+    seen: dict[str, int] = {}
+    for i, (number, values) in enumerate(loaded.rows, 1):
+        row, errors = _parse_row(number, values, header, ctx)
+        if row is not None:
+            if row.code in seen:
+                errors.append(
+                    sheets.RowError(
+                        number,
+                        header.label(CODE) or header.label(SEQ),
+                        _("Number %(code)s is already used in row %(row)d.")
+                        % {"code": row.code, "row": seen[row.code]},
+                    )
+                )
+            else:
+                seen[row.code] = number
+                rows.append(row)
+        result.errors += errors
+        if progress and i % 200 == 0:
+            progress(i, steps)
+
+    existing = {
+        t.code: t
+        for t in Task.objects.filter(campaign=campaign, code__in=[r.code for r in rows])
+        .select_related("campaign")
+        .prefetch_related("task_units", "measures", "category_rows")
+    }
+    new_rows: list[Row] = []
+    changes: list[tuple[Change, Task]] = []
+    for row in rows:
+        task = existing.get(row.code)
+        if task is None:
+            new_rows.append(row)
+            continue
+        change = _compare(row, task)
+        if change.fields or change.units or change.measures or change.categories:
+            result.errors += _change_errors(change, task, header)
+            changes.append((change, task))
+        else:
+            result.unchanged += 1
+    result.created = [{"row": r.row, "code": r.code, "title": r.title} for r in new_rows]
+    result.changed = [{"row": c.row, "code": c.code, "what": _describe(c)} for c, _t in changes]
+    if result.errors or dry_run:
+        if progress:
+            progress(steps, steps)
+        return result
+    try:
+        _write(actor, campaign, new_rows, changes, loaded.sheet_title or name, progress, total)
+    except (ValidationError, PermissionDenied, LedgerError) as exc:
+        result.errors.append(sheets.RowError(getattr(exc, "row", 0), "", _message(exc)))
+        result.created, result.changed, result.unchanged = [], [], 0
+    return result
+
+
+def _write(actor, campaign, new_rows, changes, sheet_name, progress, total) -> None:
+    with transaction.atomic():
+        batch = 500
+        for start in range(0, len(new_rows), batch):
+            chunk = new_rows[start : start + batch]
+            try:
+                ledger.tasks_create(
+                    actor=actor, campaign=campaign, tasks=[r.new_task(sheet_name) for r in chunk]
+                )
+            except ValidationError as exc:
+                exc.row = chunk[0].row  # type: ignore[attr-defined]
+                raise
+            if progress:
+                progress(total + start + len(chunk), 2 * total)
+        for change, task in changes:
+            try:
+                _apply(actor, change, task)
+            except (ValidationError, PermissionDenied, LedgerError) as exc:
+                exc.row = change.row  # type: ignore[attr-defined]
+                raise
+
+
+def _apply(actor, change: Change, task: Task) -> None:
+    row = change.parsed
+    assert row is not None
+    edits = {
+        name: getattr(row, name)
+        for name in change.fields
+        if name in (*ledger.EDITABLE_FIELDS, "deadline", "deadline_kind")
+    }
+    if edits:
+        task = ledger.task_edit(actor=actor, task=task, expected_version=None, **edits)
+    if change.units:
+        task = ledger.task_set_units(actor=actor, task=task, expected_version=None, units=row.units)
+    if change.measures:
+        task = ledger.task_set_measures(
+            actor=actor, task=task, expected_version=None, measures=row.measures
+        )
+    if change.categories:
+        ledger.task_set_categories(
+            actor=actor, task=task, expected_version=None, categories=row.categories
+        )
+
+
+def _message(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        if hasattr(exc, "message_dict"):
+            return "；".join(m for ms in exc.message_dict.values() for m in ms)
+        return "；".join(exc.messages)
+    return str(exc) or _("The ledger refused this change.")
+
+
+def _columns(header: sheets.Header) -> list[dict]:
+    mapped = header.mapping()
+    return [
+        {"index": i, "label": label, "field": mapped.get(i, "")}
+        for i, label in sorted(header.labels.items())
+    ]

@@ -1,0 +1,325 @@
+"""Business actions of the reports app: ledger import jobs and bulletins.
+
+Import jobs: an upload is stored and checked (dry run) as an :class:`ImportJob`; the user may
+correct the column mapping and check again, then import. Small sheets run in the request;
+large ones in the background (SHANSHUI_JOBS: "thread" runs them in a thread of the web process,
+"worker" leaves them to ``manage.py run_jobs``, "inline" runs everything in the request), with
+progress the page polls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import threading
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import close_old_connections, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from shanshui.ledger.models import Campaign
+from shanshui.lib import sheets
+from shanshui.orgs.scope import scope_for
+from shanshui.reports import ledger_import
+from shanshui.reports.models import ImportJob, JobStatus
+
+logger = logging.getLogger(__name__)
+
+# --- import jobs -----------------------------------------------------------------------------
+
+
+def _require_office(actor) -> None:
+    if not scope_for(actor).sees_all:
+        raise PermissionDenied(_("Only the rectification office may import a ledger."))
+
+
+def _jobs_mode() -> str:
+    return getattr(settings, "SHANSHUI_JOBS", "thread")
+
+
+def _background_bytes() -> int:
+    # Above this size a sheet (≈ 1,000 rows) is checked and imported in the background.
+    return getattr(settings, "SHANSHUI_IMPORT_BACKGROUND_BYTES", 200 * 1024)
+
+
+def import_job_create(*, actor, campaign: Campaign, upload) -> ImportJob:
+    """Store an uploaded sheet and check it (a dry run with the detected columns)."""
+    _require_office(actor)
+    stream, name, opened = sheets.as_stream(upload, ledger_import.MAX_BYTES)
+    try:
+        try:
+            sheets.check_workbook(stream, name, max_bytes=ledger_import.MAX_BYTES)
+        except sheets.SheetError as exc:
+            raise ValidationError({"file": exc.message}) from exc
+        data = stream.read()
+    finally:
+        if opened:
+            stream.close()
+    digest = hashlib.sha256(data).hexdigest()
+    job = ImportJob(
+        campaign=campaign,
+        created_by=actor,
+        original_name=(name or "ledger.xlsx")[-200:],
+        sha256=digest,
+        dry_run=True,
+    )
+    job.file.save(f"{digest[:16]}.xlsx", ContentFile(data), save=False)
+    job.save()
+    _dispatch(job, size=len(data))
+    return job
+
+
+def import_job_again(*, actor, job: ImportJob, dry_run: bool, mapping: dict | None) -> ImportJob:
+    """Check the same file again with a corrected mapping, or import it (``dry_run=False``).
+
+    Importing needs a clean check of the same file with the same mapping first."""
+    _require_office(actor)
+    mapping = _clean_mapping(mapping if mapping is not None else job.mapping)
+    if not dry_run:
+        checked = (
+            ImportJob.objects.filter(
+                campaign=job.campaign,
+                sha256=job.sha256,
+                dry_run=True,
+                status=JobStatus.DONE,
+                mapping=mapping,
+            )
+            .order_by("-pk")
+            .first()
+        )
+        if checked is None or not checked.result.get("ok"):
+            raise ValidationError(
+                _("Check the sheet with this column mapping first; import only a clean check.")
+            )
+    new = ImportJob.objects.create(
+        campaign=job.campaign,
+        created_by=actor,
+        original_name=job.original_name,
+        sha256=job.sha256,
+        file=job.file.name,
+        mapping=mapping,
+        dry_run=dry_run,
+    )
+    _dispatch(new, size=job.file.size)
+    return new
+
+
+def _clean_mapping(mapping: dict | None) -> dict:
+    out = {}
+    for key, value in (mapping or {}).items():
+        try:
+            index = int(key)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(_("The column mapping is not valid.")) from exc
+        if value and value not in ledger_import.SYNONYMS:
+            raise ValidationError(_("The column mapping is not valid."))
+        if not 0 <= index < sheets.MAX_COLUMNS:
+            raise ValidationError(_("The column mapping is not valid."))
+        out[str(index)] = value or ""
+    return out
+
+
+def _dispatch(job: ImportJob, *, size: int) -> None:
+    mode = _jobs_mode()
+    if mode == "inline" or (mode == "thread" and size <= _background_bytes()):
+        import_job_run(job.pk)
+        job.refresh_from_db()
+    elif mode == "thread":
+        transaction.on_commit(lambda: _start_thread(job.pk))
+    # "worker": manage.py run_jobs claims it.
+
+
+def _start_thread(job_id: int) -> threading.Thread:
+    thread = threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True)
+    thread.start()
+    return thread
+
+
+def _run_in_thread(job_id: int) -> None:
+    try:
+        import_job_run(job_id)
+    finally:
+        connection.close()
+
+
+def _progress_key(job_id: int) -> str:
+    return f"shanshui:import-progress:{job_id}"
+
+
+def import_job_progress(job: ImportJob) -> tuple[int, int]:
+    """(done, total) while a job runs: the writing phase reports through the cache, because
+    its database writes are invisible to other connections until the import commits."""
+    hit = cache.get(_progress_key(job.pk))
+    if hit:
+        return hit
+    return job.done_rows, job.total_rows
+
+
+def import_job_run(job_id: int) -> ImportJob | None:
+    """Run a waiting job. Claimed with a conditional UPDATE, so two workers never run the
+    same job; returns None when someone else has it."""
+    close_old_connections()
+    claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING, started_at=timezone.now()
+    )
+    if not claimed:
+        return None
+    job = ImportJob.objects.select_related("campaign", "created_by").get(pk=job_id)
+    last = [0]
+
+    def progress(done: int, total: int) -> None:
+        cache.set(_progress_key(job_id), (done, total), 3600)
+        if not transaction.get_connection().in_atomic_block and done - last[0] >= 500:
+            last[0] = done
+            ImportJob.objects.filter(pk=job_id).update(done_rows=done, total_rows=total)
+
+    try:
+        with job.file.open("rb") as fh:
+            result = ledger_import.run_import(
+                actor=job.created_by,
+                campaign=job.campaign,
+                fileobj=fh,
+                dry_run=job.dry_run,
+                mapping={int(k): v for k, v in job.mapping.items()} or None,
+                progress=progress,
+            )
+        job.result = result.to_dict()
+        job.status = JobStatus.DONE
+        job.total_rows = job.done_rows = result.total_rows
+    except Exception:  # the job page must say it failed, whatever the cause
+        logger.exception("ledger import job %s failed", job_id)
+        job.status = JobStatus.FAILED
+        job.result = {
+            "ok": False,
+            "errors": [
+                {
+                    "row": 0,
+                    "column": "",
+                    "message": _(
+                        "The import stopped because of an internal error; nothing "
+                        "was written. The administrators have been notified."
+                    ),
+                }
+            ],
+        }
+    job.finished_at = timezone.now()
+    job.save(update_fields=["result", "status", "total_rows", "done_rows", "finished_at"])
+    cache.delete(_progress_key(job_id))
+    return job
+
+
+def import_jobs_run_pending(*, limit: int = 10) -> int:
+    """For ``manage.py run_jobs``: run waiting jobs, oldest first; how many ran."""
+    ran = 0
+    for pk in (
+        ImportJob.objects.filter(status=JobStatus.PENDING)
+        .order_by("created_at", "pk")[:limit]
+        .values_list("pk", flat=True)
+    ):
+        if import_job_run(pk) is not None:
+            ran += 1
+    return ran
+
+
+def import_jobs_fail_stale(*, hours: int = 1) -> int:
+    """Jobs left running by a process that died: marked failed (nothing was written, since an
+    import commits only at its end)."""
+    cutoff = timezone.now() - dt.timedelta(hours=hours)
+    return ImportJob.objects.filter(status=JobStatus.RUNNING, started_at__lt=cutoff).update(
+        status=JobStatus.FAILED,
+        finished_at=timezone.now(),
+        result={
+            "ok": False,
+            "errors": [{"row": 0, "column": "", "message": str(_STALE)}],
+        },
+    )
+
+
+_STALE = gettext_lazy("The import was interrupted; nothing was written. Upload the sheet again.")
+
+
+# --- bulletins -------------------------------------------------------------------------------
+# Owned by the bulletin work: bulletin_issue only. Imports are local so that this section can be
+# edited without touching the module's import block.
+
+BULLETIN_NUMBER_ATTEMPTS = 5
+
+
+def bulletin_issue(*, actor, campaign: Campaign, period, template=None):
+    """Issue a bulletin (通报) for ``campaign`` and ``period`` (a figures.Period with both dates).
+
+    The office only. The figures are collected once in the actor's scope; the document number
+    is the next serial of the year (渝督改办〔2026〕N号), allocated under a lock on the year's rows
+    and, for the year's first bulletin (no rows to lock), by retrying on the unique constraint
+    when two are issued at the same moment. Both files are stored with the bulletin, and
+    ``Bulletin.figures`` keeps the numbers printed. Without ``template``, the default template
+    (or, if the office has none yet, the built-in texts) is used.
+    """
+    from django.db import IntegrityError
+
+    from shanshui.orgs.services import audit
+    from shanshui.reports import bulletin as document
+    from shanshui.reports.models import Bulletin, BulletinTemplate
+
+    if not scope_for(actor).sees_all:
+        raise PermissionDenied(_("Only the rectification office may issue a bulletin."))
+    if period.start is None or period.end is None:
+        raise ValidationError(_("A bulletin covers a period with a first and a last day."))
+    if period.end < period.start:
+        raise ValidationError(
+            {"period_end": _("The period cannot end before it starts.")}, code="invalid"
+        )
+    if template is None:
+        template = BulletinTemplate.objects.order_by("-is_default", "name").first()
+    if template is None:
+        template = BulletinTemplate(name="default")  # the model's defaults, not saved
+
+    data = document.collect(actor, campaign=campaign, period=period)
+    issued_on = timezone.localdate()
+    year = issued_on.year
+    xlsx = document.render_annex_xlsx(data)
+    for _attempt in range(BULLETIN_NUMBER_ATTEMPTS):
+        bulletin = Bulletin(
+            campaign=campaign,
+            template=template if template.pk else None,
+            year=year,
+            period_start=period.start,
+            period_end=period.end,
+            created_by=actor,
+        )
+        try:
+            with transaction.atomic():
+                taken = Bulletin.objects.select_for_update().filter(year=year)
+                bulletin.serial = max(taken.values_list("serial", flat=True), default=0) + 1
+                number = f"{template.number_prefix}〔{year}〕{bulletin.serial}号"
+                docx = document.render_docx(data, template, number=number, issued_on=issued_on)
+                bulletin.figures = {
+                    **data.to_json(),
+                    "number": number,
+                    "issued_on": issued_on.isoformat(),
+                }
+                stem = f"{year}-{bulletin.serial:04d}"
+                bulletin.docx.save(f"{stem}.docx", ContentFile(docx), save=False)
+                bulletin.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
+                bulletin.save()
+                audit(
+                    actor=actor,
+                    action="bulletin.issue",
+                    obj=bulletin,
+                    summary=number,
+                    data={"campaign": campaign.pk, "period": [str(period.start), str(period.end)]},
+                )
+        except IntegrityError:
+            # Another bulletin took this number a moment ago: drop our files, take the next.
+            for stored in (bulletin.docx, bulletin.xlsx):
+                if stored.name:
+                    stored.delete(save=False)
+            continue
+        return bulletin
+    raise ValidationError(_("Could not allocate a bulletin number; try again."), code="busy")
