@@ -142,6 +142,7 @@ def _start_thread(job_id: int) -> threading.Thread:
 
 
 def _run_in_thread(job_id: int) -> None:
+    close_old_connections()
     try:
         import_job_run(job_id)
     finally:
@@ -164,7 +165,6 @@ def import_job_progress(job: ImportJob) -> tuple[int, int]:
 def import_job_run(job_id: int) -> ImportJob | None:
     """Run a waiting job. Claimed with a conditional UPDATE, so two workers never run the
     same job; returns None when someone else has it."""
-    close_old_connections()
     claimed = ImportJob.objects.filter(pk=job_id, status=JobStatus.PENDING).update(
         status=JobStatus.RUNNING, started_at=timezone.now()
     )
