@@ -306,7 +306,7 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
             is_public=new.is_public,
         )
         task.search_text = task.compute_search_text()
-        task.full_clean(validate_unique=False)
+        task.full_clean(validate_unique=False, validate_constraints=False)  # checked below, at once
         if task.code in codes:
             raise ValidationError(
                 {"code": _("Task number %(code)s is used twice.") % {"code": task.code}}
