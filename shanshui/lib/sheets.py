@@ -428,6 +428,11 @@ def _collect(
         yield from pending
         yield from rest
 
+    # A printed list repeats its header after page breaks: a row holding three or more of the
+    # header's own texts is that, not data (an exact look-up: cheap on 10k-row sheets).
+    header_texts = {label for label in header.labels.values() if " / " not in label}
+    header_texts |= {part for label in header.labels.values() for part in label.split(" / ")}
+
     for values in rows():
         number += 1
         values = trim(values)
@@ -439,7 +444,12 @@ def _collect(
         gap = 0
         if is_footer(values):
             continue
-        if len(spec.match_row(values)) >= 3:  # the header repeated
+        repeated = sum(
+            1
+            for v in values
+            if isinstance(v, str) and len(v) < 40 and clean_label(v) in header_texts
+        )
+        if repeated >= 3:
             continue
         if len(out) >= max_rows:
             raise SheetError(
