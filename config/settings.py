@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "shanshui.orgs",
     "shanshui.ledger",
     "shanshui.complaints",
+    "shanshui.monitoring",
     "shanshui.reports",
 ]
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("ledger/", include("shanshui.ledger.urls")),
     path("complaints/", include("shanshui.complaints.urls")),
     path("reports/", include("shanshui.reports.urls")),
+    path("monitoring/", include("shanshui.monitoring.urls")),
     path("open311/v2/", include("shanshui.complaints.open311_urls")),
     path("", include("shanshui.complaints.urls_public")),
     path("public/rectification/", ledger_views.public_list, name="public_rectification"),

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from shanshui.monitoring import views
+
+app_name = "monitoring"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+]
