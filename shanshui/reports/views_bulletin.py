@@ -1,5 +1,142 @@
-"""Pages of the reports app: bulletin."""
+"""Pages of the reports app: bulletins (通报) — the list, the preview and issue form, and the
+issued files. The office only: other users get 403 on the pages and 404 on a bulletin."""
 
 from __future__ import annotations
 
-urlpatterns: list = []
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Max
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from shanshui.orgs.scope import scope_for
+from shanshui.reports import bulletin as document
+from shanshui.reports import services
+from shanshui.reports.forms_bulletin import BulletinForm
+from shanshui.reports.models import Bulletin, BulletinTemplate
+
+PAGE_SIZE = 20
+FILES = {
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+
+
+def _require_office(request: HttpRequest) -> None:
+    if not scope_for(request.user).sees_all:
+        raise PermissionDenied(_("Only the rectification office issues bulletins."))
+
+
+def _office_bulletin(request: HttpRequest, pk: int) -> Bulletin:
+    """A bulletin exists only for the office: everyone else gets 404."""
+    if not scope_for(request.user).sees_all:
+        raise Http404
+    return get_object_or_404(
+        Bulletin.objects.select_related("campaign", "template", "created_by"), pk=pk
+    )
+
+
+@login_required
+@require_safe
+def bulletin_list(request: HttpRequest) -> HttpResponse:
+    _require_office(request)
+    bulletins = Bulletin.objects.select_related("campaign", "template", "created_by")
+    page = Paginator(bulletins, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "reports/bulletins.html",
+        {"page": page, "form": BulletinForm(user=request.user)},
+    )
+
+
+def _next_number(template: BulletinTemplate | None) -> str:
+    """The number the next bulletin would get now (the service allocates it for real)."""
+    year = timezone.localdate().year
+    last = Bulletin.objects.filter(year=year).aggregate(m=Max("serial"))["m"] or 0
+    prefix = template.number_prefix if template else BulletinTemplate().number_prefix
+    return f"{prefix}〔{year}〕{last + 1}号"
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def bulletin_new(request: HttpRequest) -> HttpResponse:
+    """GET: the figures the bulletin would print (a preview). POST: issue it."""
+    _require_office(request)
+    if request.method == "POST":
+        form = BulletinForm(request.POST, user=request.user)
+        if form.is_valid():
+            try:
+                bulletin = services.bulletin_issue(
+                    actor=request.user,
+                    campaign=form.cleaned_data["campaign"],
+                    period=form.period(),
+                    template=form.cleaned_data["template"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc.messages)
+            else:
+                messages.success(
+                    request, _("Bulletin %(number)s issued.") % {"number": bulletin.number}
+                )
+                return redirect("reports:bulletin_detail", pk=bulletin.pk)
+    else:
+        form = BulletinForm(request.GET or None, user=request.user)
+    context: dict = {"form": form}
+    if form.is_bound and form.is_valid():
+        template = (
+            form.cleaned_data["template"]
+            or BulletinTemplate.objects.order_by("-is_default", "name").first()
+        )
+        context.update(
+            data=document.collect(
+                request.user, campaign=form.cleaned_data["campaign"], period=form.period()
+            ),
+            template=template,
+            next_number=_next_number(template),
+        )
+    return render(request, "reports/bulletin_preview.html", context)
+
+
+@login_required
+@require_safe
+def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    bulletin = _office_bulletin(request, pk)
+    return render(
+        request,
+        "reports/bulletin_detail.html",
+        {"bulletin": bulletin, "data": document.BulletinData.from_json(bulletin.figures)},
+    )
+
+
+@login_required
+@require_safe
+def bulletin_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+    if kind not in FILES:
+        raise Http404
+    bulletin = _office_bulletin(request, pk)
+    stored = getattr(bulletin, kind)
+    if not stored.name:
+        raise Http404
+    response = FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=f"{bulletin.number}.{kind}",
+        content_type=FILES[kind],
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+urlpatterns: list = [
+    path("bulletins/", bulletin_list, name="bulletins"),
+    path("bulletins/new/", bulletin_new, name="bulletin_new"),
+    path("bulletins/<int:pk>/", bulletin_detail, name="bulletin_detail"),
+    path("bulletins/<int:pk>/<str:kind>/", bulletin_download, name="bulletin_download"),
+]
