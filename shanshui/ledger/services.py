@@ -306,7 +306,11 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
             is_public=new.is_public,
         )
         task.search_text = task.compute_search_text()
-        task.full_clean(validate_unique=False, validate_constraints=False)  # checked below, at once
+        # Numbers are checked below, for all tasks at once; the campaign and parent are
+        # instances already (validating them would cost a query per task).
+        task.full_clean(
+            exclude=["campaign", "parent"], validate_unique=False, validate_constraints=False
+        )
         if task.code in codes:
             raise ValidationError(
                 {"code": _("Task number %(code)s is used twice.") % {"code": task.code}}
