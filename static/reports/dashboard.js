@@ -1,0 +1,119 @@
+/* Charts of the rectification dashboard, drawn with the vendored ECharts from the numbers the
+   page carries in <script type="application/json" id="dashboard-data"> (json_script). The same
+   numbers are in the tables on the page; a click on a bar opens the tasks behind it.
+   No network, no inline script. */
+(function () {
+  "use strict";
+
+  var LINE_COLOURS = ["#206bc4", "#1f6f50", "#ae3ec9", "#f76707", "#0ca678", "#d6336c", "#4263eb", "#868e96"];
+
+  function readData() {
+    var node = document.getElementById("dashboard-data");
+    if (!node) return null;
+    try {
+      return JSON.parse(node.textContent);
+    } catch (e) {
+      return null;
+    }
+  }
+
+  // Set per chart: on a phone the legend wraps onto several lines instead of scrolling.
+  var narrow = false;
+
+  function base() {
+    return {
+      animation: false,
+      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
+      tooltip: { trigger: "axis", confine: true },
+      grid: { left: 8, right: 28, top: narrow ? 64 : 40, bottom: 8, containLabel: true },
+      legend: { type: narrow ? "plain" : "scroll", top: 0, itemGap: narrow ? 8 : 12 }
+    };
+  }
+
+  function completion(data) {
+    var c = data.completion, n = data.names;
+    var option = base();
+    option.color = [LINE_COLOURS[0], LINE_COLOURS[1], "#868e96"];
+    option.xAxis = { type: "category", data: c.labels, boundaryGap: false };
+    option.yAxis = { type: "value", minInterval: 1 };
+    var showSymbols = c.labels.length <= (narrow ? 14 : 40);
+    option.series = [
+      { name: n.completed, type: "line", data: c.completed, showSymbol: showSymbols, areaStyle: { opacity: 0.15 } },
+      { name: n.signed_off, type: "line", data: c.signed_off, showSymbol: showSymbols, areaStyle: { opacity: 0.15 } },
+      { name: n.total, type: "line", data: c.total, showSymbol: false, lineStyle: { type: "dashed", width: 1 } }
+    ];
+    return option;
+  }
+
+  function campaigns(data) {
+    var option = base();
+    option.color = LINE_COLOURS;
+    option.tooltip.valueFormatter = function (v) { return v == null ? "—" : v + "%"; };
+    option.xAxis = { type: "category", data: data.completion.labels, boundaryGap: false };
+    option.yAxis = { type: "value", min: 0, max: 100, axisLabel: { formatter: "{value}%" } };
+    if (narrow) option.grid.top = 16 + 20 * data.campaigns.length;
+    option.series = data.campaigns.map(function (c) {
+      return { name: c.name, type: "line", data: c.rates, showSymbol: false, connectNulls: false };
+    });
+    return option;
+  }
+
+  function categories(data) {
+    var c = data.categories, n = data.names;
+    var option = base();
+    option.tooltip.axisPointer = { type: "shadow" };
+    var categoryAxis = { type: "category", data: c.labels, axisLabel: { interval: 0 } };
+    var valueAxis = { type: "value", minInterval: 1 };
+    // On a phone the categories are rows, so that every label stays readable.
+    if (narrow) {
+      categoryAxis.inverse = true;
+      option.xAxis = valueAxis;
+      option.yAxis = categoryAxis;
+    } else {
+      option.xAxis = categoryAxis;
+      option.yAxis = valueAxis;
+    }
+    option.series = ["overdue", "red", "yellow", "green"].map(function (key) {
+      return {
+        name: n[key],
+        type: "bar",
+        stack: "warnings",
+        barMaxWidth: 36,
+        itemStyle: { color: c.colours[key] },
+        emphasis: { focus: "series" },
+        data: c[key].map(function (cell) { return { value: cell.value, url: cell.url }; })
+      };
+    });
+    return option;
+  }
+
+  function draw() {
+    var data = readData();
+    if (!data || typeof echarts === "undefined") return;
+    var charts = [];
+    document.querySelectorAll("[data-chart]").forEach(function (node) {
+      var kind = node.dataset.chart, option = null;
+      narrow = node.clientWidth < 520;
+      if (kind === "completion" && data.completion.labels.length) option = completion(data);
+      else if (kind === "campaigns" && data.campaigns.length) option = campaigns(data);
+      else if (kind === "categories" && data.categories.labels.length) {
+        option = categories(data);
+        if (narrow) node.style.height = Math.max(220, data.categories.labels.length * 34 + 60) + "px";
+      }
+      if (!option) return;
+      var chart = echarts.init(node);
+      chart.setOption(option);
+      chart.on("click", function (params) {
+        if (params.data && params.data.url) window.location.href = params.data.url;
+      });
+      charts.push(chart);
+    });
+    var pending = null;
+    window.addEventListener("resize", function () {
+      if (pending) clearTimeout(pending);
+      pending = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", draw);
+})();
