@@ -39,7 +39,12 @@ from django.utils import timezone  # noqa: E402
 from ledger_bench import copy_rows, timed  # noqa: E402
 
 from shanshui.complaints import services  # noqa: E402
-from shanshui.complaints.models import Category, Complaint, TransferBatch  # noqa: E402
+from shanshui.complaints.models import (  # noqa: E402
+    Category,
+    Complaint,
+    TransferBatch,
+    category_bits,
+)
 from shanshui.ledger.models import Campaign  # noqa: E402
 from shanshui.orgs.demo import load_demo as load_people  # noqa: E402
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit  # noqa: E402
@@ -96,6 +101,16 @@ def generate() -> dict:
     t0 = time.perf_counter()
     plan = []  # (id, status, district, categories, received)
 
+    def deadline_of(status, received):
+        return (received + dt.timedelta(days=21)).date() if status != "received" else None
+
+    def closing_of(status, received):
+        """(closure, closed_at)."""
+        if status not in ("closed", "stage_closed", "published", "rejected"):
+            return "", None
+        closure = "stage_closed" if status == "stage_closed" else "closed"
+        return closure, received + dt.timedelta(days=15)
+
     def complaint_rows():
         for i in range(N):
             pk = base + i + 1
@@ -129,11 +144,12 @@ def generate() -> dict:
                 "",
                 "",
                 cats[0] if len(cats) == 1 else min(cats, key=categories.index),
+                category_bits(cats),
                 "{}",
                 "",
                 status,
                 received,
-                (received + dt.timedelta(days=21)).date() if status != "received" else None,
+                deadline_of(status, received),
                 rng.choice(FINDINGS) if handled else "",
                 "经现场核查，情况属实。" if handled else "",
                 "责令整改，已整改到位。" if handled else "",
@@ -149,8 +165,7 @@ def generate() -> dict:
                 None,
                 None,
                 None,
-                ("stage_closed" if status == "stage_closed" else "closed") if closed else "",
-                received + dt.timedelta(days=15) if closed else None,
+                *closing_of(status, received),
                 None,
                 received + dt.timedelta(days=16) if status == "published" else None,
                 "insufficient" if status == "rejected" else "",
@@ -168,7 +183,8 @@ def generate() -> dict:
     columns = [
         "id", "code", "tracking_code", "channel", "batch_id", "receipt_no", "seq", "is_key",
         "description", "district_id", "address", "lat", "lon", "enterprise", "enterprise_key",
-        "category", "service_attributes", "media_url", "status", "received_at", "deadline",
+        "category", "category_bits", "service_attributes", "media_url", "status", "received_at",
+        "deadline",
         "finding", "investigation", "handling", "accountability", "ordered_rectify", "cases_filed",
         "fine_yuan", "police_referrals", "detentions", "interviews", "people_held_accountable",
         "handled_at", "handled_by_id", "reviewed_at", "reviewed_by_id", "closure", "closed_at",
@@ -186,15 +202,29 @@ def generate() -> dict:
     copy_rows("complaints_complaintcategory", ["complaint_id", "category"], category_rows())
 
     def unit_rows():
+        # The case's status, deadline, closure, closing time and follow-up date (none), copied
+        # as the services copy them (services.unit_copies).
         for pk, status, district, _c, received in plan:
             if status != "received":
-                yield (pk, district, "handling", received, status)
+                yield (
+                    pk,
+                    district,
+                    "handling",
+                    received,
+                    status,
+                    deadline_of(status, received),
+                    *closing_of(status, received),
+                    None,
+                )
 
     copy_rows(
         "complaints_complaintunit",
-        ["complaint_id", "unit_id", "role", "assigned_at", "status"],
+        [
+            "complaint_id", "unit_id", "role", "assigned_at", "status", "deadline", "closure",
+            "closed_at", "follow_up_due",
+        ],
         unit_rows(),
-    )
+    )  # fmt: skip
 
     def event_rows():
         for pk, status, district, _c, received in plan:

@@ -32,6 +32,27 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")  # 其他
 
 
+# Each type's bit in Complaint.category_bits (fixed: a new type takes the next free bit).
+CATEGORY_BITS = {
+    Category.WATER: 1,
+    Category.AIR: 2,
+    Category.NOISE: 4,
+    Category.ECOLOGY: 8,
+    Category.SOIL: 16,
+    Category.RADIATION: 32,
+    Category.SOLID_WASTE: 64,
+    Category.OTHER: 128,
+}
+
+
+def category_bits(categories) -> int:
+    """The bits of ``categories`` (unknown ones have none)."""
+    bits = 0
+    for category in categories:
+        bits |= CATEGORY_BITS.get(category, 0)
+    return bits
+
+
 class Channel(models.TextChoices):
     WEB = "web", _("Web form")
     OPEN311 = "open311", _("Open311 client")
@@ -77,6 +98,17 @@ class RejectReason(models.TextChoices):
 class UnitRole(models.TextChoices):
     HANDLING = "handling", _("Handling unit")  # 承办单位 (district or department)
     TOWN = "town", _("Town or street")  # 乡镇（街道）, transferred on by the district
+
+
+_LABELS = {choices: dict(choices.choices) for choices in (Status, Channel, Finding, Category)}
+
+
+def _display(choices: type[models.TextChoices], value):
+    """What get_FOO_display() gives: the label, or the value when it is not a choice. Django's
+    own hashes every lazy label of the field (a translation each) on every call; a list of 50
+    cases calls it some 300 times."""
+    label = _LABELS[choices].get(value)
+    return str(label) if label is not None else value
 
 
 class TransferBatch(models.Model):
@@ -163,6 +195,9 @@ class Complaint(models.Model):
     category = models.CharField(
         _("main type"), max_length=12, choices=Category.choices, default=Category.OTHER
     )
+    # Every type of the case (its ComplaintCategory rows) as CATEGORY_BITS, set with the rows
+    # at intake: the case lists filter by type on the case itself, inside its indexes.
+    category_bits = models.PositiveSmallIntegerField(default=0, editable=False)
     service_attributes = models.JSONField(default=dict, blank=True)  # Open311 attribute[...]
     media_url = models.URLField(_("photo address"), max_length=500, blank=True)
 
@@ -243,10 +278,38 @@ class Complaint(models.Model):
             models.Index(fields=["lat", "lon"]),
             models.Index(fields=["receipt_no"]),
             models.Index(fields=["category", "-received_at"], name="complaints_category_recent"),
+            # The filtered lists' pages and capped counts: one index range per common filter.
+            models.Index(
+                fields=["batch", "status", "-received_at", "-id", "category_bits"],
+                name="complaints_batch_status",
+            ),
+            # Newest first with the columns Open311's lists filter on (public, service_code,
+            # open/closed): a page's ids come from the index alone, the rest is left unread.
+            models.Index(
+                fields=["-received_at", "-id", "category", "status", "channel", "reject_reason"],
+                name="complaints_recent_open311",
+            ),
+            # Open work, newest first, with its deadline: the overdue list skips the cases not
+            # yet due inside the index.
+            models.Index(
+                fields=["-received_at", "-id", "deadline"],
+                condition=models.Q(status__in=["transferred", "investigating", "handled"]),
+                name="complaints_open_recent",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.summary}"
+
+    # The displays every list row shows (see _display).
+    def get_status_display(self):
+        return _display(Status, self.status)
+
+    def get_channel_display(self):
+        return _display(Channel, self.channel)
+
+    def get_finding_display(self):
+        return _display(Finding, self.finding)
 
     @property
     def summary(self) -> str:
@@ -284,6 +347,9 @@ class ComplaintCategory(models.Model):
     def __str__(self) -> str:
         return self.get_category_display()
 
+    def get_category_display(self):
+        return _display(Category, self.category)
+
 
 class ComplaintUnit(models.Model):
     """A unit that handles the case: one or more districts/departments, and towns below them."""
@@ -293,9 +359,13 @@ class ComplaintUnit(models.Model):
     role = models.CharField(max_length=12, choices=UnitRole.choices, default=UnitRole.HANDLING)
     assigned_at = models.DateTimeField(auto_now_add=True)
     # The case's status, copied by the services on every transition, so "what waits for this
-    # unit" is one index range (unit, status) instead of a scan of every open case.
+    # unit" is one index range (unit, status) instead of a scan of every open case. The other
+    # fields of UNIT_COPIES likewise: what waits is listed and counted from these rows alone.
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.TRANSFERRED)
-    deadline = models.DateField(null=True, blank=True)  # the case's, copied likewise
+    deadline = models.DateField(null=True, blank=True)
+    closure = models.CharField(max_length=12, choices=Closure.choices, blank=True, default="")
+    closed_at = models.DateTimeField(null=True, blank=True)
+    follow_up_due = models.DateField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -307,10 +377,25 @@ class ComplaintUnit(models.Model):
             models.Index(
                 fields=["unit", "status", "deadline", "complaint"], name="complaints_unit_due"
             ),
+            # What waits to be published (by closing time) and to be followed up (by due date).
+            models.Index(
+                fields=["unit", "status", "closed_at", "complaint"],
+                condition=models.Q(role="handling"),
+                name="complaints_unit_closed",
+            ),
+            models.Index(
+                fields=["unit", "status", "follow_up_due", "complaint"],
+                condition=models.Q(role="handling", closure="stage_closed"),
+                name="complaints_unit_follow_up",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.unit} ({self.get_role_display()})"
+
+
+# The case's fields each of its ComplaintUnit rows carries a copy of (services keep them equal).
+UNIT_COPIES = ("status", "deadline", "closure", "closed_at", "follow_up_due")
 
 
 class ComplaintContact(models.Model):

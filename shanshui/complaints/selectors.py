@@ -4,17 +4,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce
+from django.db.models.lookups import Exact
 from django.utils import timezone
 
 from shanshui.complaints import rules
 from shanshui.complaints.models import (
+    CATEGORY_BITS,
     Channel,
     Closure,
     Complaint,
-    ComplaintCategory,
     ComplaintUnit,
     Finding,
     Status,
@@ -31,6 +33,8 @@ CITIZEN_CHANNELS = (Channel.WEB, Channel.OPEN311)
 # expression no index serves, so the database fetches the listed rows and sorts them instead of
 # walking the whole deadline index in search of them.
 DEADLINE_IN_LIST = (Coalesce(F("deadline"), Value(dt.date(9999, 12, 31))).asc(), "pk")
+# The same order on the case units' copies, served by their (unit, status, deadline) index.
+UNITS_BY_DEADLINE = (F("deadline").asc(nulls_last=True), "complaint_id")
 
 SORTS = {
     # Each served by an index: complaints_recent, (status, deadline) / deadline, -updated_at.
@@ -40,14 +44,16 @@ SORTS = {
 }
 
 
+# Long texts no list row shows (_case_table.html, the moderation queue).
+LIST_DEFERRED = ("search_text", "investigation", "handling", "accountability", "service_attributes")
+
+
 def with_relations(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
-    """What a list row reads, in a fixed number of queries."""
-    return qs.select_related("district", "batch__campaign").prefetch_related(
-        "category_rows",
-        Prefetch(
-            "units",
-            queryset=ComplaintUnit.objects.select_related("unit").order_by("role", "pk"),
-        ),
+    """What a list row reads, in a fixed number of queries (and nothing it does not)."""
+    return (
+        qs.select_related("district", "batch")
+        .prefetch_related("category_rows")
+        .defer(*LIST_DEFERRED)
     )
 
 
@@ -60,13 +66,7 @@ def cases(user, *, data: dict | None = None) -> QuerySet[Complaint]:
     if data.get("district"):
         qs = qs.filter(district=data["district"])
     if data.get("category"):
-        qs = qs.filter(
-            Exists(
-                ComplaintCategory.objects.filter(
-                    complaint=OuterRef("pk"), category=data["category"]
-                )
-            )
-        )
+        qs = with_category(qs, data["category"])
     if data.get("status"):
         qs = qs.filter(status=data["status"])
     finding = data.get("finding")
@@ -88,6 +88,16 @@ def cases(user, *, data: dict | None = None) -> QuerySet[Complaint]:
     return qs.order_by(*SORTS.get(data.get("sort") or "received", SORTS["received"]))
 
 
+def with_category(qs: QuerySet[Complaint], category: str) -> QuerySet[Complaint]:
+    """The cases of ``qs`` with ``category`` among their types (a ComplaintCategory row), read
+    from the bits each case carries of them: no join, and inside the (batch, status, …, bits)
+    index."""
+    bit = CATEGORY_BITS.get(category)
+    if bit is None:
+        return qs.none()
+    return qs.filter(Exact(F("category_bits").bitand(bit), bit))
+
+
 FILTERS = ("batch", "district", "category", "status", "finding", "key", "overdue", "channel", "q")
 
 
@@ -100,12 +110,11 @@ def scope_count(user, data: dict) -> int | None:
     scope = scope_for(user)
     if scope.sees_all:
         return None
-    return (
-        ComplaintUnit.objects.filter(unit_id__in=scope.unit_ids() or [])
-        .values("complaint_id")
-        .distinct()
-        .count()
-    )
+    # COUNT(DISTINCT …): PostgreSQL sorts the index's case ids, several times faster than
+    # hashing them for a DISTINCT subquery.
+    return ComplaintUnit.objects.filter(unit_id__in=scope.unit_ids() or []).aggregate(
+        n=Count("complaint_id", distinct=True)
+    )["n"]
 
 
 class CappedCount(int):
@@ -127,7 +136,7 @@ def overdue(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
     return qs.filter(status__in=OPEN_WORK, deadline__lt=timezone.localdate())
 
 
-def _own_unit_ids(user) -> list[int]:
+def own_unit_ids(user) -> list[int]:
     """The user's own units and every unit below them (not everything the office sees)."""
     scope = scope_for(user)
     q = Q(pk__in=[])
@@ -140,7 +149,7 @@ def _own_unit_ids(user) -> list[int]:
 
 def my_cases(user) -> QuerySet[Complaint]:
     """Open cases handled by one of the user's units (or a town below them), by deadline."""
-    ids = _own_unit_ids(user)
+    ids = own_unit_ids(user)
     if not ids:
         return Complaint.objects.none()
     return (
@@ -150,29 +159,29 @@ def my_cases(user) -> QuerySet[Complaint]:
     )
 
 
-def my_case_ids(user) -> QuerySet:
+def my_case_ids(user, *, unit_ids: list[int] | None = None) -> QuerySet:
     """The ids of :func:`my_cases` in the same order, read from the case units' (unit, status,
-    deadline) index alone — a page of them costs no scan of the cases."""
-    ids = _own_unit_ids(user)
+    deadline) index alone — a page of them costs no scan of the cases. ``unit_ids``: the
+    user's own_unit_ids(), when the caller has them already."""
+    ids = own_unit_ids(user) if unit_ids is None else unit_ids
     return (
         _unit_rows(ids, OPEN_WORK)
-        .order_by(F("deadline").asc(nulls_last=True), "complaint_id")
+        .order_by(*UNITS_BY_DEADLINE)
         .values_list("complaint_id", flat=True)
         .distinct()
     )
 
 
-def my_counts(user) -> tuple[int, int]:
+def my_counts(user, *, unit_ids: list[int] | None = None) -> tuple[int, int]:
     """(open, overdue) cases of the user's units, counted on the case units' index."""
-    ids = _own_unit_ids(user)
+    ids = own_unit_ids(user) if unit_ids is None else unit_ids
     if not ids:
         return 0, 0
-    rows = _unit_rows(ids, OPEN_WORK)
-    n_open = rows.values("complaint_id").distinct().count()
-    n_overdue = (
-        rows.filter(deadline__lt=timezone.localdate()).values("complaint_id").distinct().count()
+    counts = _unit_rows(ids, OPEN_WORK).aggregate(
+        open=Count("complaint_id", distinct=True),
+        overdue=Count("complaint_id", distinct=True, filter=Q(deadline__lt=timezone.localdate())),
     )
-    return n_open, n_overdue
+    return counts["open"], counts["overdue"]
 
 
 def _role_unit_ids(scope, roles) -> list[int]:
@@ -207,7 +216,77 @@ WAITING_ACTIONS = {
 }
 
 
-def waiting_for_me(user) -> dict[str, QuerySet[Complaint]]:
+@dataclass
+class Waiting:
+    """What waits of one kind. ``cases``: every such case, in the order the page shows them.
+
+    ``rows``, when set: the case units the same cases are read from, filtered on the fields the
+    services copy onto them (services.unit_copies); ``key`` is the copied field the cases are
+    ordered by and ``order`` that order on the rows (then the case's id). A page then lists the
+    first few cases and counts the rest from the units' indexes alone, without reading
+    thousands of cases.
+    """
+
+    cases: QuerySet[Complaint]
+    rows: QuerySet[ComplaintUnit] | None = None
+    key: str = ""
+    order: tuple = ()
+
+    def ids(self) -> QuerySet:
+        """The cases' ids, in order."""
+        if self.rows is None:
+            return self.cases.values_list("pk", flat=True)
+        return self.rows.order_by(*self.order).values_list("complaint_id", flat=True).distinct()
+
+    def head(self, n: int, *, cap: int = 1000) -> tuple[list[int], int]:
+        """The ids of the first ``n`` cases, and their count as :func:`count_upto` gives it,
+        in one query."""
+        if self.rows is None:
+            # Joining the cases is the costly part, not a thousand ids.
+            pks = list(self.ids()[: cap + 1])
+            return pks[:n], CappedCount(cap) if len(pks) > cap else len(pks)
+        # One row per case (its unit rows grouped), each with the number of cases (a window
+        # count over the groups): the sort reads every row anyway, so the count comes with it.
+        first = list(
+            self.rows.values("complaint_id", self.key)
+            .annotate(unit_rows=Count("pk"))
+            .annotate(total=Window(Count("complaint_id")))
+            .order_by(*self.order)
+            .values_list("complaint_id", "total")[:n]
+        )
+        total = first[0][1] if first else 0
+        return [pk for pk, _total in first], CappedCount(cap) if total > cap else total
+
+    def count(self, cap: int = 1000) -> int:
+        return count_upto(self.ids(), cap)
+
+
+def first_cases(heads: dict[str, list[int]]) -> dict[str, list[Complaint]]:
+    """The cases of several groups' ids (Waiting.head), with their district, in one query."""
+    found = (
+        Complaint.objects.select_related("district")
+        .defer(*LIST_DEFERRED)
+        .in_bulk([pk for pks in heads.values() for pk in pks])
+    )
+    return {kind: [found[pk] for pk in pks if pk in found] for kind, pks in heads.items()}
+
+
+def _waiting_on_units(rows: QuerySet, cases: QuerySet[Complaint], key: str) -> Waiting:
+    """The ``cases`` on the case-unit ``rows`` (filtered alike, the rows on the copied fields),
+    ordered by the field ``key`` (the cases on theirs, the rows on their copies), then id."""
+    if key == "deadline":
+        case_order, unit_order = DEADLINE_IN_LIST, UNITS_BY_DEADLINE
+    else:
+        case_order, unit_order = (key, "pk"), (key, "complaint_id")
+    return Waiting(
+        cases=cases.filter(pk__in=rows.values("complaint_id")).order_by(*case_order),
+        rows=rows,
+        key=key,
+        order=unit_order,
+    )
+
+
+def waiting_for_me(user) -> dict[str, Waiting]:
     """Cases waiting for the user's action, by kind, as rules.py allows them.
 
     The office may act on every case, but what waits for it is its own part of the workflow:
@@ -215,51 +294,52 @@ def waiting_for_me(user) -> dict[str, QuerySet[Complaint]]:
     """
     scope = scope_for(user)
     base = Complaint.objects.all()
-    out: dict[str, QuerySet[Complaint]] = {}
+    out: dict[str, Waiting] = {}
     to_review = base.filter(NEEDS_REVIEW, status=Status.HANDLED, reviewed_at__isnull=True).exclude(
         handled_by=user
     )
     if scope.sees_all:
-        out["to_transfer"] = base.filter(status=Status.RECEIVED).order_by("received_at", "pk")
-        out["to_review"] = to_review.order_by(*SORTS["deadline"])
+        out["to_transfer"] = Waiting(
+            base.filter(status=Status.RECEIVED).order_by("received_at", "pk")
+        )
+        out["to_review"] = Waiting(to_review.order_by(*SORTS["deadline"]))
         return out
     if not scope.root_units:
         return out
     reporting = _role_unit_ids(scope, rules.REPORTING)
     acting = _role_unit_ids(scope, rules.ACTING)
     reviewing = _role_unit_ids(scope, rules.REVIEWING)
-    by_deadline = DEADLINE_IN_LIST
     if reporting:
-        out["to_start"] = base.filter(
-            _on_units(reporting, [Status.TRANSFERRED], handling_only=False),
-            status=Status.TRANSFERRED,
-        ).order_by(*by_deadline)
-        out["to_handle"] = base.filter(
-            _on_units(reporting, [Status.INVESTIGATING], handling_only=False),
-            status=Status.INVESTIGATING,
-        ).order_by(*by_deadline)
+        for kind, status in (("to_start", Status.TRANSFERRED), ("to_handle", Status.INVESTIGATING)):
+            out[kind] = _waiting_on_units(
+                _unit_rows(reporting, [status]), base.filter(status=status), "deadline"
+            )
     if reviewing:
-        out["to_review"] = to_review.filter(
-            _on_units(reviewing, [Status.HANDLED], handling_only=True)
-        ).order_by(*by_deadline)
+        out["to_review"] = Waiting(
+            to_review.filter(_on_units(reviewing, [Status.HANDLED], handling_only=True)).order_by(
+                *DEADLINE_IN_LIST
+            )
+        )
     if acting:
-        out["to_close"] = (
+        out["to_close"] = Waiting(
             base.filter(
                 _on_units(acting, [Status.HANDLED], handling_only=True), status=Status.HANDLED
             )
             .filter(~NEEDS_REVIEW | Q(reviewed_at__isnull=False))
-            .order_by(*by_deadline)
+            .order_by(*DEADLINE_IN_LIST)
         )
         closed = [Status.CLOSED, Status.STAGE_CLOSED]
-        out["to_publish"] = base.filter(
-            _on_units(acting, closed, handling_only=True), status__in=closed
-        ).order_by("closed_at", "pk")
+        out["to_publish"] = _waiting_on_units(
+            _unit_rows(acting, closed, handling_only=True),
+            base.filter(status__in=closed),
+            "closed_at",
+        )
         following = [Status.STAGE_CLOSED, Status.PUBLISHED]
-        out["to_follow_up"] = base.filter(
-            _on_units(acting, following, handling_only=True),
-            closure=Closure.STAGE_CLOSED,
-            status__in=following,
-        ).order_by("follow_up_due", "pk")
+        out["to_follow_up"] = _waiting_on_units(
+            _unit_rows(acting, following, handling_only=True).filter(closure=Closure.STAGE_CLOSED),
+            base.filter(closure=Closure.STAGE_CLOSED, status__in=following),
+            "follow_up_due",
+        )
     return out
 
 

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from shanshui.complaints import rules
 from shanshui.complaints.models import (
     PUBLIC_EVENT_KINDS,
+    UNIT_COPIES,
     ApiClient,
     Category,
     Channel,
@@ -47,6 +48,7 @@ from shanshui.complaints.models import (
     Status,
     TransferBatch,
     UnitRole,
+    category_bits,
 )
 from shanshui.complaints.textmask import enterprise_key
 from shanshui.ledger import services as ledger_services
@@ -133,7 +135,7 @@ def _transition(
         setattr(c, name, value)
     c.version += 1
     c.save()
-    ComplaintUnit.objects.filter(complaint=c).update(status=to, deadline=c.deadline)
+    ComplaintUnit.objects.filter(complaint=c).update(**unit_copies(c))
     return _record(
         c,
         actor=actor,
@@ -144,6 +146,12 @@ def _transition(
         comment=comment,
         data=data,
     )
+
+
+def unit_copies(c: Complaint) -> dict:
+    """The case's fields its ComplaintUnit rows carry a copy of (for the indexes of what waits
+    for each unit): every change to one of them goes through _transition, which writes them."""
+    return {name: getattr(c, name) for name in UNIT_COPIES}
 
 
 def _note(message, **params) -> str:
@@ -380,6 +388,7 @@ def complaint_submit(*, report: Report, photos: Sequence = (), actor=None) -> Co
         enterprise=(report.enterprise or "").strip(),
         enterprise_key=enterprise_key(report.enterprise),
         category=main_category(clean["categories"]),
+        category_bits=category_bits(clean["categories"]),
         service_attributes=report.attributes or {},
         media_url=(report.media_url or "").strip()[:500],
         received_at=_now(),
@@ -480,6 +489,7 @@ def batch_add_case(
         enterprise=case.enterprise.strip(),
         enterprise_key=enterprise_key(case.enterprise),
         category=main_category(case.categories),
+        category_bits=category_bits(case.categories),
         investigation=case.investigation.strip(),
         received_at=_now(),
     )
@@ -525,9 +535,7 @@ def _do_transfer(
     c.units.filter(role=UnitRole.HANDLING).exclude(unit__in=units).delete()
     for unit in units:
         ComplaintUnit.objects.get_or_create(
-            complaint=c,
-            unit=unit,
-            defaults={"role": UnitRole.HANDLING, "status": c.status, "deadline": c.deadline},
+            complaint=c, unit=unit, defaults={"role": UnitRole.HANDLING, **unit_copies(c)}
         )
     campaign = c.batch.campaign if c.batch_id else None
     due = deadline or handling_deadline(start=start, campaign=campaign, is_key=c.is_key)
@@ -628,9 +636,7 @@ def complaint_transfer_down(
     ):
         raise ValidationError({"town": _("Choose a town or street of the handling district.")})
     ComplaintUnit.objects.get_or_create(
-        complaint=c,
-        unit=town,
-        defaults={"role": UnitRole.TOWN, "status": c.status, "deadline": c.deadline},
+        complaint=c, unit=town, defaults={"role": UnitRole.TOWN, **unit_copies(c)}
     )
     fields = {}
     to = c.status

@@ -159,15 +159,25 @@ def case_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def my_cases(request: HttpRequest) -> HttpResponse:
     user = request.user
-    n_open, n_overdue = selectors.my_counts(user)
-    page = _page(request, selectors.my_case_ids(user), capped=False, count=n_open, ids=True)
-    waiting = selectors.waiting_for_me(user)
-    groups = []
-    for kind, qs in waiting.items():
-        rows = list(qs.select_related("district")[:WAITING_LIST_SIZE])
-        if rows:
-            count = len(rows) if len(rows) < WAITING_LIST_SIZE else selectors.count_upto(qs)
-            groups.append((kind, WAITING_LABELS[kind], rows, count, WAITING_STATUS[kind]))
+    unit_ids = selectors.own_unit_ids(user)
+    n_open, n_overdue = selectors.my_counts(user, unit_ids=unit_ids)
+    page = _page(
+        request,
+        selectors.my_case_ids(user, unit_ids=unit_ids),
+        capped=False,
+        count=n_open,
+        ids=True,
+    )
+    heads = {
+        kind: group.head(WAITING_LIST_SIZE)
+        for kind, group in selectors.waiting_for_me(user).items()
+    }
+    cases = selectors.first_cases({kind: pks for kind, (pks, _n) in heads.items()})
+    groups = [
+        (kind, WAITING_LABELS[kind], cases[kind], count, WAITING_STATUS[kind])
+        for kind, (_pks, count) in heads.items()
+        if cases[kind]
+    ]
     scope = scope_for(user)
     return render(
         request,
@@ -829,8 +839,8 @@ def home_panel(request: HttpRequest) -> str:
     user = request.user
     n_open, n_overdue = selectors.my_counts(user)
     waiting = [
-        (kind, WAITING_LABELS[kind], selectors.count_upto(qs))
-        for kind, qs in selectors.waiting_for_me(user).items()
+        (kind, WAITING_LABELS[kind], group.count())
+        for kind, group in selectors.waiting_for_me(user).items()
     ]
     waiting = [row for row in waiting if row[2]]
     scope = scope_for(user)

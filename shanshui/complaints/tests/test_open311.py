@@ -12,12 +12,12 @@ import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from shanshui.complaints import open311, services
+from shanshui.complaints import open311, public, services
 from shanshui.complaints.models import (
     ApiClient,
     Category,
@@ -1202,6 +1202,83 @@ def test_extensions_add_public_notes(client, personas, fmt):
         assert request.find("extended_attributes/photos") is not None
     plain = requests_of(client.get(url(f"requests.{fmt}")), fmt)[0]
     assert "notes" not in plain
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_lists_say_of_each_case_what_request_out_says(client, personas, fmt):
+    """A list is built from plain rows (open311._list_requests); byte for byte it is the
+    document of request_out() of each case, for every kind of case and filter."""
+    office, district = personas.office, personas.district_a
+    plain = report(
+        lat=29.5561234, lon=106.5777777, address="滨江路 12 号", district=personas.unit_a
+    )
+    two_units = report(categories=("air", "water"), address="", district=personas.unit_b)
+    services.complaint_transfer(
+        actor=office,
+        complaint=two_units,
+        expected_version=None,
+        units=[personas.unit_b, personas.unit_a],
+    )
+    services.complaint_transfer(
+        actor=office, complaint=two_units, expected_version=None, units=[personas.unit_a]
+    )  # the units as they are now, not as first transferred
+    shown = SimpleUploadedFile("a.png", png_bytes(colour=(1, 2, 3)), "image/png")
+    hidden = SimpleUploadedFile("b.png", png_bytes(colour=(3, 2, 1)), "image/png")
+    photographed = report(photos=[hidden, shown], lat=30.0, lon=107.0)
+    services.moderate_photo(
+        actor=office, photo=photographed.photos.order_by("pk")[0], hidden=True, reason="人脸"
+    )
+    linked = report(categories=("noise",))
+    Complaint.objects.filter(pk=linked.pk).update(media_url="https://example.org/p.jpg")
+    moderated = report(description="电话13800001111 \x01\x0b末尾 ]]>", address="某路\x02号")
+    services.moderate_text(actor=office, complaint=moderated, hidden=True, reason="辱骂")
+    dirty = report(description="<b>黑水</b> & 臭味 \x01\x0b末尾，电话 13800001111")
+    closed = drive_case(
+        report(district=personas.unit_a), Status.CLOSED, office=office, handler=district
+    )
+    stage = drive_case(
+        report(district=personas.unit_a), Status.STAGE_CLOSED, office=office, handler=district
+    )
+    rejected = drive_case(report(), Status.REJECTED, office=office, handler=district)
+    campaign = make_campaign(office)
+    inspection = make_transferred(office, make_batch(office, campaign), personas.unit_a)
+    drive_case(inspection, Status.PUBLISHED, office=office, handler=district)
+    Unit.objects.filter(pk=personas.unit_a.pk).update(short_name="万州\x03区")
+    for c, days in ((plain, 3), (closed, 2.5), (rejected, 40)):
+        received(c, days)
+    assert len({dirty, stage, two_units, linked}) == 4
+    factory = RequestFactory()
+    for params in (
+        {},
+        {"service_code": "water,air", "status": "closed"},
+        {"status": "open", "page": "2", "page_size": "3"},
+        {"start_date": open311.w3c(timezone.now() - dt.timedelta(days=30))},
+        {"service_request_id": f"{plain.code},{closed.code}"},
+    ):
+        request = factory.get(url(f"requests.{fmt}", **params))
+        qs = public.public_complaints()
+        if "service_request_id" in params:
+            qs, (offset, size) = qs.filter(code__in=[plain.code, closed.code]), (0, 1000)
+        else:
+            qs = open311._filter(qs, request.GET, [])
+            offset, size = open311._paging(request.GET, [])
+        cases = public.with_public_relations(qs.order_by("-received_at", "-pk"))
+        expected = [open311.request_out(request, c) for c in cases[offset : offset + size]]
+        assert expected, params
+        response = client.get(url(f"requests.{fmt}", **params))
+        document = open311.document(fmt, "service_requests", expected, item="request")
+        assert response.content == document.content, params
+    rows = requests_of(client.get(url("requests.json")), "json")
+    by_code = {row["service_request_id"]: row for row in rows}
+    assert by_code[photographed.code]["media_url"].endswith(
+        reverse("complaints_public:photo", args=[photographed.photos.get(hidden=False).pk])
+    )
+    assert by_code[linked.code]["media_url"] == "https://example.org/p.jpg"
+    assert by_code[two_units.code]["agency_responsible"] == "万州区"
+    assert "13800001111" not in by_code[dirty.code]["description"]
+    assert "\x01" not in by_code[dirty.code]["description"]
+    assert by_code[moderated.code]["description"] != moderated.description
 
 
 @pytest.mark.django_db

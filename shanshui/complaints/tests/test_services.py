@@ -11,6 +11,9 @@ from django.utils import timezone
 
 from shanshui.complaints import public, rules, services
 from shanshui.complaints.models import (
+    CATEGORY_BITS,
+    UNIT_COPIES,
+    Category,
     Channel,
     Complaint,
     ComplaintContact,
@@ -22,6 +25,7 @@ from shanshui.complaints.models import (
     Photo,
     Status,
     UnitRole,
+    category_bits,
 )
 from shanshui.ledger import services as ledger_services
 from shanshui.ledger.models import Status as TaskStatus
@@ -564,3 +568,160 @@ def test_every_action_writes_one_event(personas, case):
     before = ComplaintEvent.objects.count()
     drive_case(case, Status.PUBLISHED, office=personas.office, handler=personas.district_a)
     assert ComplaintEvent.objects.count() - before == 4  # start, handle, close, publish
+
+
+# --- the copies on the case units ------------------------------------------------------------
+
+
+def _assert_units_copy_the_case(c):
+    """Every ComplaintUnit row carries the case's UNIT_COPIES (what waits for a unit is listed
+    and counted from those rows alone)."""
+    c.refresh_from_db()
+    expected = {name: getattr(c, name) for name in UNIT_COPIES}
+    rows = list(c.units.values(*UNIT_COPIES))
+    assert rows, "the case has units"
+    assert all(row == expected for row in rows), (expected, rows)
+
+
+def test_every_action_keeps_the_units_copies_equal_to_the_case(personas):
+    """Each service that changes a copied field, on a case with a district, a town and a second
+    handling unit: transfer, start, transfer down, handle, review returned, review, stage-close,
+    publish, follow-up, close, reject, send back."""
+    office, district, leader = personas.office, personas.district_a, personas.leader
+    c = make_report(district=personas.unit_a)
+    services.complaint_transfer(
+        actor=office, complaint=c, expected_version=None, units=[personas.unit_a, personas.unit_b]
+    )
+    _assert_units_copy_the_case(c)
+    services.complaint_transfer(
+        actor=office,
+        complaint=c,
+        expected_version=None,
+        units=[personas.unit_a, personas.unit_b],
+        deadline=timezone.localdate() + dt.timedelta(days=9),
+    )
+    _assert_units_copy_the_case(c)
+    services.complaint_start(actor=district, complaint=c, expected_version=None)
+    _assert_units_copy_the_case(c)
+    services.complaint_transfer_down(
+        actor=district, complaint=c, expected_version=None, town=personas.unit_town_a
+    )
+    assert c.units.count() == 3
+    _assert_units_copy_the_case(c)
+    false = services.Handling(finding=Finding.FALSE, investigation="经核查不属实")
+    services.complaint_handle(actor=district, complaint=c, expected_version=None, result=false)
+    _assert_units_copy_the_case(c)
+    services.complaint_review(
+        actor=leader, complaint=c, expected_version=None, approve=False, comment="再查"
+    )
+    _assert_units_copy_the_case(c)
+    services.complaint_handle(actor=district, complaint=c, expected_version=None, result=false)
+    services.complaint_review(actor=leader, complaint=c, expected_version=None, approve=True)
+    _assert_units_copy_the_case(c)
+    services.complaint_close(
+        actor=district,
+        complaint=c,
+        expected_version=None,
+        stage=True,
+        follow_up_due=timezone.localdate() + dt.timedelta(days=30),
+    )
+    _assert_units_copy_the_case(c)
+    assert c.closure == "stage_closed" and c.closed_at and c.follow_up_due
+    services.complaint_publish(actor=district, complaint=c, expected_version=None)
+    _assert_units_copy_the_case(c)
+    services.complaint_complete_follow_up(
+        actor=district, complaint=c, expected_version=None, comment="已复查"
+    )
+    _assert_units_copy_the_case(c)
+    assert c.closure == "closed" and c.follow_up_due is None
+
+    other = make_report(district=personas.unit_a)
+    services.complaint_transfer(
+        actor=office, complaint=other, expected_version=None, units=[personas.unit_a]
+    )
+    drive_case(other, Status.HANDLED, office=office, handler=district)
+    services.complaint_close(actor=district, complaint=other, expected_version=None)
+    _assert_units_copy_the_case(other)
+    assert other.closure == "closed" and other.closed_at
+
+    # Sent back by one of two units: the other keeps its copy; by the last: no units left.
+    back = make_report(district=personas.unit_a)
+    services.complaint_transfer(
+        actor=office,
+        complaint=back,
+        expected_version=None,
+        units=[personas.unit_a, personas.unit_b],
+    )
+    services.complaint_send_back(
+        actor=personas.district_b, complaint=back, expected_version=None, reason="不在本区"
+    )
+    _assert_units_copy_the_case(back)
+    services.complaint_send_back(
+        actor=district, complaint=back, expected_version=None, reason="不属我区"
+    )
+    assert not back.units.exists()
+    # A case transferred in a batch gets its units with the copies at once.
+    campaign = make_campaign(office, code="copies")
+    imported = make_transferred(office, make_batch(office, campaign), personas.unit_a)
+    _assert_units_copy_the_case(imported)
+
+
+def test_the_case_carries_the_bits_of_its_types(personas):
+    """Complaint.category_bits mirrors the ComplaintCategory rows from intake on, and the case
+    list's type filter (which reads the bits) finds exactly the cases with such a row."""
+    from shanshui.complaints import selectors
+
+    campaign = make_campaign(personas.office, code="bits")
+    batch = make_batch(personas.office, campaign)
+    cases = [
+        make_report(categories=("air", "water", "air")),
+        make_report(categories=("other",), channel="open311"),
+        services.complaint_submit(
+            actor=personas.office,
+            report=services.Report(
+                description="来电反映噪声",
+                categories=["noise", "soil"],
+                channel="hotline",
+                address="万州区",
+            ),
+        ),
+        make_transferred(personas.office, batch, personas.unit_a, categories=("solid_waste",)),
+        make_transferred(
+            personas.office,
+            batch,
+            personas.unit_a,
+            receipt_no="X500000202411290002",
+            categories=("radiation", "ecology", "water"),
+        ),
+    ]
+    for c in cases:
+        c.refresh_from_db()
+        rows = c.category_rows.values_list("category", flat=True)
+        assert c.category_bits == category_bits(rows) and c.category_bits
+    assert cases[0].category_bits == CATEGORY_BITS["water"] | CATEGORY_BITS["air"]
+    assert sorted(CATEGORY_BITS) == sorted(Category.values)
+    assert sorted(CATEGORY_BITS.values()) == [1 << i for i in range(len(CATEGORY_BITS))]
+    for category in Category.values:
+        listed = set(selectors.cases(personas.office, data={"category": category}))
+        assert listed == set(Complaint.objects.filter(category_rows__category=category))
+    assert not selectors.cases(personas.office, data={"category": "smell"}).exists()
+
+
+@pytest.mark.parametrize("language", ["en", "zh-hans"])
+def test_the_quick_displays_say_what_djangos_say(language):
+    """Complaint.get_status_display() & co. (models._display) equal Django's own, in every
+    language, for every choice, an empty value and an unknown one."""
+    from django.utils import translation
+
+    from shanshui.complaints.models import ComplaintCategory
+
+    cases = [(Complaint(), name) for name in ("status", "channel", "finding")]
+    cases.append((ComplaintCategory(), "category"))
+    with translation.override(language):
+        for obj, name in cases:
+            field = obj._meta.get_field(name)
+            for value in [*(v for v, _label in field.choices), "", "bogus", None]:
+                setattr(obj, name, value)
+                quick = getattr(obj, f"get_{name}_display")()
+                assert quick == obj._get_FIELD_display(field), (name, value)
+                assert type(quick) is type(obj._get_FIELD_display(field))

@@ -852,14 +852,66 @@ def test_my_cases_by_deadline_and_what_waits(personas, flow):
 
     for persona in ("district_a", "district_a_staff", "town_a", "leader", "office"):
         user = getattr(personas, persona)
-        for kind, qs in selectors.waiting_for_me(user).items():
-            for c in qs:
+        for kind, group in selectors.waiting_for_me(user).items():
+            for c in group.cases:
                 assert selectors.WAITING_ACTIONS[kind] in rules.allowed_actions(user, c), (
                     persona,
                     kind,
                 )
     html = client_for(personas.district_b).get(reverse("complaints:my")).content.decode()
     assert "逾期未办" not in html and 'id="waiting"' not in html
+
+
+def test_what_waits_is_listed_and_counted_alike_from_the_case_units(personas, flow):
+    """Waiting.head() and .count() read the case units' copies; they list and count exactly
+    the cases of each group's case query, in its order, and cap the count alike."""
+    from shanshui.complaints import selectors
+
+    p = personas
+    today = timezone.localdate()
+    for i in range(3):
+        flow.transfer(submit(description=f"待签收{i}"))
+    for i in range(3):
+        c = submit(description=f"调查中{i}")
+        flow.transfer(c)
+        flow.investigate(c, town=i == 0)
+    for finding in (Finding.TRUE, Finding.FALSE, Finding.PARTLY):
+        flow.handle(flow.working(submit(description=f"待办结{finding}")), finding)
+    stage = today + dt.timedelta(days=40)
+    for i, (closing, publish) in enumerate(
+        [("closed", False), ("stage", False), ("stage", True), ("closed", True), ("stage", True)]
+    ):
+        c = flow.handle(flow.working(submit(description=f"已办结{i}")))
+        services.complaint_close(
+            actor=p.district_a,
+            complaint=c,
+            expected_version=None,
+            stage=closing == "stage",
+            follow_up_due=stage - dt.timedelta(days=i) if closing == "stage" else None,
+        )
+        if publish:
+            services.complaint_publish(actor=p.district_a, complaint=c, expected_version=None)
+    # Another district's cases wait for it, not for 万州区.
+    for i in range(2):
+        c = flow.transfer(submit(description=f"渝中区{i}"), p.unit_b)
+        if i:
+            services.complaint_start(actor=p.district_b, complaint=c, expected_version=None)
+    seen = set()
+    for persona in ("district_a", "district_a_staff", "town_a", "leader", "office", "district_b"):
+        user = getattr(p, persona)
+        for kind, group in selectors.waiting_for_me(user).items():
+            cases = list(group.cases)
+            if cases:
+                seen.add((persona, kind))
+            for n, cap in ((10, 1000), (2, 2), (1, 3), (3, 2)):
+                pks, count = group.head(n, cap=cap)
+                assert pks == [c.pk for c in cases[:n]], (persona, kind)
+                assert count == selectors.count_upto(group.cases, cap) == group.count(cap)
+                assert str(count) == (f"{cap}+" if len(cases) > cap else str(len(cases)))
+            rows = selectors.first_cases({kind: pks})[kind]
+            assert rows == cases[:3] and all(r.district_id for r in rows)
+    assert {kind for _p, kind in seen} >= set(selectors.WAITING_ACTIONS) - {"to_transfer"}
+    assert ("district_b", "to_start") in seen and ("district_b", "to_handle") in seen
 
 
 def test_home_panel_counts_with_links(personas, flow):
