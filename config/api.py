@@ -19,6 +19,7 @@ from shanshui.ledger.rules import LedgerError
 from shanshui.orgs.api import router as orgs_router
 from shanshui.orgs.auth import api_auth
 from shanshui.monitoring.api import router as monitoring_router
+from shanshui.monitoring.api_data import data_router as monitoring_data_router
 from shanshui.reports.api import router as reports_router
 
 api = NinjaAPI(
@@ -82,5 +83,6 @@ api.add_router("/", ledger_router)
 api.add_router("/", complaints_router)
 api.add_router("/", reports_router)
 api.add_router("/", monitoring_router)
+api.add_router("/", monitoring_data_router)
 api.add_router("/public", ledger_public_router)
 api.add_router("/public", complaints_public_router)

@@ -220,6 +220,7 @@ SHANSHUI_DEMO_LOADERS = [
     "shanshui.orgs.demo.load_demo",
     "shanshui.ledger.demo.load_demo",
     "shanshui.complaints.demo.load_demo",
+    "shanshui.monitoring.demo.load_demo",
     "shanshui.reports.demo.load_bulletin_templates",
 ]
 

@@ -20,9 +20,9 @@ class StationKind(models.TextChoices):
 
 
 class ControlLevel(models.TextChoices):
-    NATIONAL = "national", _("National")  # 国控
-    CITY = "city", _("City")  # 市控
-    DISTRICT = "district", _("District")  # 区县控
+    NATIONAL = "national", _("National control")  # 国控
+    CITY = "city", _("City control")  # 市控
+    DISTRICT = "district", _("District control")  # 区县控
 
 
 class Waterbody(models.TextChoices):
