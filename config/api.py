@@ -16,10 +16,10 @@ from shanshui.complaints.api import router as complaints_router
 from shanshui.ledger.api import public_router as ledger_public_router
 from shanshui.ledger.api import router as ledger_router
 from shanshui.ledger.rules import LedgerError
-from shanshui.orgs.api import router as orgs_router
-from shanshui.orgs.auth import api_auth
 from shanshui.monitoring.api import router as monitoring_router
 from shanshui.monitoring.api_data import data_router as monitoring_data_router
+from shanshui.orgs.api import router as orgs_router
+from shanshui.orgs.auth import api_auth
 from shanshui.reports.api import router as reports_router
 
 api = NinjaAPI(
