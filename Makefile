@@ -62,6 +62,9 @@ bench: setup
 	psql "$(dir $(BENCH_DATABASE_URL))postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/ledger_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/complaints_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/reports_bench.py
+	$(BIN)/python bench/monitoring_compute_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/monitoring_load_bench.py
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache
