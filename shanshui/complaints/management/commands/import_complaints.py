@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -20,7 +19,7 @@ from django.utils.translation import gettext as _
 from shanshui.complaints import importer, services
 from shanshui.complaints.models import TransferBatch
 from shanshui.ledger.models import Campaign
-from shanshui.orgs.scope import scope_for
+from shanshui.orgs.commands import format_row_error, office_actor
 
 
 class _Failed(Exception):
@@ -52,7 +51,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
-        actor = self._actor(options.get("user"))
+        actor = office_actor(options.get("user"))
         try:
             campaign = Campaign.objects.get(code=options["campaign"])
         except Campaign.DoesNotExist as exc:
@@ -100,7 +99,7 @@ class Command(BaseCommand):
                     raise _Failed(result)  # rolls back a batch created above
         except _Failed as failed:
             for error in failed.result.errors:
-                self.stdout.write(format_error(error))
+                self.stdout.write(format_row_error(error))
             raise CommandError(
                 _("%(n)d errors in %(file)s; nothing was imported.")
                 % {"n": len(failed.result.errors), "file": path.name}
@@ -109,7 +108,7 @@ class Command(BaseCommand):
             self.stdout.write(_("Created %(batch)s.") % {"batch": batch})
         for row in result.rows:
             for note in row.notes:
-                self.stdout.write(format_error(importer.RowError(row.row, "", note)))
+                self.stdout.write(format_row_error(importer.RowError(row.row, "", note)))
         if dry_run:
             summary = _(
                 "Dry run: %(created)d cases would be imported, %(unchanged)d unchanged "
@@ -126,22 +125,6 @@ class Command(BaseCommand):
             }
         )
 
-    def _actor(self, username: str | None):
-        users = get_user_model().objects
-        if username:
-            user = users.filter(username=username, is_active=True).first()
-            if user is None:
-                raise CommandError(_("No active user “%(name)s”.") % {"name": username})
-            if not scope_for(user).sees_all:
-                raise CommandError(
-                    _("%(name)s does not have the office role.") % {"name": username}
-                )
-            return user
-        user = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
-        if user is None:
-            raise CommandError(_("No superuser exists: name an office user with --user."))
-        return user
-
     def _date(self, text: str | None) -> dt.date:
         if not text:
             return timezone.localdate()
@@ -149,16 +132,3 @@ class Command(BaseCommand):
             return dt.date.fromisoformat(text)
         except ValueError as exc:
             raise CommandError(_("--date must be YYYY-MM-DD, not “%(v)s”.") % {"v": text}) from exc
-
-
-def format_error(error: importer.RowError) -> str:
-    """行 R，列 C：message (after translation); the file as a whole has no row."""
-    if error.row and error.column:
-        return _("Row %(row)d, column %(column)s: %(message)s") % {
-            "row": error.row,
-            "column": error.column,
-            "message": error.message,
-        }
-    if error.row:
-        return _("Row %(row)d: %(message)s") % {"row": error.row, "message": error.message}
-    return error.message

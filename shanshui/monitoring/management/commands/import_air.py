@@ -11,13 +11,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from shanshui.lib.sheets import RowError
 from shanshui.monitoring import daily, loading, services
-from shanshui.orgs.scope import scope_for
+from shanshui.orgs.commands import format_row_error, office_actor
 
 
 class Command(BaseCommand):
@@ -62,7 +60,7 @@ class Command(BaseCommand):
             else:
                 failed += 1
                 for error in result.errors:
-                    self.stdout.write(format_error(error))
+                    self.stdout.write(format_row_error(error))
                 if result.error_count > len(result.errors):
                     self.stdout.write(
                         _("… and %(n)d more errors.")
@@ -90,21 +88,6 @@ class Command(BaseCommand):
         return services.air_csv_import(
             actor=actor, fileobj=path, dry_run=dry_run, max_bytes=max_bytes
         )
-
-
-def office_actor(username: str | None):
-    users = get_user_model().objects
-    if username:
-        user = users.filter(username=username, is_active=True).first()
-        if user is None:
-            raise CommandError(_("No active user “%(name)s”.") % {"name": username})
-        if not scope_for(user).sees_all:
-            raise CommandError(_("%(name)s does not have the office role.") % {"name": username})
-        return user
-    user = users.filter(is_superuser=True, is_active=True).order_by("pk").first()
-    if user is None:
-        raise CommandError(_("No superuser exists: name an office user with --user."))
-    return user
 
 
 def summary(result: loading.ImportResult) -> str:
@@ -136,16 +119,3 @@ def summary(result: loading.ImportResult) -> str:
         more = " …" if len(result.ignored_columns) > 12 else ""
         line += " " + _("Ignored: %(cols)s.") % {"cols": shown + more}
     return line
-
-
-def format_error(error: RowError) -> str:
-    """Row R, column C: message; the file as a whole has no row."""
-    if error.row and error.column:
-        return _("Row %(row)d, column %(column)s: %(message)s") % {
-            "row": error.row,
-            "column": error.column,
-            "message": error.message,
-        }
-    if error.row:
-        return _("Row %(row)d: %(message)s") % {"row": error.row, "message": error.message}
-    return error.message

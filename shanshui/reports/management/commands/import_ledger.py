@@ -9,12 +9,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from shanshui.ledger.models import Campaign
-from shanshui.orgs.scope import scope_for
+from shanshui.orgs.commands import format_row_error, office_actor
 from shanshui.reports import ledger_import
 
 
@@ -44,7 +43,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
-        actor = self._actor(options.get("user"))
+        actor = office_actor(options.get("user"))
         try:
             campaign = Campaign.objects.get(code=options["campaign"])
         except Campaign.DoesNotExist as exc:
@@ -73,9 +72,7 @@ class Command(BaseCommand):
             label = ledger_import.FIELD_LABELS.get(c["field"], "—")
             self.stdout.write(f"  {_column_letter(c['index'])}  {c['label']} → {label}")
         for e in result.errors:
-            where = _("row %(row)d") % {"row": e.row} if e.row else _("file")
-            column = f" [{e.column}]" if e.column else ""
-            self.stderr.write(f"{where}{column}: {e.message}")
+            self.stderr.write(format_row_error(e))
         summary = _(
             "%(rows)d rows: %(created)d new, %(changed)d changed, %(unchanged)d unchanged."
         ) % {
@@ -112,20 +109,6 @@ class Command(BaseCommand):
                 raise CommandError(_("Write --map COLUMN=FIELD, e.g. --map D=measures."))
             out[index] = field
         return out
-
-    def _actor(self, username: str | None):
-        User = get_user_model()
-        if username:
-            actor = User.objects.filter(username=username).first()
-            if actor is None:
-                raise CommandError(_("No user “%(name)s”.") % {"name": username})
-        else:
-            actor = User.objects.filter(is_superuser=True).order_by("pk").first()
-            if actor is None:
-                raise CommandError(_("Name the acting user with --user."))
-        if not scope_for(actor).sees_all:
-            raise CommandError(_("%(name)s is not in the rectification office.") % {"name": actor})
-        return actor
 
 
 def _column_letter(index: int) -> str:
