@@ -6,6 +6,8 @@ tasks, reports and evidence are withdrawn with an event instead.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -81,6 +83,28 @@ class Category(models.TextChoices):
     OTHER = "other", _("Other")  # 其他
 
 
+# Each category's bit in Task.category_bits (fixed: a new category takes the next free bit).
+CATEGORY_BITS = {
+    Category.WATER: 1,
+    Category.AIR: 2,
+    Category.SOIL: 4,
+    Category.SOLID_WASTE: 8,
+    Category.NOISE: 16,
+    Category.ECOLOGY: 32,
+    Category.RADIATION: 64,
+    Category.CARBON: 128,
+    Category.OTHER: 256,
+}
+
+
+def category_bits(categories) -> int:
+    """The bits of ``categories`` (unknown ones have none)."""
+    bits = 0
+    for category in categories:
+        bits |= CATEGORY_BITS.get(category, 0)
+    return bits
+
+
 class DeadlineKind(models.TextChoices):
     IMMEDIATE = "immediate", _("Immediate")  # 立行立改
     DATED = "dated", _("By a deadline")  # 限期
@@ -132,8 +156,9 @@ class Task(models.Model):
     )
     deadline = models.DateField(_("deadline"), null=True, blank=True, db_index=True)
     original_deadline = models.DateField(_("original deadline"), null=True, blank=True)
+    # Indexed by ledger_task_status_cov below.
     status = models.CharField(
-        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
     is_public = models.BooleanField(_("publish"), default=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
@@ -156,6 +181,9 @@ class Task(models.Model):
     # Lower-cased number, title and problem, kept by the services for the ledger's search
     # (trigram-indexed on PostgreSQL, so infix search stays fast at 100k tasks).
     search_text = models.TextField(blank=True, editable=False, default="")
+    # The task's categories (TaskCategory rows) as CATEGORY_BITS, kept by the services, so that
+    # the dashboard's "by category" figures need no join.
+    category_bits = models.PositiveIntegerField(default=0, editable=False)
     # Optimistic concurrency: every action states the version it saw; a stale one is refused.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -173,6 +201,30 @@ class Task(models.Model):
             models.Index(fields=["-updated_at"]),
             # Covering index for deep pages of the default order (index-only scans on PostgreSQL).
             models.Index(fields=["campaign", "code"], include=["id"], name="ledger_task_order_cov"),
+            # The status index, covering every column the dashboard's figures read (reports.
+            # figures): on PostgreSQL they are index-only scans of a narrow index instead of
+            # reads of the whole table, whose rows carry the problem texts.
+            models.Index(
+                fields=["status"],
+                include=[
+                    "id",
+                    "campaign",
+                    "warning",
+                    "deadline",
+                    "accepted_at",
+                    "signed_off_at",
+                    "created_at",
+                    "assigned_at",
+                    "category_bits",
+                ],
+                name="ledger_task_status_cov",
+            ),
+            # The overdue and red tasks in the order the bulletin lists them (reports.figures).
+            models.Index(
+                fields=["warning", "deadline", "campaign", "code"],
+                condition=Q(warning__in=["overdue", "red"]),
+                name="ledger_task_overdue_red",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -219,6 +271,11 @@ class UnitRole(models.TextChoices):
     ACCEPTING = "accepting", _("Accepting unit")  # 验收单位
 
 
+# The roles that make a task "a unit's item" in the figures (a lead, responsible or implementing
+# unit), in order of preference for the one row that counts it (TaskUnit.item_row).
+ITEM_ROLES = (UnitRole.LEAD, UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING)
+
+
 class TaskUnit(models.Model):
     """A unit's role on a task, with its responsible leader (责任领导)."""
 
@@ -227,6 +284,10 @@ class TaskUnit(models.Model):
     role = models.CharField(_("role"), max_length=16, choices=UnitRole.choices)
     leader_name = models.CharField(_("responsible leader"), max_length=60, blank=True)
     leader_post = models.CharField(_("leader's post"), max_length=60, blank=True)
+    # True on exactly one row per task and unit holding an item role: the first of ITEM_ROLES
+    # it holds (set by mark_item_rows whenever the services write a task's units). A unit's
+    # items are counted by these rows, once each, without DISTINCT over every role.
+    item_row = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("task unit")
@@ -242,6 +303,21 @@ class TaskUnit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.get_role_display()}"
+
+
+def mark_item_rows(rows: Iterable[TaskUnit]) -> None:
+    """Set ``item_row`` on ``rows``, all the unit rows of their tasks (before they are saved)."""
+    best: dict[tuple, TaskUnit] = {}
+    for row in rows:
+        row.item_row = False
+        if row.role not in ITEM_ROLES:
+            continue
+        key = (row.task_id or id(row.task), row.unit_id)
+        held = best.get(key)
+        if held is None or ITEM_ROLES.index(row.role) < ITEM_ROLES.index(held.role):
+            best[key] = row
+    for row in best.values():
+        row.item_row = True
 
 
 class MeasureStatus(models.TextChoices):
@@ -303,6 +379,11 @@ class Event(models.Model):
     """Append-only timeline row. Every action on a task writes one, in the same transaction."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="events")
+    # The task's campaign, copied when the event is written (a task never changes campaign), so
+    # that the dashboard's series by campaign read the status changes alone.
+    campaign = models.ForeignKey(
+        Campaign, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -318,10 +399,26 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["task", "at", "pk"]
-        indexes = [models.Index(fields=["task", "at"]), models.Index(fields=["kind", "at"])]
+        indexes = [
+            models.Index(fields=["task", "at"]),
+            models.Index(fields=["kind", "at"]),
+            # The status changes by time, with what the dashboard's series read of them
+            # (reports.figures): a few percent of the timeline, read without the table.
+            models.Index(
+                fields=["kind", "at"],
+                include=["task", "campaign", "from_status", "to_status"],
+                condition=~models.Q(to_status=""),
+                name="ledger_event_status_changes",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.task_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.campaign_id is None and self.task_id is not None:
+            self.campaign_id = self.task.campaign_id
+        super().save(*args, **kwargs)
 
 
 class ProgressReport(models.Model):

@@ -48,6 +48,8 @@ from shanshui.ledger.models import (
     TaskUnit,
     UnitRole,
     UrgeNotice,
+    category_bits,
+    mark_item_rows,
 )
 from shanshui.ledger.rules import Conflict, InvalidTransition, LedgerError, RateLimited
 from shanshui.lib import filetypes, ratelimit
@@ -83,6 +85,7 @@ def _record(
 ) -> Event:
     return Event.objects.create(
         task=task,
+        campaign_id=task.campaign_id,
         actor=actor if getattr(actor, "pk", None) else None,
         unit=unit,
         kind=kind,
@@ -304,6 +307,7 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
             deadline=new.deadline,
             original_deadline=new.deadline,
             is_public=new.is_public,
+            category_bits=category_bits(new.categories),
         )
         task.search_text = task.compute_search_text()
         # Numbers are checked below, for all tasks at once; the campaign and parent are
@@ -350,6 +354,7 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
         events.append(
             Event(
                 task=task,
+                campaign=campaign,
                 actor=actor if getattr(actor, "pk", None) else None,
                 kind=EventKind.CREATED,
                 to_status=task.status,
@@ -362,6 +367,7 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
         )
     Measure.objects.bulk_create(measures)
     TaskCategory.objects.bulk_create(categories)
+    mark_item_rows(units)
     TaskUnit.objects.bulk_create(units)
     Event.objects.bulk_create(events)
     return built
@@ -383,6 +389,7 @@ def task_set_categories(
         return task
     task.category_rows.all().delete()
     TaskCategory.objects.bulk_create([TaskCategory(task=task, category=c) for c in after])
+    task.category_bits = category_bits(after)
     _touch(task)
     _record(
         task,
@@ -449,12 +456,12 @@ def task_set_units(
     if before == after:
         return task
     task.task_units.all().delete()
-    TaskUnit.objects.bulk_create(
-        [
-            TaskUnit(task=task, unit_id=unit_id, role=role, leader_name=name, leader_post=post)
-            for unit_id, role, name, post in sorted(after)
-        ]
-    )
+    rows = [
+        TaskUnit(task=task, unit_id=unit_id, role=role, leader_name=name, leader_post=post)
+        for unit_id, role, name, post in sorted(after)
+    ]
+    mark_item_rows(rows)
+    TaskUnit.objects.bulk_create(rows)
     _touch(task)
     _record(
         task,
