@@ -33,7 +33,7 @@ from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from shanshui.ledger.models import Campaign, Task  # noqa: E402
+from shanshui.ledger.models import CATEGORY_BITS, Campaign, Task  # noqa: E402
 from shanshui.ledger.sweep import sweep_warnings  # noqa: E402
 from shanshui.orgs.demo import load_demo as load_people  # noqa: E402
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind  # noqa: E402
@@ -109,6 +109,10 @@ def generate() -> dict:
         for i in range(10)
     ]
     status_pool = [s for s, w in STATUSES for _ in range(w)]
+    # Each task's category (its TaskCategory row and its Task.category_bits).
+    categories = [
+        random.Random(7 + i).choice(["water", "air", "soil", "ecology"]) for i in range(N_TASKS)
+    ]
     t0 = time.perf_counter()
     with connection.cursor() as cursor:
         cursor.execute("SELECT COALESCE(MAX(id), 0) FROM ledger_task")
@@ -143,6 +147,7 @@ def generate() -> dict:
                 1,
                 now,
                 now,
+                CATEGORY_BITS[categories[i]],
             )
 
     copy_rows(
@@ -169,20 +174,21 @@ def generate() -> dict:
             "version",
             "created_at",
             "updated_at",
+            "category_bits",
         ],
         task_rows(),
     )
     ids = range(base + 1, base + N_TASKS + 1)
     copy_rows(
         "ledger_taskunit",
-        ["task_id", "unit_id", "role", "leader_name", "leader_post"],
+        ["task_id", "unit_id", "role", "leader_name", "leader_post", "item_row"],
         (
             (tid, *row)
             for tid in ids
             for row in (
-                (departments[tid % len(departments)].pk, "lead", "", ""),
-                (districts[tid % len(districts)].pk, "implementing", "", ""),
-                (office.pk, "accepting", "", ""),
+                (departments[tid % len(departments)].pk, "lead", "", "", True),
+                (districts[tid % len(districts)].pk, "implementing", "", "", True),
+                (office.pk, "accepting", "", "", False),
             )
         ),
     )
@@ -194,14 +200,15 @@ def generate() -> dict:
     copy_rows(
         "ledger_taskcategory",
         ["task_id", "category"],
-        ((tid, rng.choice(["water", "air", "soil", "ecology"])) for tid in ids),
+        ((tid, categories[tid - base - 1]) for tid in ids),
     )
     events = copy_rows(
         "ledger_event",
-        ["task_id", "at", "kind", "from_status", "to_status", "comment", "data"],
+        ["task_id", "campaign_id", "at", "kind", "from_status", "to_status", "comment", "data"],
         (
             (
                 tid,
+                campaigns[(tid - base - 1) % 10].pk,
                 now - dt.timedelta(days=EVENTS_PER_TASK - k),
                 KINDS[k % len(KINDS)],
                 "",

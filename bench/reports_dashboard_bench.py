@@ -86,6 +86,9 @@ def measure_dashboard(users: dict, *, n: int = REQUESTS) -> dict:
         results[f"rankings (htmx part of the page), {name}"] = timed(
             lambda c=client: get(c, "/reports/rankings/", headers={"HX-Request": "true"}), n
         )
+        results[f"warnings by category (htmx part of the page), {name}"] = timed(
+            lambda c=client: get(c, "/reports/categories/", headers={"HX-Request": "true"}), n
+        )
         results[f"drill-down, overdue, page 1, {name}"] = timed(
             lambda c=client: get(c, "/reports/tasks/", measure="overdue"), n
         )
@@ -130,8 +133,9 @@ def add_completion_history() -> dict:
             ("signed_off", "signed_off_at", "in_public_notice", "signed_off", "('signed_off')"),
         ):
             cursor.execute(
-                "INSERT INTO ledger_event (task_id, at, kind, from_status, to_status, comment, "
-                f"data) SELECT t.id, {at}, %s, %s, %s, '', '{{}}' FROM ledger_task t "
+                "INSERT INTO ledger_event (task_id, campaign_id, at, kind, from_status, "
+                f"to_status, comment, data) SELECT t.id, t.campaign_id, {at}, %s, %s, %s, '', "
+                "'{}' FROM ledger_task t "
                 f"WHERE t.status IN {statuses} AND NOT EXISTS (SELECT 1 FROM ledger_event e "
                 "WHERE e.task_id = t.id AND e.kind = %s)",
                 [kind, before, after, kind],

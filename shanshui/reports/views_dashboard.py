@@ -42,10 +42,12 @@ WARNING_COLOURS = {
 }
 
 
-def _drill_url(**params) -> str:
+def _drill_url(base: str | None = None, **params) -> str:
+    """The drill-down list of one number; ``base``: reverse("reports:drill"), when a page
+    links hundreds of numbers (reversed once, not per link)."""
     query = {k: (v.pk if hasattr(v, "pk") else v) for k, v in params.items() if v not in (None, "")}
     query = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in query.items()}
-    return f"{reverse('reports:drill')}?{urlencode(query)}"
+    return f"{base or reverse('reports:drill')}?{urlencode(query)}"
 
 
 def _pct(rate: float | None) -> str:
@@ -89,6 +91,7 @@ def _kpis(c: figures.Counts, link) -> list[dict]:
 
 
 def _ranking(rows: list[figures.UnitCounts], campaign) -> list[dict]:
+    base = reverse("reports:drill")
     out = []
     for rank, row in enumerate(rows, start=1):
         out.append(
@@ -98,7 +101,7 @@ def _ranking(rows: list[figures.UnitCounts], campaign) -> list[dict]:
                 "counts": row.counts,
                 "rate": _pct(row.counts.on_time_rate),
                 "links": {
-                    m: _drill_url(campaign=campaign, measure=m, unit=row.unit)
+                    m: _drill_url(base, campaign=campaign, measure=m, unit=row.unit)
                     for m in ("total", "completed", "signed_off", "overdue", "due", "on_time")
                 },
             }
@@ -107,13 +110,14 @@ def _ranking(rows: list[figures.UnitCounts], campaign) -> list[dict]:
 
 
 def _categories(rows, campaign) -> list[dict]:
+    base = reverse("reports:drill")
     return [
         {
             "code": code,
             "label": label,
             "counts": c,
             "links": {
-                m: _drill_url(campaign=campaign, measure=m, category=code)
+                m: _drill_url(base, campaign=campaign, measure=m, category=code)
                 for m in ("total", "overdue", "red", "yellow", "green")
             },
         }
@@ -161,22 +165,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
     counts, series = view.counts, view.series
     by_campaign = view.series_by_campaign if len(view.series_by_campaign) > 1 else []
-    categories = _categories(figures.by_category(user, campaign=campaign), campaign)
     signed_in_period = view.signed_off_in_period
-
-    warning_names = {
-        "overdue": _("Overdue tasks"),
-        "red": _("Red warnings"),
-        "yellow": _("Yellow warnings"),
-        "green": _("Green warnings"),
-    }
     charts = {
         "names": {
             "completed": _("Completed (cumulative)"),
             "signed_off": _("Signed off (cumulative)"),
             "total": _("Ledger items"),
             "rate": _("Completion rate"),
-            **warning_names,
         },
         "completion": {
             "labels": [_label(p.day, step) for p in series],
@@ -194,17 +189,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             }
             for c, points in by_campaign[:MAX_CAMPAIGN_LINES]
         ],
-        "categories": {
-            "labels": [row["label"] for row in categories],
-            "colours": {str(k): v for k, v in WARNING_COLOURS.items()},
-            **{
-                m: [
-                    {"value": getattr(row["counts"], m), "url": row["links"][m]}
-                    for row in categories
-                ]
-                for m in warning_names
-            },
-        },
     }
     return render(
         request,
@@ -239,9 +223,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "on_time_url": link("on_time"),
             "signed_in_period": signed_in_period,
             "signed_in_period_url": link(SIGNED_OFF_IN_PERIOD, start=period.start, end=period.end),
-            "rankings_url": reverse("reports:rankings")
-            + (f"?{urlencode({'campaign': campaign.pk})}" if campaign else ""),
-            "categories": categories,
+            "rankings_url": _part_url("reports:rankings", campaign),
+            "categories_url": _part_url("reports:categories", campaign),
             "charts": charts,
             "series_rows": [
                 (_label(p.day, step), p.completed, p.signed_off, p.total) for p in series
@@ -251,23 +234,66 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _part_url(name: str, campaign) -> str:
+    """A part of the dashboard loaded after the page (htmx), for the campaign chosen."""
+    return reverse(name) + (f"?{urlencode({'campaign': campaign.pk})}" if campaign else "")
+
+
+def _part_campaign(request: HttpRequest):
+    form = DashboardFilterForm(request.GET or None)
+    if form.is_bound and form.is_valid():
+        return form.cleaned_data.get("campaign")
+    return None
+
+
+def _back_url(campaign) -> str:
+    return _part_url("reports:dashboard", campaign)
+
+
+@login_required
+def categories(request: HttpRequest) -> HttpResponse:
+    """Warnings by category, loaded into the dashboard after the rest of the page (another
+    pass over every item). Without htmx, the same table and chart as a page of their own."""
+    campaign = _part_campaign(request)
+    rows = _categories(figures.by_category(request.user, campaign=campaign), campaign)
+    warning_names = {
+        "overdue": _("Overdue tasks"),
+        "red": _("Red warnings"),
+        "yellow": _("Yellow warnings"),
+        "green": _("Green warnings"),
+    }
+    chart = {
+        "names": warning_names,
+        "labels": [row["label"] for row in rows],
+        "colours": {str(k): v for k, v in WARNING_COLOURS.items()},
+        **{
+            m: [{"value": getattr(row["counts"], m), "url": row["links"][m]} for row in rows]
+            for m in warning_names
+        },
+    }
+    context = {
+        "campaign": campaign,
+        "categories": rows,
+        "category_chart": chart,
+        "back_url": _back_url(campaign),
+    }
+    if request.headers.get("HX-Request"):
+        return render(request, "reports/_dashboard_categories.html", context)
+    return render(request, "reports/_dashboard_categories_page.html", context)
+
+
 @login_required
 def rankings(request: HttpRequest) -> HttpResponse:
     """The rankings of districts and departments, loaded into the dashboard after the rest of
     the page (they join every item to its units: the slowest figures on a large ledger). Without
     htmx, the same tables as a page of their own."""
-    user = request.user
-    form = DashboardFilterForm(request.GET or None)
-    campaign = None
-    if form.is_bound and form.is_valid():
-        campaign = form.cleaned_data.get("campaign")
-    ranked = figures.rankings(user, campaign=campaign)
+    campaign = _part_campaign(request)
+    ranked = figures.rankings(request.user, campaign=campaign)
     context = {
         "campaign": campaign,
         "districts": _ranking(ranked["district"], campaign),
         "departments": _ranking(ranked["department"], campaign),
-        "back_url": reverse("reports:dashboard")
-        + (f"?{urlencode({'campaign': campaign.pk})}" if campaign else ""),
+        "back_url": _back_url(campaign),
     }
     if request.headers.get("HX-Request"):
         return render(request, "reports/_dashboard_rankings.html", context)
@@ -323,8 +349,7 @@ def drill_down(request: HttpRequest) -> HttpResponse:
             "unit": unit,
             "category_label": dict(Category.choices).get(category) if category else "",
             "period": period if measure == SIGNED_OFF_IN_PERIOD else None,
-            "back_url": reverse("reports:dashboard")
-            + (f"?{urlencode({'campaign': campaign.pk})}" if campaign else ""),
+            "back_url": _back_url(campaign),
         },
     )
 
@@ -332,5 +357,6 @@ def drill_down(request: HttpRequest) -> HttpResponse:
 urlpatterns = [
     path("", dashboard, name="dashboard"),
     path("rankings/", rankings, name="rankings"),
+    path("categories/", categories, name="categories"),
     path("tasks/", drill_down, name="drill"),
 ]

@@ -1,14 +1,15 @@
 /* Charts of the rectification dashboard, drawn with the vendored ECharts from the numbers the
-   page carries in <script type="application/json" id="dashboard-data"> (json_script). The same
-   numbers are in the tables on the page; a click on a bar opens the tasks behind it.
-   No network, no inline script. */
+   page carries in <script type="application/json" id="dashboard-data"> (json_script), and the
+   warnings by category from "categories-data", which comes with that part when htmx loads it
+   after the page. The same numbers are in the tables on the page; a click on a bar opens the
+   tasks behind it. No network of its own, no inline script. */
 (function () {
   "use strict";
 
   var LINE_COLOURS = ["#206bc4", "#1f6f50", "#ae3ec9", "#f76707", "#0ca678", "#d6336c", "#4263eb", "#868e96"];
 
-  function readData() {
-    var node = document.getElementById("dashboard-data");
+  function readData(id) {
+    var node = document.getElementById(id);
     if (!node) return null;
     try {
       return JSON.parse(node.textContent);
@@ -58,8 +59,8 @@
     return option;
   }
 
-  function categories(data) {
-    var c = data.categories, n = data.names;
+  function categories(c) {
+    var n = c.names;
     var option = base();
     option.tooltip.axisPointer = { type: "shadow" };
     var categoryAxis = { type: "category", data: c.labels, axisLabel: { interval: 0 } };
@@ -87,18 +88,22 @@
     return option;
   }
 
-  function draw() {
-    var data = readData();
-    if (!data || typeof echarts === "undefined") return;
-    var charts = [];
-    document.querySelectorAll("[data-chart]").forEach(function (node) {
+  var charts = [];
+
+  // Draws every chart in ``root`` not drawn yet: the page's at first, a part's once htmx has
+  // put it in.
+  function draw(root) {
+    if (typeof echarts === "undefined") return;
+    var data = readData("dashboard-data"), cats = readData("categories-data");
+    root.querySelectorAll("[data-chart]").forEach(function (node) {
+      if (echarts.getInstanceByDom(node)) return;
       var kind = node.dataset.chart, option = null;
       narrow = node.clientWidth < 520;
-      if (kind === "completion" && data.completion.labels.length) option = completion(data);
-      else if (kind === "campaigns" && data.campaigns.length) option = campaigns(data);
-      else if (kind === "categories" && data.categories.labels.length) {
-        option = categories(data);
-        if (narrow) node.style.height = Math.max(220, data.categories.labels.length * 34 + 60) + "px";
+      if (kind === "completion" && data && data.completion.labels.length) option = completion(data);
+      else if (kind === "campaigns" && data && data.campaigns.length) option = campaigns(data);
+      else if (kind === "categories" && cats && cats.labels.length) {
+        option = categories(cats);
+        if (narrow) node.style.height = Math.max(220, cats.labels.length * 34 + 60) + "px";
       }
       if (!option) return;
       var chart = echarts.init(node);
@@ -108,12 +113,15 @@
       });
       charts.push(chart);
     });
-    var pending = null;
-    window.addEventListener("resize", function () {
-      if (pending) clearTimeout(pending);
-      pending = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
-    });
   }
 
-  document.addEventListener("DOMContentLoaded", draw);
+  var pending = null;
+  window.addEventListener("resize", function () {
+    if (pending) clearTimeout(pending);
+    pending = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
+  });
+  document.addEventListener("DOMContentLoaded", function () { draw(document); });
+  document.addEventListener("htmx:load", function (event) {
+    if (event.target && event.target.querySelectorAll) draw(event.target);
+  });
 })();

@@ -66,6 +66,10 @@ def test_office_imports_a_plan_and_reads_the_dashboard(live_server, tmp_path: Pa
         with page.expect_navigation():
             page.click("a.nav-link[href='/reports/']")
         page.wait_for_selector("canvas")
+        # The parts loaded after the page: the rankings, and the warnings by category with
+        # their chart, drawn once htmx has put them in.
+        page.wait_for_selector("#ranking-districts")
+        page.wait_for_selector("#warnings-by-category [data-chart='categories'] canvas")
         page.wait_for_timeout(800)  # ECharts' first animation
         page.screenshot(path=str(SHOTS / "reports-dashboard-office.png"), full_page=True)
         link = page.locator("a[href*='/reports/tasks/']").first
@@ -81,7 +85,7 @@ def test_office_imports_a_plan_and_reads_the_dashboard(live_server, tmp_path: Pa
         district = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
         _login(district, base, "wanzhou")
         district.goto(base + "/reports/")
-        district.wait_for_selector("canvas")
+        district.wait_for_selector("#warnings-by-category [data-chart='categories'] canvas")
         district.wait_for_timeout(800)
         district.screenshot(
             path=str(SHOTS / "reports-dashboard-district-phone.png"), full_page=True

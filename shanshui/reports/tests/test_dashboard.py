@@ -25,6 +25,7 @@ pytestmark = pytest.mark.django_db
 DASHBOARD = "/reports/"
 DRILL = "/reports/tasks/"
 RANKINGS = "/reports/rankings/"
+CATEGORIES = "/reports/categories/"
 LINK = re.compile(r'<a href="(/reports/tasks/\?[^"]*)"[^>]*>(\d+)</a>')
 
 
@@ -57,6 +58,13 @@ def get_rankings(client, **params) -> str:
     return response.content.decode()
 
 
+def get_categories(client, **params) -> str:
+    """The warnings by category as the dashboard loads them (htmx)."""
+    response = client.get(CATEGORIES, params, headers={"HX-Request": "true"})
+    assert response.status_code == 200, (params, response.status_code)
+    return response.content.decode()
+
+
 def kpis(page: str) -> dict[str, int]:
     """The KPI cards' numbers, by measure."""
     return {
@@ -67,8 +75,8 @@ def kpis(page: str) -> dict[str, int]:
     }
 
 
-def chart_data(page: str) -> dict:
-    m = re.search(r'<script id="dashboard-data" type="application/json">(.*?)</script>', page)
+def chart_data(page: str, element_id: str = "dashboard-data") -> dict:
+    m = re.search(rf'<script id="{element_id}" type="application/json">(.*?)</script>', page)
     return json.loads(m.group(1))
 
 
@@ -94,7 +102,7 @@ def section(page: str, element_id: str) -> str:
 
 
 def test_anonymous_users_are_sent_to_log_in(client):
-    for url in (DASHBOARD, DRILL, f"{DRILL}?measure=overdue", RANKINGS):
+    for url in (DASHBOARD, DRILL, f"{DRILL}?measure=overdue", RANKINGS, CATEGORIES):
         response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("login"))
@@ -104,6 +112,7 @@ def test_urls_are_named():
     assert reverse("reports:dashboard") == DASHBOARD
     assert reverse("reports:drill") == DRILL
     assert reverse("reports:rankings") == RANKINGS
+    assert reverse("reports:categories") == CATEGORIES
 
 
 # --- the numbers ------------------------------------------------------------------------------
@@ -134,8 +143,12 @@ def test_the_page_shows_the_ledgers_numbers(personas, ledger, client_as):
 def test_every_number_links_to_exactly_the_tasks_behind_it(personas, ledger, client_as):
     client = client_as(personas.office)
     page = get_ok(client, DASHBOARD)
-    assert RANKINGS in page  # loaded after the page
-    links = LINK.findall(page) + LINK.findall(get_rankings(client))
+    assert RANKINGS in page and CATEGORIES in page  # loaded after the page
+    links = (
+        LINK.findall(page)
+        + LINK.findall(get_rankings(client))
+        + LINK.findall(get_categories(client))
+    )
     assert len(links) > 50
     for href, number in links:
         drilled = get_ok(client, html.unescape(href))
@@ -161,8 +174,8 @@ def test_the_rankings_match_by_unit(personas, ledger, client_as):
 
 
 def test_warnings_by_category_table_and_chart_agree(personas, ledger, client_as):
-    page = get_ok(client_as(personas.office), DASHBOARD)
-    data = chart_data(page)["categories"]
+    page = get_categories(client_as(personas.office))
+    data = chart_data(page, "categories-data")
     rows = figures.by_category(personas.office)
     assert data["labels"] == [label for _code, label, _c in rows]
     for key in ("overdue", "red", "yellow", "green"):
@@ -226,7 +239,12 @@ def test_a_district_sees_only_its_own_tasks(personas, ledger, client_as):
     assert kpis(page)["total"] == expected["total"]
     assert kpis(page)["overdue"] == expected["overdue"]
     ranked = get_rankings(client)
+    categories = get_categories(client)
     assert "渝中区" not in page + ranked
+    assert chart_data(categories, "categories-data")["labels"] == [
+        label for _code, label, _c in figures.by_category(personas.district_a)
+    ]
+    ranked += categories
     assert "ranking-departments" not in ranked
     districts = section(ranked, "ranking-districts")
     assert re.findall(r'<tr data-unit="(\d+)">', districts) == [str(personas.unit_a.pk)]
@@ -342,12 +360,18 @@ def test_the_drill_down_is_paginated_and_links_to_the_tasks(personas, ledger, cl
 # --- cost -------------------------------------------------------------------------------------
 
 
-def _dashboard_queries(client) -> tuple[int, int]:
+def _dashboard_queries(client) -> tuple[int, int, int]:
     with CaptureQueriesContext(connection) as page:
         get_ok(client, DASHBOARD)
     with CaptureQueriesContext(connection) as ranked:
         get_rankings(client)
-    return len(page.captured_queries), len(ranked.captured_queries)
+    with CaptureQueriesContext(connection) as categories:
+        get_categories(client)
+    return (
+        len(page.captured_queries),
+        len(ranked.captured_queries),
+        len(categories.captured_queries),
+    )
 
 
 def test_the_dashboard_uses_a_bounded_number_of_queries(
@@ -378,6 +402,8 @@ def test_the_dashboard_uses_a_bounded_number_of_queries(
         get_ok(office, DASHBOARD, campaign=ledger.c2.pk)
     with django_assert_max_num_queries(12):
         get_rankings(office, campaign=ledger.c2.pk)
+    with django_assert_max_num_queries(10):
+        get_categories(office, campaign=ledger.c2.pk)
     with django_assert_max_num_queries(20):
         get_ok(office, DRILL, measure="overdue")
 
@@ -410,3 +436,13 @@ def test_without_htmx_the_rankings_are_a_page_of_their_own(personas, ledger, cli
     ]
     # A bad campaign is ignored (all campaigns), never an error page.
     assert client.get(RANKINGS, {"campaign": "abc"}).status_code == 200
+
+
+def test_without_htmx_the_categories_are_a_page_of_their_own(personas, ledger, client_as):
+    client = client_as(personas.office)
+    page = get_ok(client, CATEGORIES, campaign=ledger.c2.pk)
+    assert "<html" in page and ledger.c2.name in page
+    assert "/static/reports/dashboard.js" in page
+    rows = figures.by_category(personas.office, campaign=ledger.c2)
+    assert re.findall(r'<tr data-category="(\w+)">', page) == [code for code, _l, _c in rows]
+    assert client.get(CATEGORIES, {"campaign": "abc"}).status_code == 200

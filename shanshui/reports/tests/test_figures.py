@@ -7,7 +7,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from shanshui.ledger import services
@@ -588,16 +588,18 @@ def test_counts_as_dict_carries_the_rates(personas, ledger):
 
 
 def test_no_figure_loops_over_tasks(personas, ledger, django_assert_max_num_queries):
-    """Aggregates, not rows: a handful of queries whatever the ledger's size."""
+    """Aggregates, not rows: a handful of queries whatever the ledger's size (and, on
+    PostgreSQL, one to give the transaction its grouping memory)."""
     office = personas.office
     period = figures.Period(ledger.today - dt.timedelta(days=90), ledger.today)
-    with django_assert_max_num_queries(3):
+    setup = 1 if connection.vendor == "postgresql" else 0
+    with django_assert_max_num_queries(3 + setup):
         figures.counts(office)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(4 + setup):
         figures.by_unit(office, group="department")
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(2 + setup):
         figures.by_category(office)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(4 + setup):
         figures.completion_series(office, period=period)
 
 
@@ -652,7 +654,7 @@ def test_overview_of_a_campaign_outside_the_scope_is_empty(personas, ledger):
 
 
 def test_rankings_give_both_groups_from_one_query(personas, ledger, django_assert_max_num_queries):
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(5):
         ranked = figures.rankings(personas.office, campaign=ledger.c1)
     assert ranked["district"] == figures.by_unit(
         personas.office, campaign=ledger.c1, group="district"
