@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanshui.complaints.textmask import mask_personal_data
 from shanshui.ledger.models import Campaign, Task
+from shanshui.lib.bitsets import union_bits
 from shanshui.orgs.models import Unit
 
 
@@ -47,10 +48,7 @@ CATEGORY_BITS = {
 
 def category_bits(categories) -> int:
     """The bits of ``categories`` (unknown ones have none)."""
-    bits = 0
-    for category in categories:
-        bits |= CATEGORY_BITS.get(category, 0)
-    return bits
+    return union_bits(categories, CATEGORY_BITS)
 
 
 class Channel(models.TextChoices):

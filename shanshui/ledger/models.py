@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shanshui.lib.bitsets import union_bits
 from shanshui.orgs.models import Unit
 
 
@@ -99,10 +100,7 @@ CATEGORY_BITS = {
 
 def category_bits(categories) -> int:
     """The bits of ``categories`` (unknown ones have none)."""
-    bits = 0
-    for category in categories:
-        bits |= CATEGORY_BITS.get(category, 0)
-    return bits
+    return union_bits(categories, CATEGORY_BITS)
 
 
 class DeadlineKind(models.TextChoices):

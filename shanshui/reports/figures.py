@@ -199,15 +199,19 @@ class SeriesPoint:
 
 # --- building blocks ---------------------------------------------------------------------------
 
-# Memory for one sort or hash of the figures' queries (PostgreSQL's work_mem, default 4MB).
-GROUPING_MEMORY = "32MB"
+# Planner settings for the figures' queries, for their own transaction (PostgreSQL). They group
+# by computed facts whose number the planner cannot estimate (it expects tens of thousands of
+# groups where there are hundreds): with the defaults it sorts them, on disk, instead of hashing
+# them in a few megabytes, and expects no gain from aggregating in parallel workers.
+PLANNER_SETTINGS = {
+    "work_mem": "32MB",  # memory for one hash or sort (default 4MB)
+    "parallel_setup_cost": "10",  # default 1000
+    "parallel_tuple_cost": "0.001",  # default 0.1
+}
 
 
-def _grouping_memory(function):
-    """Run ``function`` with GROUPING_MEMORY on PostgreSQL, for its transaction only. Its
-    queries group by computed facts whose number the planner cannot estimate (it expects tens
-    of thousands of groups where there are hundreds); with the default it sorts them, on disk,
-    instead of hashing them in a few megabytes."""
+def _planner_settings(function):
+    """Run ``function`` with PLANNER_SETTINGS on PostgreSQL (SET LOCAL: its transaction only)."""
 
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
@@ -215,7 +219,11 @@ def _grouping_memory(function):
             return function(*args, **kwargs)
         with transaction.atomic(savepoint=False):
             with connection.cursor() as cursor:
-                cursor.execute("SELECT set_config('work_mem', %s, true)", [GROUPING_MEMORY])
+                cursor.execute(
+                    "SELECT "
+                    + ", ".join("set_config(%s, %s, true)" for _setting in PLANNER_SETTINGS),
+                    [value for item in PLANNER_SETTINGS.items() for value in item],
+                )
             return function(*args, **kwargs)
 
     return wrapper
@@ -357,7 +365,7 @@ def campaigns(user) -> QuerySet[Campaign]:
     return Campaign.objects.alias(first_item=Subquery(first_item)).filter(first_item__isnull=False)
 
 
-@_grouping_memory
+@_planner_settings
 def counts(user, *, campaign=None, unit=None, category=None) -> Counts:
     qs = Task.objects.filter(_item_q(user, campaign=campaign, unit=unit, category=category))
     return _tally(_grouped(qs))
@@ -397,7 +405,7 @@ def _rank_key(row: UnitCounts):
 GROUP_KINDS = {"district": TERRITORIAL_KINDS, "department": (UnitKind.DEPARTMENT,)}
 
 
-@_grouping_memory
+@_planner_settings
 def rankings(user, *, campaign=None, groups=("district", "department")) -> dict[str, list]:
     """``by_unit`` for several groups at once, from one query: {group: [UnitCounts, ...]}."""
     for group in groups:
@@ -455,7 +463,7 @@ def by_unit(user, *, campaign=None, group: str) -> list[UnitCounts]:
     return rankings(user, campaign=campaign, groups=(group,))[group]
 
 
-@_grouping_memory
+@_planner_settings
 def by_category(user, *, campaign=None) -> list[tuple[str, str, Counts]]:
     """(code, label, counts) for every category that has items, in the ledger's category order.
     An item of several categories counts once in each; items without a category are not shown.
@@ -690,7 +698,7 @@ def _series(user, *, campaign, period: Period, step: str) -> dict[int | None, li
     return _series_from(task_rows, event_rows, ends)
 
 
-@_grouping_memory
+@_planner_settings
 def completion_series(
     user, *, campaign=None, period: Period, step: str = "month"
 ) -> list[SeriesPoint]:
@@ -716,7 +724,7 @@ def _by_campaign(series: dict, campaigns: dict) -> list[tuple[Campaign, list[Ser
     return sorted(rows, key=lambda r: (-(r[1][-1].total if r[1] else 0), r[0].pk))
 
 
-@_grouping_memory
+@_planner_settings
 def completion_series_by_campaign(
     user, *, period: Period, step: str = "month"
 ) -> list[tuple[Campaign, list[SeriesPoint]]]:
@@ -752,7 +760,7 @@ class Overview:
     signed_off_in_period: int
 
 
-@_grouping_memory
+@_planner_settings
 def overview(user, *, campaign=None, period: Period, step: str | None = None) -> Overview:
     """``counts``, ``campaigns`` (with their counts, newest feedback first),
     ``completion_series`` (and, for all campaigns, ``completion_series_by_campaign``) and

@@ -589,7 +589,7 @@ def test_counts_as_dict_carries_the_rates(personas, ledger):
 
 def test_no_figure_loops_over_tasks(personas, ledger, django_assert_max_num_queries):
     """Aggregates, not rows: a handful of queries whatever the ledger's size (and, on
-    PostgreSQL, one to give the transaction its grouping memory)."""
+    PostgreSQL, one to give the transaction its planner settings)."""
     office = personas.office
     period = figures.Period(ledger.today - dt.timedelta(days=90), ledger.today)
     setup = 1 if connection.vendor == "postgresql" else 0
