@@ -85,6 +85,8 @@ def test_office_imports_a_plan_and_reads_the_dashboard(live_server, tmp_path: Pa
         district = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True)
         _login(district, base, "wanzhou")
         district.goto(base + "/reports/")
+        # Both parts in before leaving the page (no request left running at the end).
+        district.wait_for_selector("#ranking-districts")
         district.wait_for_selector("#warnings-by-category [data-chart='categories'] canvas")
         district.wait_for_timeout(800)
         district.screenshot(
