@@ -131,7 +131,6 @@ def generate() -> dict:
                 f"B{i:06d}",
                 title,
                 problem,
-                f"b{i:06d} {title} {problem}".lower(),
                 "整改到位",
                 "dated",
                 deadline,
@@ -158,7 +157,6 @@ def generate() -> dict:
             "code",
             "title",
             "problem",
-            "search_text",
             "target",
             "deadline_kind",
             "deadline",
@@ -179,6 +177,14 @@ def generate() -> dict:
         task_rows(),
     )
     ids = range(base + 1, base + N_TASKS + 1)
+    # The search text as Task.compute_search_text writes it (number, title, problem); read
+    # before the COPY, which holds the connection.
+    texts = list(Task.objects.filter(pk__gt=base).values_list("pk", "code", "title", "problem"))
+    copy_rows(
+        "ledger_tasksearch",
+        ["task_id", "text"],
+        ((tid, f"{code} {title} {problem}".lower()) for tid, code, title, problem in texts),
+    )
     copy_rows(
         "ledger_taskunit",
         ["task_id", "unit_id", "role", "leader_name", "leader_post", "item_row"],

@@ -72,6 +72,10 @@ def parse_database_url(url: str, *, base_dir: Path) -> dict:
         name = unquote(parts.path.lstrip("/"))
         if not name:
             raise ConfigError("DATABASE_URL for PostgreSQL needs a database name")
+        # Planner costs for data held in memory or on SSD: PostgreSQL's default random_page_cost
+        # (4) assumes spinning disks and makes it read a whole table rather than look up a few
+        # thousand rows by index. An ``options`` given in the URL replaces this.
+        options.setdefault("options", "-c random_page_cost=1.1")
         db: dict = {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": name,

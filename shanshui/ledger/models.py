@@ -176,9 +176,6 @@ class Task(models.Model):
     notice_start = models.DateField(_("notice from"), null=True, blank=True)
     notice_end = models.DateField(_("notice until"), null=True, blank=True)
     signed_off_at = models.DateTimeField(null=True, blank=True)
-    # Lower-cased number, title and problem, kept by the services for the ledger's search
-    # (trigram-indexed on PostgreSQL, so infix search stays fast at 100k tasks).
-    search_text = models.TextField(blank=True, editable=False, default="")
     # The task's categories (TaskCategory rows) as CATEGORY_BITS, kept by the services, so that
     # the dashboard's "by category" figures need no join.
     category_bits = models.PositiveIntegerField(default=0, editable=False)
@@ -246,6 +243,22 @@ class Task(models.Model):
     @property
     def was_extended(self) -> bool:
         return bool(self.original_deadline and self.deadline != self.original_deadline)
+
+
+class TaskSearch(models.Model):
+    """A task's search text — number, title and problem, lower-cased — kept by the services for
+    the ledger's search (trigram-indexed on PostgreSQL, so infix search stays fast at 100k
+    tasks). In a table of its own: an update of a task that changes an indexed column (the
+    daily sweep's warning colours, above all) rewrites every index entry of its row, and the
+    trigram index's entries are the costliest by far."""
+
+    task = models.OneToOneField(
+        Task, primary_key=True, on_delete=models.CASCADE, related_name="search"
+    )
+    text = models.TextField(blank=True, default="")
+
+    def __str__(self) -> str:
+        return self.text[:40]
 
 
 class TaskCategory(models.Model):

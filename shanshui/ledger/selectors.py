@@ -84,7 +84,7 @@ def ledger(user, *, data: dict | None = None) -> QuerySet:
         qs = qs.filter(deadline__lte=data["deadline_to"])
     q = (data.get("q") or "").strip().lower()
     if q:
-        qs = qs.filter(search_text__contains=q)
+        qs = qs.filter(search__text__contains=q)
     sort = data.get("sort") or "code"
     if sort == "warning":
         qs = qs.annotate(warning_rank=WARNING_RANK)

@@ -45,6 +45,7 @@ from shanshui.ledger.models import (
     Status,
     Task,
     TaskCategory,
+    TaskSearch,
     TaskUnit,
     UnitRole,
     UrgeNotice,
@@ -309,7 +310,6 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
             is_public=new.is_public,
             category_bits=category_bits(new.categories),
         )
-        task.search_text = task.compute_search_text()
         # Numbers are checked below, for all tasks at once; the campaign and parent are
         # instances already (validating them would cost a query per task).
         task.full_clean(
@@ -330,6 +330,9 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
             {"code": _("Task number %(code)s is already in this campaign.") % {"code": min(taken)}}
         )
     Task.objects.bulk_create(built)  # PostgreSQL and SQLite ≥ 3.35 return the new ids
+    TaskSearch.objects.bulk_create(
+        [TaskSearch(task=task, text=task.compute_search_text()) for task in built]
+    )
     measures, categories, units, events = [], [], [], []
     for task, new in zip(built, tasks, strict=True):
         measures += [
@@ -426,8 +429,8 @@ def task_edit(*, actor, task: Task, expected_version: int | None, **changes) -> 
         return task
     if "deadline" in changed:
         task.original_deadline = task.deadline
-    task.search_text = task.compute_search_text()
     task.full_clean()
+    TaskSearch.objects.update_or_create(task=task, defaults={"text": task.compute_search_text()})
     _touch(task)
     _record(task, actor=actor, kind=EventKind.EDITED, data={"changes": changed})
     return task

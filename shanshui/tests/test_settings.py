@@ -99,7 +99,9 @@ def test_database_urls():
         "127.0.0.1",
         "5433",
     )
-    assert pg["OPTIONS"] == {"sslmode": "require"}
+    assert pg["OPTIONS"] == {"sslmode": "require", "options": "-c random_page_cost=1.1"}
+    own = parse_database_url("postgres://u@h/x?options=-c%20work_mem%3D64MB", base_dir=base)
+    assert own["OPTIONS"] == {"options": "-c work_mem=64MB"}
     assert parse_database_url("postgresql://postgres@127.0.0.1/x", base_dir=base)["PORT"] == ""
     assert (
         parse_database_url("sqlite:///var/db.sqlite3", base_dir=base)["NAME"]

@@ -137,3 +137,22 @@ def test_every_event_carries_its_tasks_campaign(personas, task_in, campaign):
     # Written without one (as a script might), it is taken from the task.
     event = Event.objects.create(task=task, kind="edited")
     assert event.campaign_id == campaign.pk
+
+
+# --- the search text ---------------------------------------------------------------------------
+
+
+def test_the_search_text_follows_the_task(personas, task_in):
+    from shanshui.ledger.models import TaskSearch
+    from shanshui.ledger.selectors import ledger
+
+    task = task_in("draft", title="长江支流排污口整治")
+    assert TaskSearch.objects.get(task=task).text == task.compute_search_text()
+    assert list(ledger(personas.office, data={"q": "排污口"})) == [task]
+    services.task_edit(
+        actor=personas.office, task=task, expected_version=task.version, title="黑臭水体治理"
+    )
+    assert list(ledger(personas.office, data={"q": "黑臭水体"})) == [task]
+    task.refresh_from_db()
+    assert TaskSearch.objects.get(task=task).text == task.compute_search_text()
+    assert "黑臭水体治理" in task.compute_search_text()
