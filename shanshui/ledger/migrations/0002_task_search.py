@@ -1,8 +1,6 @@
-import logging
-
 from django.db import migrations, models
 
-log = logging.getLogger(__name__)
+from shanshui.lib import trigram
 
 
 def fill_search_text(apps, schema_editor):
@@ -19,28 +17,14 @@ def fill_search_text(apps, schema_editor):
 
 
 def create_trigram_index(apps, schema_editor):
-    """On PostgreSQL, index the search text by trigrams (pg_trgm handles Chinese characters),
-    so ``LIKE '%…%'`` searches of three or more characters use the index. Without the right to
-    create the extension the search still works, scanning the table."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("SAVEPOINT trgm")
-        try:
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        except Exception:  # no privilege: leave the search unindexed
-            cursor.execute("ROLLBACK TO SAVEPOINT trgm")
-            log.warning("pg_trgm is not available; ledger search will scan the table")
-            return
-        cursor.execute(
-            "CREATE INDEX IF NOT EXISTS ledger_task_search_trgm ON ledger_task "
-            "USING gin (search_text gin_trgm_ops)"
-        )
+    """On PostgreSQL, index the search text by trigrams (pg_trgm handles Chinese characters)."""
+    trigram.create_trigram_index(
+        schema_editor, name="ledger_task_search_trgm", table="ledger_task", column="search_text"
+    )
 
 
 def drop_trigram_index(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS ledger_task_search_trgm")
+    trigram.drop_index(schema_editor, "ledger_task_search_trgm")
 
 
 class Migration(migrations.Migration):

@@ -1,9 +1,7 @@
-import logging
-
 import django.db.models.deletion
 from django.db import migrations, models
 
-log = logging.getLogger(__name__)
+from shanshui.lib.trigram import create_trigram_index, drop_index
 
 
 def copy_search_text(apps, schema_editor):
@@ -21,32 +19,18 @@ def copy_back(apps, schema_editor):
 
 
 def move_trigram_index(apps, schema_editor):
-    """On PostgreSQL, the trigram index moves with the text (as 0002 made it: only where
-    pg_trgm can be had; without it the search scans the table)."""
-    if schema_editor.connection.vendor != "postgresql":
-        return
-    with schema_editor.connection.cursor() as cursor:
-        cursor.execute("DROP INDEX IF EXISTS ledger_task_search_trgm")
-        cursor.execute("SAVEPOINT trgm")
-        try:
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
-        except Exception:  # no privilege: leave the search unindexed
-            cursor.execute("ROLLBACK TO SAVEPOINT trgm")
-            log.warning("pg_trgm is not available; ledger search will scan the table")
-            return
-        cursor.execute(
-            "CREATE INDEX IF NOT EXISTS ledger_tasksearch_trgm ON ledger_tasksearch "
-            "USING gin (text gin_trgm_ops)"
-        )
+    """On PostgreSQL, the trigram index moves with the text (where pg_trgm can be had)."""
+    drop_index(schema_editor, "ledger_task_search_trgm")
+    create_trigram_index(
+        schema_editor, name="ledger_tasksearch_trgm", table="ledger_tasksearch", column="text"
+    )
 
 
 def move_trigram_index_back(apps, schema_editor):
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("DROP INDEX IF EXISTS ledger_tasksearch_trgm")
-        schema_editor.execute(
-            "CREATE INDEX IF NOT EXISTS ledger_task_search_trgm ON ledger_task "
-            "USING gin (search_text gin_trgm_ops)"
-        )
+    drop_index(schema_editor, "ledger_tasksearch_trgm")
+    create_trigram_index(
+        schema_editor, name="ledger_task_search_trgm", table="ledger_task", column="search_text"
+    )
 
 
 class Migration(migrations.Migration):
