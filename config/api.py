@@ -15,7 +15,7 @@ from shanshui.complaints.api import public_router as complaints_public_router
 from shanshui.complaints.api import router as complaints_router
 from shanshui.ledger.api import public_router as ledger_public_router
 from shanshui.ledger.api import router as ledger_router
-from shanshui.ledger.rules import LedgerError
+from shanshui.lib.workflow import WorkflowError
 from shanshui.monitoring.api import router as monitoring_router
 from shanshui.monitoring.api_data import data_router as monitoring_data_router
 from shanshui.orgs.api import router as orgs_router
@@ -68,7 +68,7 @@ def on_django_validation_error(request, exc):
     return error(request, 400, "invalid", _("The request could not be carried out."), fields=fields)
 
 
-@api.exception_handler(LedgerError)
+@api.exception_handler(WorkflowError)
 def on_ledger_error(request, exc):
     return error(request, exc.status_code, exc.code, exc.message)
 

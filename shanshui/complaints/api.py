@@ -248,7 +248,7 @@ class ImportOut(Schema):
 
 def _case(request, complaint_id: int) -> Complaint:
     c = (
-        services.visible_complaints(request.user)
+        selectors.visible_complaints(request.user)
         .select_related("district", "task", "batch__campaign")
         .prefetch_related("category_rows", "units__unit")
         .filter(pk=complaint_id)
@@ -365,7 +365,7 @@ def complaint_repeats(request, complaint_id: int = Id):
     c = _case(request, complaint_id)
     return [
         {"id": other.pk, "code": other.code, "status": other.status, "reason": str(reason)}
-        for other, reason in services.possible_repeats(c, user=request.user)
+        for other, reason in selectors.possible_repeats(c, user=request.user)
     ]
 
 

@@ -8,16 +8,14 @@ case through ``visible_complaints`` gives the 404 outside the data scope.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shanshui.complaints.models import Closure, Complaint, Status, UnitRole
 from shanshui.ledger.models import Status as TaskStatus
-from shanshui.ledger.rules import InvalidTransition
+from shanshui.lib.workflow import Action, actions_table, enforce
 from shanshui.orgs.models import Role, Unit
 from shanshui.orgs.scope import DataScope, scope_for
 
@@ -30,16 +28,8 @@ CONTACT_ROLES = (Role.UNIT_ADMIN, Role.LEADER, Role.STAFF, Role.REVIEWER)
 WORKING = (Status.TRANSFERRED, Status.INVESTIGATING)
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: object
-    states: tuple[str, ...]
-
-
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in [
+ACTIONS: dict[str, Action] = actions_table(
+    [
         Action("transfer", gettext_lazy("Transfer"), (Status.RECEIVED, Status.TRANSFERRED)),
         Action("reject", gettext_lazy("Do not accept"), (Status.RECEIVED,)),
         Action("start", gettext_lazy("Start the investigation"), (Status.TRANSFERRED,)),
@@ -71,7 +61,7 @@ ACTIONS: dict[str, Action] = {
         ),
         Action("moderate", gettext_lazy("Moderate"), tuple(Status.values)),
     ]
-}
+)
 
 
 class CaseRoles:
@@ -155,17 +145,21 @@ def reopenable_task(c: Complaint):
 def check(user, c: Complaint, action: str) -> CaseRoles:
     scope = scope_for(user)
     roles = CaseRoles(c, scope)
-    if not state_allows(c, action):
+
+    def state_refusal() -> str:
         if action == "close" and c.status == Status.HANDLED:
-            raise InvalidTransition(
-                _("This case needs a second review before it can be closed (不属实 or 重点).")
-            )
-        raise InvalidTransition(
-            _("“%(action)s” is not possible while the case is %(status)s.")
-            % {"action": ACTIONS[action].label, "status": c.get_status_display()}
-        )
-    if not role_allows(scope, c, action, roles):
-        raise PermissionDenied(_("Your role on this case does not allow this action."))
+            return _("This case needs a second review before it can be closed (不属实 or 重点).")
+        return _("“%(action)s” is not possible while the case is %(status)s.") % {
+            "action": ACTIONS[action].label,
+            "status": c.get_status_display(),
+        }
+
+    enforce(
+        state_ok=state_allows(c, action),
+        role_ok=lambda: role_allows(scope, c, action, roles),
+        state_refusal=state_refusal,
+        role_refusal=_("Your role on this case does not allow this action."),
+    )
     return roles
 
 

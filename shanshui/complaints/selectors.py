@@ -1,19 +1,23 @@
 """Read queries for the handlers' pages, always through the user's data scope
-(services.visible_complaints)."""
+(visible_complaints)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import Count, F, Q, QuerySet, Value, Window
 from django.db.models.functions import Coalesce
 from django.db.models.lookups import Exact
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shanshui.complaints import rules
 from shanshui.complaints.models import (
     CATEGORY_BITS,
+    Category,
     Channel,
     Closure,
     Complaint,
@@ -22,9 +26,80 @@ from shanshui.complaints.models import (
     Status,
     UnitRole,
 )
-from shanshui.complaints.services import visible_complaints
-from shanshui.orgs.models import Unit
+from shanshui.lib import geo
+from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
 from shanshui.orgs.scope import scope_for
+
+
+def visible_complaints(user):
+    """Cases the user may see: the office all; others those on which a unit in scope holds a
+    role (handling or town)."""
+    scope = scope_for(user)
+    qs = Complaint.objects.all()
+    if scope.sees_all:
+        return qs
+    ids = scope.unit_ids()
+    if not ids:
+        return qs.none()
+    return qs.filter(pk__in=ComplaintUnit.objects.filter(unit_id__in=ids).values("complaint_id"))
+
+
+def categories_of(c: Complaint) -> list[str]:
+    order = {v: i for i, v in enumerate(Category.values)}
+    return sorted((row.category for row in c.category_rows.all()), key=order.__getitem__)
+
+
+def possible_repeats(c: Complaint, *, user, limit: int = 10) -> list[tuple[Complaint, str]]:
+    """Earlier cases the handler should look at: the same enterprise, or within the configured
+    distance, open or closed within the window. Each with the reason it matched."""
+    window = timezone.now() - dt.timedelta(days=settings.SHANSHUI_COMPLAINT_REPEAT_WINDOW_DAYS)
+    base = (
+        visible_complaints(user)
+        .exclude(pk=c.pk)
+        .filter(received_at__lte=c.received_at)
+        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=window))
+        .exclude(status=Status.REJECTED)
+        .select_related("task", "district")
+    )
+    found: dict[int, tuple[Complaint, str]] = {}
+    if c.enterprise_key:
+        for other in base.filter(enterprise_key=c.enterprise_key).order_by("-received_at")[:limit]:
+            found[other.pk] = (other, _("same enterprise"))
+    if c.lat is not None and c.lon is not None:
+        radius = settings.SHANSHUI_COMPLAINT_REPEAT_RADIUS_M
+        min_lat, max_lat, min_lon, max_lon = geo.bbox(c.lat, c.lon, radius)
+        nearby = base.filter(
+            lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon
+        ).order_by("-received_at")[: limit * 5]
+        for other in nearby:
+            distance = geo.haversine_m(c.lat, c.lon, other.lat, other.lon)
+            if distance <= radius and other.pk not in found:
+                found[other.pk] = (other, _("%(m)d m away") % {"m": round(distance)})
+    linked = set(c.links_out.values_list("earlier_id", flat=True))
+    return [pair for pk, pair in found.items() if pk not in linked][:limit]
+
+
+def linked_cases(c: Complaint, *, user) -> list[tuple[Complaint, str]]:
+    visible = visible_complaints(user)
+    out = [
+        (link.earlier, link.get_kind_display())
+        for link in c.links_out.select_related("earlier").filter(earlier__in=visible)
+    ]
+    out += [
+        (link.complaint, link.get_kind_display())
+        for link in c.links_in.select_related("complaint").filter(complaint__in=visible)
+    ]
+    return out
+
+
+def units_for_transfer() -> Iterable[Unit]:
+    today = timezone.localdate()
+    return (
+        Unit.objects.filter(kind__in=(*TERRITORIAL_KINDS, UnitKind.DEPARTMENT))
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+        .order_by("kind", "admin_code", "name")
+    )
+
 
 OPEN_WORK = (Status.TRANSFERRED, Status.INVESTIGATING, Status.HANDLED)
 CITIZEN_CHANNELS = (Channel.WEB, Channel.OPEN311)

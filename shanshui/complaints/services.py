@@ -8,6 +8,7 @@ Views, the API, Open311 and the importer all call these; nothing else changes a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
@@ -50,11 +51,15 @@ from shanshui.complaints.models import (
     UnitRole,
     category_bits,
 )
+from shanshui.complaints.selectors import (
+    categories_of,
+    visible_complaints,
+)
 from shanshui.complaints.textmask import enterprise_key
 from shanshui.ledger import services as ledger_services
 from shanshui.ledger.models import Campaign, Task
-from shanshui.ledger.rules import Conflict, InvalidTransition
 from shanshui.lib import filetypes, geo, imagemeta
+from shanshui.lib.workflow import InvalidTransition, Workflow, require_text
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
 from shanshui.orgs.scope import scope_for
 from shanshui.orgs.services import audit
@@ -77,75 +82,33 @@ def normalize_tracking_code(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:16]
 
 
-def _record(
-    c: Complaint,
-    *,
-    actor,
-    kind: str,
-    unit: Unit | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    comment: str = "",
-    data: dict | None = None,
-    public: bool | None = None,
-) -> ComplaintEvent:
-    return ComplaintEvent.objects.create(
-        complaint=c,
-        actor=actor if getattr(actor, "pk", None) else None,
-        unit=unit,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        comment=comment,
-        data=data or {},
-        is_public=kind in PUBLIC_EVENT_KINDS if public is None else public,
-    )
+# How a case moves (shanshui.lib.workflow): whether an event is public follows its kind (a
+# service may say otherwise), and the case units' copies are rewritten after every state change.
+FLOW = Workflow(
+    event_model=ComplaintEvent,
+    subject="complaint",
+    stale_message=lambda c: _(
+        "Someone else changed this case a moment ago. Reload the page, check what "
+        "changed, and try again."
+    ),
+    locking=lambda: Complaint.objects.select_for_update(of=("self",)).select_related(
+        "batch__campaign", "task", "district"
+    ),
+    check=rules.check,
+    event_fields=lambda c, kind: {"is_public": kind in PUBLIC_EVENT_KINDS},
+    after_save=lambda c: ComplaintUnit.objects.filter(complaint=c).update(**unit_copies(c)),
+    touch_fields=("version", "updated_at"),
+)
+_lock = FLOW.lock
+_transition = FLOW.transition
+_touch = FLOW.touch
+_require_text = functools.partial(require_text, max_length=MAX_DESCRIPTION)
 
 
-def _lock(c: Complaint, expected_version: int | None) -> Complaint:
-    locked = (
-        Complaint.objects.select_for_update(of=("self",))
-        .select_related("batch__campaign", "task", "district")
-        .get(pk=c.pk)
-    )
-    if expected_version is not None and locked.version != expected_version:
-        raise Conflict(
-            _(
-                "Someone else changed this case a moment ago. Reload the page, check what "
-                "changed, and try again."
-            )
-        )
-    return locked
-
-
-def _transition(
-    c: Complaint,
-    *,
-    actor,
-    to: str,
-    kind: str,
-    unit: Unit | None = None,
-    comment: str = "",
-    data: dict | None = None,
-    **fields,
-) -> ComplaintEvent:
-    old = c.status
-    c.status = to
-    for name, value in fields.items():
-        setattr(c, name, value)
-    c.version += 1
-    c.save()
-    ComplaintUnit.objects.filter(complaint=c).update(**unit_copies(c))
-    return _record(
-        c,
-        actor=actor,
-        kind=kind,
-        unit=unit,
-        from_status=old,
-        to_status=to,
-        comment=comment,
-        data=data,
-    )
+def _record(c: Complaint, *, public: bool | None = None, **event) -> ComplaintEvent:
+    if public is not None:
+        event["is_public"] = public
+    return FLOW.record(c, **event)
 
 
 def unit_copies(c: Complaint) -> dict:
@@ -159,22 +122,6 @@ def _note(message, **params) -> str:
     to Open311 clients, not to the actor)."""
     with translation.override(settings.LANGUAGE_CODE):
         return str(message) % {k: str(v) for k, v in params.items()} if params else str(message)
-
-
-def _touch(c: Complaint) -> None:
-    c.version += 1
-    c.save(update_fields=["version", "updated_at"])
-
-
-def _require_text(value: str, field_name: str, message: str, max_length: int = 4000) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field_name: message})
-    if len(value) > max_length:
-        raise ValidationError(
-            {field_name: _("At most %(n)d characters, please.") % {"n": max_length}}
-        )
-    return value
 
 
 # --- intake ----------------------------------------------------------------------------------
@@ -287,18 +234,10 @@ def check_photos(uploads: Sequence) -> list[tuple[object, filetypes.FileKind]]:
         raise ValidationError({"photos": _("At most %(n)d photos.") % {"n": limit}})
     out = []
     for upload in uploads:
-        upload.seek(0)
-        head = upload.read(8192)
-        upload.seek(0)
         name = filetypes.safe_filename(upload.name or "")
         try:
-            kind = filetypes.check_upload(
-                upload.name or "",
-                upload.size or 0,
-                head,
-                stream=upload,
-                max_bytes=settings.SHANSHUI_COMPLAINT_PHOTO_MAX_BYTES,
-                allowed=PHOTO_KINDS,
+            kind = filetypes.check_uploaded_file(
+                upload, max_bytes=settings.SHANSHUI_COMPLAINT_PHOTO_MAX_BYTES, allowed=PHOTO_KINDS
             )
         except filetypes.FileRejected as exc:
             if exc.code == "too_large":
@@ -567,8 +506,9 @@ def complaint_transfer(
     deadline: dt.date | None = None,
 ) -> Complaint:
     """The office transfers the case to one or more districts or departments (转办)."""
-    c = _lock(complaint, expected_version)
-    rules.check(actor, c, "transfer")
+    c, _roles = FLOW.act(
+        complaint, actor=actor, action="transfer", expected_version=expected_version
+    )
     if deadline is not None and deadline < timezone.localdate():
         raise ValidationError({"deadline": _("The deadline cannot be in the past.")})
     _do_transfer(
@@ -587,8 +527,7 @@ def complaint_reject(
     *, actor, complaint: Complaint, expected_version: int | None, reason: str, comment: str = ""
 ) -> Complaint:
     """Not accepted (不予受理): a duplicate, out of scope, too vague, or abusive."""
-    c = _lock(complaint, expected_version)
-    rules.check(actor, c, "reject")
+    c, _roles = FLOW.act(complaint, actor=actor, action="reject", expected_version=expected_version)
     if reason not in RejectReason.values:
         raise ValidationError({"reason": _("Choose why the case is not accepted.")})
     _transition(
@@ -610,8 +549,7 @@ def complaint_start(
     *, actor, complaint: Complaint, expected_version: int | None, comment: str = ""
 ) -> Complaint:
     """The handling unit signs for the case and starts investigating (签收、调查核实)."""
-    c = _lock(complaint, expected_version)
-    roles = rules.check(actor, c, "start")
+    c, roles = FLOW.act(complaint, actor=actor, action="start", expected_version=expected_version)
     _transition(
         c,
         actor=actor,
@@ -629,8 +567,9 @@ def complaint_transfer_down(
     *, actor, complaint: Complaint, expected_version: int | None, town: Unit, comment: str = ""
 ) -> Complaint:
     """A district passes the case on to one of its towns or streets (and keeps it)."""
-    c = _lock(complaint, expected_version)
-    roles = rules.check(actor, c, "transfer_down")
+    c, roles = FLOW.act(
+        complaint, actor=actor, action="transfer_down", expected_version=expected_version
+    )
     if town.kind != UnitKind.TOWN or not any(
         town.path.startswith(u.path) for u in roles.handling if u.path
     ):
@@ -661,8 +600,9 @@ def complaint_send_back(
     *, actor, complaint: Complaint, expected_version: int | None, reason: str
 ) -> Complaint:
     """Not this unit's responsibility: back to the office to transfer again (退回)."""
-    c = _lock(complaint, expected_version)
-    roles = rules.check(actor, c, "send_back")
+    c, roles = FLOW.act(
+        complaint, actor=actor, action="send_back", expected_version=expected_version
+    )
     reason = _require_text(reason, "reason", _("Say why the case is not yours to handle."))
     unit = roles.acting_unit(rules.ACTING)
     handling = [cu.unit_id for cu in c.units.filter(role=UnitRole.HANDLING)]
@@ -754,8 +694,7 @@ def complaint_handle(
     *, actor, complaint: Complaint, expected_version: int | None, result: Handling
 ) -> Complaint:
     """Record the investigation finding and what was done (调查核实、处理整改、责任追究)."""
-    c = _lock(complaint, expected_version)
-    roles = rules.check(actor, c, "handle")
+    c, roles = FLOW.act(complaint, actor=actor, action="handle", expected_version=expected_version)
     values = _clean_handling(result)
     note = _note(gettext_lazy("Handled: %(finding)s."), finding=Finding(values["finding"]).label)
     _transition(
@@ -785,8 +724,7 @@ def complaint_review(
     comment: str = "",
 ) -> Complaint:
     """The second review (复核) a 不属实 finding or a key case needs before closing."""
-    c = _lock(complaint, expected_version)
-    rules.check(actor, c, "review")
+    c, _roles = FLOW.act(complaint, actor=actor, action="review", expected_version=expected_version)
     scope = scope_for(actor)
     unit = None if scope.sees_all else rules.CaseRoles(c, scope).acting_unit(rules.REVIEWING)
     if approve:
@@ -820,8 +758,7 @@ def complaint_close(
     comment: str = "",
 ) -> Complaint:
     """Close the case (办结), or close the stage with a follow-up deadline (阶段性办结)."""
-    c = _lock(complaint, expected_version)
-    roles = rules.check(actor, c, "close")
+    c, roles = FLOW.act(complaint, actor=actor, action="close", expected_version=expected_version)
     unit = roles.acting_unit(rules.ACTING)
     if stage:
         if follow_up_due is None:
@@ -866,8 +803,9 @@ def complaint_close(
 def complaint_complete_follow_up(
     *, actor, complaint: Complaint, expected_version: int | None, comment: str
 ) -> Complaint:
-    c = _lock(complaint, expected_version)
-    roles = rules.check(actor, c, "complete_follow_up")
+    c, roles = FLOW.act(
+        complaint, actor=actor, action="complete_follow_up", expected_version=expected_version
+    )
     comment = _require_text(comment, "comment", _("Describe the result of the follow-up."))
     to = Status.CLOSED if c.status == Status.STAGE_CLOSED else c.status
     _transition(
@@ -887,8 +825,7 @@ def complaint_complete_follow_up(
 @transaction.atomic
 def complaint_publish(*, actor, complaint: Complaint, expected_version: int | None) -> Complaint:
     """Publish the handling result (公开) on the batch's disclosure page and in Open311."""
-    c = _lock(complaint, expected_version)
-    roles = rules.check(actor, c, "publish")
+    c, roles = FLOW.act(complaint, actor=actor, action="publish", expected_version=expected_version)
     _transition(
         c,
         actor=actor,
@@ -905,8 +842,7 @@ def complaint_link(
     *, actor, complaint: Complaint, earlier: Complaint, kind: str = LinkKind.REPEAT
 ) -> ComplaintLink:
     """Link the case to an earlier one at the same site or enterprise (shown on both)."""
-    c = _lock(complaint, None)
-    roles = rules.check(actor, c, "link")
+    c, roles = FLOW.act(complaint, actor=actor, action="link")
     if earlier.pk == c.pk:
         raise ValidationError({"earlier": _("A case cannot be linked to itself.")})
     if not visible_complaints(actor).filter(pk=earlier.pk).exists():
@@ -943,8 +879,9 @@ def complaint_promote(
     measures: Sequence[str] = (),
 ) -> Task:
     """Put the case on the rectification ledger as a draft task, linked both ways."""
-    c = _lock(complaint, expected_version)
-    rules.check(actor, c, "promote")
+    c, _roles = FLOW.act(
+        complaint, actor=actor, action="promote", expected_version=expected_version
+    )
     categories = [_TASK_CATEGORY.get(cat, "other") for cat in categories_of(c)]
     if not units:
         # Districts carry out the rectification (实施主体); a department leads and rechecks.
@@ -990,8 +927,9 @@ def complaint_reopen_task(
     *, actor, complaint: Complaint, expected_version: int | None, reason: str
 ) -> Task:
     """A repeat of a signed-off ledger task: reopen the task (重复投诉 → 反弹重启)."""
-    c = _lock(complaint, expected_version)
-    rules.check(actor, c, "reopen_task")
+    c, _roles = FLOW.act(
+        complaint, actor=actor, action="reopen_task", expected_version=expected_version
+    )
     task = rules.reopenable_task(c)
     reason = _require_text(reason, "reason", _("Describe what the repeat report found."))
     ledger_services.task_reopen(
@@ -1015,8 +953,7 @@ def complaint_reopen_task(
 @transaction.atomic
 def moderate_text(*, actor, complaint: Complaint, hidden: bool, reason: str = "") -> Complaint:
     """Hide (or show again) the case's text on every public surface; the original stays."""
-    c = _lock(complaint, None)
-    rules.check(actor, c, "moderate")
+    c, _roles = FLOW.act(complaint, actor=actor, action="moderate")
     if hidden:
         reason = _require_text(reason, "reason", _("Say why the text is hidden."))
     c.description_hidden = hidden
@@ -1035,8 +972,7 @@ def moderate_text(*, actor, complaint: Complaint, hidden: bool, reason: str = ""
 
 @transaction.atomic
 def moderate_photo(*, actor, photo: Photo, hidden: bool, reason: str = "") -> Photo:
-    c = _lock(photo.complaint, None)
-    rules.check(actor, c, "moderate")
+    c, _roles = FLOW.act(photo.complaint, actor=actor, action="moderate")
     if hidden:
         reason = _require_text(reason, "reason", _("Say why the photo is hidden."))
     photo = Photo.objects.select_for_update().get(pk=photo.pk)
@@ -1058,8 +994,7 @@ def moderate_photo(*, actor, photo: Photo, hidden: bool, reason: str = "") -> Ph
 @transaction.atomic
 def moderate_approve(*, actor, complaint: Complaint) -> Complaint:
     """Mark the public content as checked (it leaves the moderation queue)."""
-    c = _lock(complaint, None)
-    rules.check(actor, c, "moderate")
+    c, _roles = FLOW.act(complaint, actor=actor, action="moderate")
     if c.moderated_at is not None:
         raise InvalidTransition(_("This case has already been checked."))
     c.moderated_at = _now()
@@ -1106,76 +1041,3 @@ def api_client_for_key(key: str) -> ApiClient | None:
     if client is not None:
         ApiClient.objects.filter(pk=client.pk).update(last_used_at=_now())
     return client
-
-
-# --- reads used by the services --------------------------------------------------------------
-
-
-def visible_complaints(user):
-    """Cases the user may see: the office all; others those on which a unit in scope holds a
-    role (handling or town)."""
-    scope = scope_for(user)
-    qs = Complaint.objects.all()
-    if scope.sees_all:
-        return qs
-    ids = scope.unit_ids()
-    if not ids:
-        return qs.none()
-    return qs.filter(pk__in=ComplaintUnit.objects.filter(unit_id__in=ids).values("complaint_id"))
-
-
-def categories_of(c: Complaint) -> list[str]:
-    order = {v: i for i, v in enumerate(Category.values)}
-    return sorted((row.category for row in c.category_rows.all()), key=order.__getitem__)
-
-
-def possible_repeats(c: Complaint, *, user, limit: int = 10) -> list[tuple[Complaint, str]]:
-    """Earlier cases the handler should look at: the same enterprise, or within the configured
-    distance, open or closed within the window. Each with the reason it matched."""
-    window = _now() - dt.timedelta(days=settings.SHANSHUI_COMPLAINT_REPEAT_WINDOW_DAYS)
-    base = (
-        visible_complaints(user)
-        .exclude(pk=c.pk)
-        .filter(received_at__lte=c.received_at)
-        .filter(Q(closed_at__isnull=True) | Q(closed_at__gte=window))
-        .exclude(status=Status.REJECTED)
-        .select_related("task", "district")
-    )
-    found: dict[int, tuple[Complaint, str]] = {}
-    if c.enterprise_key:
-        for other in base.filter(enterprise_key=c.enterprise_key).order_by("-received_at")[:limit]:
-            found[other.pk] = (other, _("same enterprise"))
-    if c.lat is not None and c.lon is not None:
-        radius = settings.SHANSHUI_COMPLAINT_REPEAT_RADIUS_M
-        min_lat, max_lat, min_lon, max_lon = geo.bbox(c.lat, c.lon, radius)
-        nearby = base.filter(
-            lat__gte=min_lat, lat__lte=max_lat, lon__gte=min_lon, lon__lte=max_lon
-        ).order_by("-received_at")[: limit * 5]
-        for other in nearby:
-            distance = geo.haversine_m(c.lat, c.lon, other.lat, other.lon)
-            if distance <= radius and other.pk not in found:
-                found[other.pk] = (other, _("%(m)d m away") % {"m": round(distance)})
-    linked = set(c.links_out.values_list("earlier_id", flat=True))
-    return [pair for pk, pair in found.items() if pk not in linked][:limit]
-
-
-def linked_cases(c: Complaint, *, user) -> list[tuple[Complaint, str]]:
-    visible = visible_complaints(user)
-    out = [
-        (link.earlier, link.get_kind_display())
-        for link in c.links_out.select_related("earlier").filter(earlier__in=visible)
-    ]
-    out += [
-        (link.complaint, link.get_kind_display())
-        for link in c.links_in.select_related("complaint").filter(complaint__in=visible)
-    ]
-    return out
-
-
-def units_for_transfer() -> Iterable[Unit]:
-    today = timezone.localdate()
-    return (
-        Unit.objects.filter(kind__in=(*TERRITORIAL_KINDS, UnitKind.DEPARTMENT))
-        .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
-        .order_by("kind", "admin_code", "name")
-    )

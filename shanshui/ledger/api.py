@@ -1,6 +1,7 @@
 """The ledger in /api/v1/: lists and one endpoint per action (never a generic status PATCH)."""
 
 import datetime as dt
+import json
 
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
@@ -26,11 +27,12 @@ from shanshui.ledger.models import (
     UrgeNotice,
     WarningLevel,
 )
-from shanshui.ledger.services import UnitAssignment, visible_tasks
+from shanshui.ledger.selectors import visible_tasks
+from shanshui.ledger.services import UnitAssignment
+from shanshui.lib.request import client_ip
 from shanshui.orgs.models import Unit
 from shanshui.orgs.pagination import Pagination
 from shanshui.orgs.scope import scope_for
-from shanshui.orgs.services import client_ip
 
 router = Router(tags=["ledger"])
 public_router = Router(tags=["public"])
@@ -401,7 +403,7 @@ def get_task(request, task_id: int = Id):
 @router.get("/tasks/{task_id}/events", response=list[EventOut], summary="The task's timeline")
 @paginate(Pagination)
 def task_events(request, task_id: int = Id):
-    return services.events_for(request.user, _task(request, task_id)).order_by("at", "pk")
+    return selectors.events_for(request.user, _task(request, task_id)).order_by("at", "pk")
 
 
 @router.get("/tasks/{task_id}/reports", response=list[ReportOut], summary="Progress reports")
@@ -540,8 +542,6 @@ def report(
     measure_status: str = Form("", description='JSON object, e.g. {"1": "done"}'),
     files: list[UploadedFile] = File(None),
 ):
-    import json
-
     task = _task(request, task_id)
     try:
         statuses = json.loads(measure_status) if measure_status else {}

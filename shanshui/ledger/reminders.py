@@ -27,6 +27,7 @@ from shanshui.ledger.models import (
     UnitRole,
     UrgeNotice,
 )
+from shanshui.ledger.services import work_calendar
 from shanshui.ledger.warnings import CYCLE_DAYS
 from shanshui.orgs.models import Membership, Role
 
@@ -74,7 +75,6 @@ def _make(
 
 
 def due_reminders(today: dt.date, *, calendar=None) -> Iterator[Reminder]:
-    from shanshui.ledger.services import work_calendar
 
     calendar = calendar or work_calendar()
     thresholds = sorted(settings.SHANSHUI_DEADLINE_REMINDER_WORKDAYS)

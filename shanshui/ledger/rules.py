@@ -10,41 +10,15 @@ One table for services (which enforce it), pages (which show only the allowed fo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import cached_property
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from shanshui.ledger.models import DeadlineKind, Status, Task, UnitRole
+from shanshui.lib.workflow import Action, actions_table, enforce
 from shanshui.orgs.models import Role, Unit
 from shanshui.orgs.scope import DataScope, scope_for
-
-
-class LedgerError(Exception):
-    status_code = 400
-    code = "invalid"
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class InvalidTransition(LedgerError):
-    status_code = 409
-    code = "invalid_state"
-
-
-class Conflict(LedgerError):
-    status_code = 409
-    code = "conflict"
-
-
-class RateLimited(LedgerError):
-    status_code = 429
-    code = "rate_limited"
-
 
 # Roles that act for a unit (submit, apply) and that review for a unit.
 ACTING = (Role.UNIT_ADMIN, Role.LEADER)
@@ -54,16 +28,8 @@ REVIEWING = (Role.UNIT_ADMIN, Role.LEADER, Role.REVIEWER)
 WORKING = (Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED)
 
 
-@dataclass(frozen=True)
-class Action:
-    name: str
-    label: object  # lazy translation
-    states: tuple[str, ...]
-
-
-ACTIONS: dict[str, Action] = {
-    a.name: a
-    for a in [
+ACTIONS: dict[str, Action] = actions_table(
+    [
         Action("edit", gettext_lazy("Edit"), (Status.DRAFT, *WORKING)),
         Action("split", gettext_lazy("Split into district shares"), (Status.DRAFT,)),
         Action("assign", gettext_lazy("Assign"), (Status.DRAFT,)),
@@ -106,7 +72,7 @@ ACTIONS: dict[str, Action] = {
             (Status.IN_PROGRESS, Status.ACCEPTANCE_APPLIED, Status.SIGNED_OFF),
         ),
     ]
-}
+)
 
 
 class TaskRoles:
@@ -237,13 +203,15 @@ def state_allows(task: Task, action: str) -> bool:
 def check(user, task: Task, action: str) -> TaskRoles:
     scope = scope_for(user)
     roles = TaskRoles(task, scope)
-    if not state_allows(task, action):
-        raise InvalidTransition(
+    enforce(
+        state_ok=state_allows(task, action),
+        role_ok=lambda: role_allows(scope, task, action, roles),
+        state_refusal=lambda: (
             _("“%(action)s” is not possible while the task is %(status)s.")
             % {"action": ACTIONS[action].label, "status": task.get_status_display()}
-        )
-    if not role_allows(scope, task, action, roles):
-        raise PermissionDenied(_("Your role on this task does not allow this action."))
+        ),
+        role_refusal=_("Your role on this task does not allow this action."),
+    )
     return roles
 
 

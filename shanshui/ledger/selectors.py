@@ -15,6 +15,7 @@ from django.db.models import (
 )
 
 from shanshui.ledger.models import (
+    EventKind,
     ExtensionRequest,
     ExtensionStatus,
     Objection,
@@ -28,9 +29,55 @@ from shanshui.ledger.models import (
     WarningLevel,
 )
 from shanshui.ledger.rules import ACTING, REVIEWING
-from shanshui.ledger.services import visible_tasks
 from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
+
+
+def visible_tasks(user):
+    """Tasks in the user's scope: a unit of theirs holds a role on the task or on one of its
+    shares (so a district sees the city task its share belongs to)."""
+    scope = scope_for(user)
+    qs = Task.objects.all()
+    if scope.sees_all:
+        return qs
+    units = scope.unit_ids()
+    direct = TaskUnit.objects.filter(unit__in=units).values_list("task_id", flat=True)
+    via_share = TaskUnit.objects.filter(unit__in=units, task__parent__isnull=False).values_list(
+        "task__parent_id", flat=True
+    )
+    # One semi-join on a UNION lets the database use the (unit, role) index and then the
+    # primary key, instead of testing two OR-ed subqueries against every task.
+    return qs.filter(pk__in=direct.union(via_share))
+
+
+SHARE_PRIVATE_EVENTS = {
+    EventKind.URGED,
+    EventKind.URGE_ANSWERED,
+    EventKind.EXTENSION_REQUESTED,
+    EventKind.EXTENSION_APPROVED,
+    EventKind.EXTENSION_REJECTED,
+    EventKind.ACCOUNTABILITY,
+    EventKind.OBJECTION,
+    EventKind.OBJECTION_HANDLED,
+}
+
+
+def sees_task_directly(user, task: Task) -> bool:
+    """Whether the user's units hold a role on the task itself — not only on one of its shares.
+
+    A district sees the city task its share belongs to, but not what passed between the office
+    and the other districts (their urge notices, extensions, objections, accountability).
+    """
+    scope = scope_for(user)
+    return scope.sees_all or task.task_units.filter(unit_id__in=scope.unit_ids()).exists()
+
+
+def events_for(user, task: Task):
+    events = task.events.select_related("actor", "unit")
+    if not sees_task_directly(user, task):
+        events = events.exclude(kind__in=SHARE_PRIVATE_EVENTS)
+    return events
+
 
 WARNING_RANK = Case(
     When(warning=WarningLevel.OVERDUE, then=Value(0)),

@@ -39,6 +39,7 @@ from shanshui.ledger.models import (
     ExtensionStatus,
     Measure,
     MeasureStatus,
+    Notification,
     Objection,
     ObjectionStatus,
     ProgressReport,
@@ -52,9 +53,14 @@ from shanshui.ledger.models import (
     category_bits,
     mark_item_rows,
 )
-from shanshui.ledger.rules import Conflict, InvalidTransition, LedgerError, RateLimited
 from shanshui.lib import filetypes, ratelimit
 from shanshui.lib.workdays import WorkCalendar
+from shanshui.lib.workflow import (
+    InvalidTransition,
+    RateLimited,
+    Workflow,
+    require_text,
+)
 from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
 
@@ -73,49 +79,11 @@ def _today() -> dt.date:
     return timezone.localdate()
 
 
-def _record(
-    task: Task,
-    *,
-    actor,
-    kind: str,
-    unit: Unit | None = None,
-    from_status: str = "",
-    to_status: str = "",
-    comment: str = "",
-    data: dict | None = None,
-) -> Event:
-    return Event.objects.create(
-        task=task,
-        campaign_id=task.campaign_id,
-        actor=actor if getattr(actor, "pk", None) else None,
-        unit=unit,
-        kind=kind,
-        from_status=from_status,
-        to_status=to_status,
-        comment=comment,
-        data=data or {},
-    )
-
-
-def _lock(task: Task, expected_version: int | None) -> Task:
-    """Re-read the task under a row lock and refuse a stale version.
-
-    A share's city task is locked first, so every path takes locks parent → share and two
-    people working on a city task and one of its shares cannot deadlock.
-    """
-    parent_id = Task.objects.filter(pk=task.pk).values_list("parent_id", flat=True).first()
-    if parent_id:
-        Task.objects.select_for_update().filter(pk=parent_id).exists()
-    locked = Task.objects.select_for_update().select_related("campaign").get(pk=task.pk)
-    if expected_version is not None and locked.version != expected_version:
-        raise Conflict(
-            _(
-                "Someone else changed this task a moment ago (%(who)s). Reload the page, "
-                "check what changed, and try again."
-            )
-            % {"who": _last_actor_name(locked)}
-        )
-    return locked
+def _stale_message(task: Task) -> str:
+    return _(
+        "Someone else changed this task a moment ago (%(who)s). Reload the page, "
+        "check what changed, and try again."
+    ) % {"who": _last_actor_name(task)}
 
 
 def _last_actor_name(task: Task) -> str:
@@ -125,47 +93,31 @@ def _last_actor_name(task: Task) -> str:
     return event.actor.get_full_name() or event.actor.username
 
 
-def _transition(
-    task: Task,
-    *,
-    actor,
-    to: str,
-    kind: str,
-    unit: Unit | None = None,
-    comment: str = "",
-    data: dict | None = None,
-    **fields,
-) -> Event:
-    old = task.status
-    task.status = to
-    for name, value in fields.items():
-        setattr(task, name, value)
-    task.version += 1
-    refresh_warning(task, save=False)
-    task.save()
-    return _record(
-        task,
-        actor=actor,
-        kind=kind,
-        unit=unit,
-        from_status=old,
-        to_status=to,
-        comment=comment,
-        data=data,
-    )
+def _lock_parent_first(task: Task) -> None:
+    """A share's city task is locked first, so every path takes locks parent → share and two
+    people working on a city task and one of its shares cannot deadlock."""
+    parent_id = Task.objects.filter(pk=task.pk).values_list("parent_id", flat=True).first()
+    if parent_id:
+        Task.objects.select_for_update().filter(pk=parent_id).exists()
 
 
-def _touch(task: Task) -> None:
-    task.version += 1
-    refresh_warning(task, save=False)
-    task.save()
-
-
-def _require_text(value: str, field: str, message: str) -> str:
-    value = (value or "").strip()
-    if not value:
-        raise ValidationError({field: message}, code="required")
-    return value
+# How a task moves (shanshui.lib.workflow): every event copies the task's campaign (the
+# dashboard's aggregates read it), and the warning colour is recomputed before every save.
+FLOW = Workflow(
+    event_model=Event,
+    subject="task",
+    stale_message=_stale_message,
+    locking=lambda: Task.objects.select_for_update().select_related("campaign"),
+    check=rules.check,
+    before_lock=_lock_parent_first,
+    event_fields=lambda task, kind: {"campaign_id": task.campaign_id},
+    before_save=lambda task: refresh_warning(task, save=False),
+)
+_lock = FLOW.lock
+_record = FLOW.record
+_transition = FLOW.transition
+_touch = FLOW.touch
+_require_text = require_text
 
 
 # --- warnings --------------------------------------------------------------------------------
@@ -293,42 +245,16 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
     queries: the same checks and the same creation event per task as one by one."""
     _require_office(actor)
     built: list[Task] = []
-    codes: dict[str, int] = {}
-    for i, new in enumerate(tasks):
-        if new.deadline_kind == DeadlineKind.DATED and new.deadline is None:
-            raise ValidationError({"deadline": _("A task with a deadline needs its date.")})
-        task = Task(
-            campaign=campaign,
-            parent=new.parent,
-            code=new.code.strip(),
-            title=new.title.strip(),
-            problem=new.problem.strip(),
-            target=new.target.strip(),
-            deadline_kind=new.deadline_kind,
-            deadline=new.deadline,
-            original_deadline=new.deadline,
-            is_public=new.is_public,
-            category_bits=category_bits(new.categories),
-        )
-        # Numbers are checked below, for all tasks at once; the campaign and parent are
-        # instances already (validating them would cost a query per task).
-        task.full_clean(
-            exclude=["campaign", "parent"], validate_unique=False, validate_constraints=False
-        )
+    codes: set[str] = set()
+    for new in tasks:  # row by row, so the first bad row is the one reported
+        task = _built_task(campaign, new)
         if task.code in codes:
             raise ValidationError(
                 {"code": _("Task number %(code)s is used twice.") % {"code": task.code}}
             )
-        codes[task.code] = i
-        refresh_warning(task, save=False)
+        codes.add(task.code)
         built.append(task)
-    taken = set(
-        Task.objects.filter(campaign=campaign, code__in=codes).values_list("code", flat=True)
-    )
-    if taken:
-        raise ValidationError(
-            {"code": _("Task number %(code)s is already in this campaign.") % {"code": min(taken)}}
-        )
+    _check_codes_free(campaign, codes)
     Task.objects.bulk_create(built)  # PostgreSQL and SQLite ≥ 3.35 return the new ids
     TaskSearch.objects.bulk_create(
         [TaskSearch(task=task, text=task.compute_search_text()) for task in built]
@@ -340,20 +266,7 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
             for n, t in enumerate([t for t in new.measures if t.strip()], 1)
         ]
         categories += [TaskCategory(task=task, category=c) for c in dict.fromkeys(new.categories)]
-        seen = set()
-        for ua in new.units:
-            if (ua.unit.pk, ua.role) in seen:
-                continue
-            seen.add((ua.unit.pk, ua.role))
-            units.append(
-                TaskUnit(
-                    task=task,
-                    unit=ua.unit,
-                    role=ua.role,
-                    leader_name=ua.leader_name,
-                    leader_post=ua.leader_post,
-                )
-            )
+        units += _task_units(task, new.units)
         events.append(
             Event(
                 task=task,
@@ -376,13 +289,66 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
     return built
 
 
+def _built_task(campaign: Campaign, new: NewTask) -> Task:
+    """The unsaved draft task, validated field by field."""
+    if new.deadline_kind == DeadlineKind.DATED and new.deadline is None:
+        raise ValidationError({"deadline": _("A task with a deadline needs its date.")})
+    task = Task(
+        campaign=campaign,
+        parent=new.parent,
+        code=new.code.strip(),
+        title=new.title.strip(),
+        problem=new.problem.strip(),
+        target=new.target.strip(),
+        deadline_kind=new.deadline_kind,
+        deadline=new.deadline,
+        original_deadline=new.deadline,
+        is_public=new.is_public,
+        category_bits=category_bits(new.categories),
+    )
+    # Numbers are checked by the caller, for all tasks at once; the campaign and parent
+    # are instances already (validating them would cost a query per task).
+    task.full_clean(
+        exclude=["campaign", "parent"], validate_unique=False, validate_constraints=False
+    )
+    refresh_warning(task, save=False)
+    return task
+
+
+def _check_codes_free(campaign: Campaign, codes: set[str]) -> None:
+    """None of the numbers is already in the campaign (one query)."""
+    taken = set(
+        Task.objects.filter(campaign=campaign, code__in=codes).values_list("code", flat=True)
+    )
+    if taken:
+        raise ValidationError(
+            {"code": _("Task number %(code)s is already in this campaign.") % {"code": min(taken)}}
+        )
+
+
+def _task_units(task: Task, assignments: Sequence[UnitAssignment]) -> list[TaskUnit]:
+    """One row per unit and role: a unit named twice in the same role counts once."""
+    rows: dict[tuple[int, str], TaskUnit] = {}
+    for ua in assignments:
+        rows.setdefault(
+            (ua.unit.pk, ua.role),
+            TaskUnit(
+                task=task,
+                unit=ua.unit,
+                role=ua.role,
+                leader_name=ua.leader_name,
+                leader_post=ua.leader_post,
+            ),
+        )
+    return list(rows.values())
+
+
 @transaction.atomic
 def task_set_categories(
     *, actor, task: Task, expected_version: int | None, categories: Iterable[str]
 ) -> Task:
     """Change a task's categories; the event keeps the before and after."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "edit")
+    task, _roles = FLOW.act(task, actor=actor, action="edit", expected_version=expected_version)
     after = list(dict.fromkeys(categories))
     unknown = [c for c in after if c not in Category.values]
     if unknown:
@@ -408,8 +374,7 @@ EDITABLE_FIELDS = ("title", "problem", "target", "is_public")
 
 @transaction.atomic
 def task_edit(*, actor, task: Task, expected_version: int | None, **changes) -> Task:
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "edit")
+    task, _roles = FLOW.act(task, actor=actor, action="edit", expected_version=expected_version)
     changed = {}
     for name, value in changes.items():
         if name == "deadline" and task.status != Status.DRAFT:
@@ -437,13 +402,32 @@ def task_edit(*, actor, task: Task, expected_version: int | None, **changes) -> 
 
 
 @transaction.atomic
+def task_update(
+    *,
+    actor,
+    task: Task,
+    expected_version: int | None,
+    units: Sequence[UnitAssignment],
+    measures: Sequence[str],
+    **changes,
+) -> Task:
+    """The task page's edit form: its fields, its units and its measures, all of it or none.
+
+    Each part writes its own event, as when changed alone; only the first checks the version
+    the person saw, the others run in the same transaction under the same lock.
+    """
+    task_edit(actor=actor, task=task, expected_version=expected_version, **changes)
+    task_set_units(actor=actor, task=task, expected_version=None, units=units)
+    return task_set_measures(actor=actor, task=task, expected_version=None, measures=measures)
+
+
+@transaction.atomic
 def task_set_units(
     *, actor, task: Task, expected_version: int | None, units: Sequence[UnitAssignment]
 ) -> Task:
     """Change which units hold which role on the task (with their leaders); the event keeps
     the before and after, so the change is on record."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "edit")
+    task, _roles = FLOW.act(task, actor=actor, action="edit", expected_version=expected_version)
     if not any(
         u.role in (UnitRole.LEAD, UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING) for u in units
     ):
@@ -481,8 +465,7 @@ def task_set_measures(
 ) -> Task:
     """Reword or add numbered measures; a measure's progress stays with its number. Measures are
     never removed (the ledger keeps what was promised)."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "edit")
+    task, _roles = FLOW.act(task, actor=actor, action="edit", expected_version=expected_version)
     texts = [t.strip() for t in measures if t.strip()]
     existing = {m.number: m for m in task.measures.all()}
     if len(texts) < len(existing):
@@ -508,8 +491,7 @@ def task_split(
     *, actor, task: Task, expected_version: int | None, units: Sequence[Unit]
 ) -> list[Task]:
     """Split a city task into one share per implementing unit (usually districts)."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "split")
+    task, _roles = FLOW.act(task, actor=actor, action="split", expected_version=expected_version)
     units = list(dict.fromkeys(units))
     if not units:
         raise ValidationError({"units": _("Choose at least one unit.")})
@@ -555,8 +537,7 @@ def task_split(
 @transaction.atomic
 def task_assign(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
     """交办: send the task to its units. A split task's shares are assigned with it."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "assign")
+    task, _roles = FLOW.act(task, actor=actor, action="assign", expected_version=expected_version)
     if not task.task_units.exists() and not task.shares.exists():
         raise ValidationError({"units": _("Name the task's units before assigning it.")})
     now = timezone.now()
@@ -599,8 +580,9 @@ def task_accept_assignment(
     *, actor, task: Task, expected_version: int | None, comment: str = ""
 ) -> Task:
     """签收: the unit takes the task on (also after a reopening)."""
-    task = _lock(task, expected_version)
-    roles = rules.check(actor, task, "accept_assignment")
+    task, roles = FLOW.act(
+        task, actor=actor, action="accept_assignment", expected_version=expected_version
+    )
     unit = roles.acting_unit(roles.executing, rules.ACTING)
     _transition(
         task,
@@ -619,20 +601,7 @@ def task_accept_assignment(
 def _store_evidence(
     *, actor, task: Task, unit: Unit, upload, report=None, application=None, checklist_item=""
 ) -> Evidence:
-    upload.seek(0)
-    head = upload.read(8192)
-    upload.seek(0)
-    try:
-        kind = filetypes.check_upload(
-            upload.name or "",
-            upload.size or 0,
-            head,
-            stream=upload,
-            max_bytes=settings.SHANSHUI_EVIDENCE_MAX_BYTES,
-        )
-    except filetypes.FileRejected as exc:
-        exc.filename = upload.name or ""
-        raise
+    kind = filetypes.check_uploaded_file(upload, max_bytes=settings.SHANSHUI_EVIDENCE_MAX_BYTES)
     digest = hashlib.sha256()
     upload.seek(0)
     for chunk in upload.chunks():
@@ -663,19 +632,9 @@ def _store_evidence(
 def _check_uploads(uploads: Sequence, field: str = "files") -> None:
     """Check every file before anything is stored, so a bad file in a batch leaves no trace."""
     for upload in uploads:
-        upload.seek(0)
-        head = upload.read(8192)
-        upload.seek(0)
         try:
-            filetypes.check_upload(
-                upload.name or "",
-                upload.size or 0,
-                head,
-                stream=upload,
-                max_bytes=settings.SHANSHUI_EVIDENCE_MAX_BYTES,
-            )
+            filetypes.check_uploaded_file(upload, max_bytes=settings.SHANSHUI_EVIDENCE_MAX_BYTES)
         except filetypes.FileRejected as exc:
-            exc.filename = upload.name or ""
             raise _reject_upload(exc, field) from exc
 
 
@@ -701,8 +660,7 @@ def _reject_upload(exc: filetypes.FileRejected, field: str = "files"):
 
 @transaction.atomic
 def evidence_add(*, actor, task: Task, files: Sequence, comment: str = "") -> list[Evidence]:
-    task = _lock(task, None)
-    roles = rules.check(actor, task, "add_evidence")
+    task, roles = FLOW.act(task, actor=actor, action="add_evidence")
     unit = roles.acting_unit(roles.executing, rules.REPORTING)
     if not files:
         raise ValidationError({"files": _("Choose at least one file.")})
@@ -725,8 +683,7 @@ def evidence_add(*, actor, task: Task, files: Sequence, comment: str = "") -> li
 
 @transaction.atomic
 def evidence_withdraw(*, actor, evidence: Evidence, reason: str) -> Evidence:
-    task = _lock(evidence.task, None)
-    roles = rules.check(actor, task, "add_evidence")
+    task, roles = FLOW.act(evidence.task, actor=actor, action="add_evidence")
     if evidence.uploaded_by_id != actor.pk and not roles.scope.sees_all:
         raise PermissionDenied(_("Only the person who uploaded a file may withdraw it."))
     reason = _require_text(reason, "reason", _("Say why the file is withdrawn."))
@@ -759,8 +716,7 @@ def task_report(
     files: Sequence = (),
 ) -> ProgressReport:
     """进展报送: text, percentage, measure-by-measure status and evidence."""
-    task = _lock(task, expected_version)
-    roles = rules.check(actor, task, "report")
+    task, roles = FLOW.act(task, actor=actor, action="report", expected_version=expected_version)
     text = _require_text(text, "text", _("Describe the progress."))
     if not isinstance(percent, int) or not 0 <= percent <= 100:
         raise ValidationError({"percent": _("Progress is a whole number from 0 to 100.")})
@@ -828,8 +784,7 @@ def task_urge(
     response_due: dt.date,
 ) -> UrgeNotice:
     """督办: a numbered notice to a unit of the task, with a date by which it must reply."""
-    task = _lock(task, expected_version)
-    roles = rules.check(actor, task, "urge")
+    task, roles = FLOW.act(task, actor=actor, action="urge", expected_version=expected_version)
     text = _require_text(text, "text", _("Say what must be done."))
     if (
         not task.task_units.filter(unit=to_unit).exists()
@@ -900,8 +855,10 @@ def urge_answer(*, actor, urge: UrgeNotice, response: str) -> UrgeNotice:
 def extension_request(
     *, actor, task: Task, expected_version: int | None, requested_deadline: dt.date, reason: str
 ) -> ExtensionRequest:
-    task = _lock(task, expected_version)
-    roles = rules.check(actor, task, "request_extension")
+    """延期申请: a unit asks the office for a later deadline, with its reason; one at a time."""
+    task, roles = FLOW.act(
+        task, actor=actor, action="request_extension", expected_version=expected_version
+    )
     reason = _require_text(reason, "reason", _("Give the reason for the extension."))
     if requested_deadline <= task.deadline or requested_deadline <= _today():
         raise ValidationError(
@@ -934,8 +891,7 @@ def extension_request(
 def extension_decide(
     *, actor, extension: ExtensionRequest, approve: bool, comment: str = ""
 ) -> ExtensionRequest:
-    task = _lock(extension.task, None)
-    rules.check(actor, task, "decide_extension")
+    task, _roles = FLOW.act(extension.task, actor=actor, action="decide_extension")
     extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionStatus.PENDING:
         raise InvalidTransition(_("This request has already been decided."))
@@ -981,8 +937,9 @@ def task_apply_acceptance(
     files: dict[str, Sequence] | None = None,
 ) -> AcceptanceApplication:
     """申请验收 with the closing checklist: every item stated and backed by evidence."""
-    task = _lock(task, expected_version)
-    roles = rules.check(actor, task, "apply_acceptance")
+    task, roles = FLOW.act(
+        task, actor=actor, action="apply_acceptance", expected_version=expected_version
+    )
     summary = _require_text(summary, "summary", _("Summarise the rectification."))
     files = files or {}
     errors: dict[str, list[str]] = {}
@@ -1043,8 +1000,7 @@ def task_apply_acceptance(
 @transaction.atomic
 def task_recheck(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
     """牵头单位复查."""
-    task = _lock(task, expected_version)
-    roles = rules.check(actor, task, "recheck")
+    task, roles = FLOW.act(task, actor=actor, action="recheck", expected_version=expected_version)
     _transition(
         task,
         actor=actor,
@@ -1066,8 +1022,7 @@ def task_accept(
     comment: str = "",
 ) -> Task:
     """验收: 谁验收谁负责 — the accepting person is named on the record."""
-    task = _lock(task, expected_version)
-    roles = rules.check(actor, task, "accept")
+    task, roles = FLOW.act(task, actor=actor, action="accept", expected_version=expected_version)
     name = (accepted_by_name or actor.get_full_name() or actor.username).strip()
     task.applications.filter(outcome="").update(outcome="accepted")
     _transition(
@@ -1087,8 +1042,9 @@ def task_accept(
 @transaction.atomic
 def task_start_notice(*, actor, task: Task, expected_version: int | None) -> Task:
     """公示: publish the accepted task for the campaign's notice period."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "start_notice")
+    task, _roles = FLOW.act(
+        task, actor=actor, action="start_notice", expected_version=expected_version
+    )
     start = _today()
     end = start + dt.timedelta(days=task.campaign.notice_days)
     _transition(
@@ -1142,8 +1098,7 @@ def objection_submit(
 
 @transaction.atomic
 def objection_handle(*, actor, objection: Objection, upheld: bool, result: str) -> Objection:
-    task = _lock(objection.task, None)
-    rules.check(actor, task, "handle_objection")
+    task, _roles = FLOW.act(objection.task, actor=actor, action="handle_objection")
     objection = Objection.objects.select_for_update().get(pk=objection.pk)
     if objection.status != ObjectionStatus.OPEN:
         raise InvalidTransition(_("This objection has already been handled."))
@@ -1171,8 +1126,7 @@ def objection_handle(*, actor, objection: Objection, upheld: bool, result: str) 
 @transaction.atomic
 def task_sign_off(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
     """销号."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "sign_off")
+    task, _roles = FLOW.act(task, actor=actor, action="sign_off", expected_version=expected_version)
     if task.status == Status.IN_PUBLIC_NOTICE:
         if task.notice_end and _today() <= task.notice_end:
             raise InvalidTransition(
@@ -1213,8 +1167,7 @@ def _return(task: Task, *, actor, reason: str, unit: Unit | None = None) -> None
 @transaction.atomic
 def task_return(*, actor, task: Task, expected_version: int | None, reason: str) -> Task:
     """退回: any review step sends the task back to rectification, with the reason."""
-    task = _lock(task, expected_version)
-    roles = rules.check(actor, task, "return")
+    task, roles = FLOW.act(task, actor=actor, action="return", expected_version=expected_version)
     reason = _require_text(reason, "reason", _("Give the reason for returning the task."))
     unit = roles.acting_unit(roles.reviewing_lead + roles.accepting, rules.REVIEWING)
     _return(task, actor=actor, reason=reason, unit=unit)
@@ -1233,8 +1186,7 @@ def task_reopen(
     *, actor, task: Task, expected_version: int | None, trigger: str, reason: str
 ) -> Task:
     """Reopen a signed-off task on relapse, a follow-up finding or a repeat complaint."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "reopen")
+    task, _roles = FLOW.act(task, actor=actor, action="reopen", expected_version=expected_version)
     if trigger not in REOPEN_TRIGGERS:
         raise ValidationError({"trigger": _("Choose why the task is reopened.")})
     reason = _require_text(reason, "reason", _("Describe what was found."))
@@ -1277,8 +1229,7 @@ def accountability_record(
     reason: str,
     decided_on: dt.date,
 ) -> Accountability:
-    task = _lock(task, None)
-    rules.check(actor, task, "record_accountability")
+    task, _roles = FLOW.act(task, actor=actor, action="record_accountability")
     record = Accountability(
         task=task,
         person_name=person_name.strip(),
@@ -1306,8 +1257,7 @@ def accountability_record(
 @transaction.atomic
 def task_withdraw(*, actor, task: Task, expected_version: int | None, reason: str) -> Task:
     """Tasks are never deleted: a task entered by mistake is withdrawn, with the reason."""
-    task = _lock(task, expected_version)
-    rules.check(actor, task, "withdraw")
+    task, _roles = FLOW.act(task, actor=actor, action="withdraw", expected_version=expected_version)
     reason = _require_text(reason, "reason", _("Give the reason for withdrawing the task."))
     _transition(task, actor=actor, to=Status.WITHDRAWN, kind=EventKind.WITHDRAWN, comment=reason)
     for share in task.shares.exclude(status__in=[Status.WITHDRAWN, Status.SIGNED_OFF]):
@@ -1318,6 +1268,22 @@ def task_withdraw(*, actor, task: Task, expected_version: int | None, reason: st
     if task.parent_id:
         _roll_up(task.parent, actor=actor)
     return task
+
+
+# --- notifications ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def notifications_mark_read(*, user, notifications: Iterable[Notification] | None = None) -> int:
+    """Mark the user's unread notifications read: those given, or all of them; returns how many.
+
+    Only the user's own are touched, whatever is passed in. A person's inbox is no workflow
+    step on a task, so no event is written.
+    """
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if notifications is not None:
+        unread = unread.filter(pk__in=[n.pk for n in notifications])
+    return unread.update(read_at=timezone.now())
 
 
 # --- shares ----------------------------------------------------------------------------------
@@ -1344,58 +1310,3 @@ def _roll_up(parent: Task, *, actor) -> None:
         )
     else:
         _touch(parent)
-
-
-def visible_tasks(user):
-    """Tasks in the user's scope: a unit of theirs holds a role on the task or on one of its
-    shares (so a district sees the city task its share belongs to)."""
-    scope = scope_for(user)
-    qs = Task.objects.all()
-    if scope.sees_all:
-        return qs
-    units = scope.unit_ids()
-    direct = TaskUnit.objects.filter(unit__in=units).values_list("task_id", flat=True)
-    via_share = TaskUnit.objects.filter(unit__in=units, task__parent__isnull=False).values_list(
-        "task__parent_id", flat=True
-    )
-    # One semi-join on a UNION lets the database use the (unit, role) index and then the
-    # primary key, instead of testing two OR-ed subqueries against every task.
-    return qs.filter(pk__in=direct.union(via_share))
-
-
-SHARE_PRIVATE_EVENTS = {
-    EventKind.URGED,
-    EventKind.URGE_ANSWERED,
-    EventKind.EXTENSION_REQUESTED,
-    EventKind.EXTENSION_APPROVED,
-    EventKind.EXTENSION_REJECTED,
-    EventKind.ACCOUNTABILITY,
-    EventKind.OBJECTION,
-    EventKind.OBJECTION_HANDLED,
-}
-
-
-def sees_task_directly(user, task: Task) -> bool:
-    """Whether the user's units hold a role on the task itself — not only on one of its shares.
-
-    A district sees the city task its share belongs to, but not what passed between the office
-    and the other districts (their urge notices, extensions, objections, accountability).
-    """
-    scope = scope_for(user)
-    return scope.sees_all or task.task_units.filter(unit_id__in=scope.unit_ids()).exists()
-
-
-def events_for(user, task: Task):
-    events = task.events.select_related("actor", "unit")
-    if not sees_task_directly(user, task):
-        events = events.exclude(kind__in=SHARE_PRIVATE_EVENTS)
-    return events
-
-
-__all__ = [
-    "Conflict",
-    "InvalidTransition",
-    "LedgerError",
-    "UnitAssignment",
-    "visible_tasks",
-]

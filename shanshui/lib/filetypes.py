@@ -368,69 +368,79 @@ def _ole_top_level_streams(reader: _Reader) -> set[str]:
     """Parse the compound-file directory and return the lower-cased names of the streams
     directly under the root storage (embedded objects live in sub-storages and must not
     decide the type: a Word file with an embedded Excel chart is still a Word file)."""
-    header = reader.read_at(0, 512)
-    if len(header) < 512:
-        raise _Malformed("short header")
-    (major,) = struct.unpack_from("<H", header, 26)
-    (byte_order,) = struct.unpack_from("<H", header, 28)
-    (shift,) = struct.unpack_from("<H", header, 30)
-    if byte_order != 0xFFFE or (major, shift) not in ((3, 9), (4, 12)):
-        raise _Malformed("bad header")
-    sector_size = 1 << shift
-    per_sector = sector_size // 4
-    (first_directory,) = struct.unpack_from("<I", header, 48)
-    first_difat, difat_count = struct.unpack_from("<II", header, 68)
-    difat = list(struct.unpack_from("<109I", header, 76))
-    difat_state = {"next": first_difat, "read": 0}
-    fat_cache: dict[int, tuple[int, ...]] = {}
+    return _CompoundFile(reader).top_level_streams()
 
-    def offset_of(sector: int) -> int:
-        return (sector + 1) * sector_size
 
-    def read_sector(sector: int) -> bytes:
+class _CompoundFile:
+    """Just enough of the compound file binary format ([MS-CFB]) to walk its directory: the
+    header, the sector allocation table reached through the DIFAT, the directory's chain of
+    sectors, and its entries. Every count and chain is bounded: the input is untrusted."""
+
+    def __init__(self, reader: _Reader) -> None:
+        header = reader.read_at(0, 512)
+        if len(header) < 512:
+            raise _Malformed("short header")
+        (major,) = struct.unpack_from("<H", header, 26)
+        (byte_order,) = struct.unpack_from("<H", header, 28)
+        (shift,) = struct.unpack_from("<H", header, 30)
+        if byte_order != 0xFFFE or (major, shift) not in ((3, 9), (4, 12)):
+            raise _Malformed("bad header")
+        self.reader = reader
+        self.sector_size = 1 << shift
+        self.per_sector = self.sector_size // 4
+        (self.first_directory,) = struct.unpack_from("<I", header, 48)
+        self.next_difat, difat_count = struct.unpack_from("<II", header, 68)
+        self.difat_limit = min(difat_count, _MAX_DIFAT_SECTORS)
+        self.difat_read = 0
+        self.difat = list(struct.unpack_from("<109I", header, 76))
+        self.fat_cache: dict[int, tuple[int, ...]] = {}
+        self.chain: list[int] = []
+
+    def offset_of(self, sector: int) -> int:
+        return (sector + 1) * self.sector_size
+
+    def read_sector(self, sector: int) -> bytes:
         if sector > _MAXREGSECT:
             raise _Malformed("bad sector")
-        data = reader.read_at(offset_of(sector), sector_size)
-        if len(data) < sector_size:
+        data = self.reader.read_at(self.offset_of(sector), self.sector_size)
+        if len(data) < self.sector_size:
             raise _Malformed("truncated")
         return data
 
-    def fat_sector_number(index: int) -> int:
-        limit = min(difat_count, _MAX_DIFAT_SECTORS)
-        while index >= len(difat):
-            nxt = difat_state["next"]
-            if nxt > _MAXREGSECT or difat_state["read"] >= limit:
+    def fat_sector_number(self, index: int) -> int:
+        """The index-th sector of the allocation table, reading DIFAT sectors as needed."""
+        while index >= len(self.difat):
+            if self.next_difat > _MAXREGSECT or self.difat_read >= self.difat_limit:
                 raise _Malformed("DIFAT exhausted")
-            entries = struct.unpack(f"<{per_sector}I", read_sector(nxt))
-            difat.extend(entries[:-1])
-            difat_state["next"] = entries[-1]
-            difat_state["read"] += 1
-        return difat[index]
+            entries = struct.unpack(f"<{self.per_sector}I", self.read_sector(self.next_difat))
+            self.difat.extend(entries[:-1])
+            self.next_difat = entries[-1]
+            self.difat_read += 1
+        return self.difat[index]
 
-    def next_sector(sector: int) -> int:
-        index, slot = divmod(sector, per_sector)
-        if index not in fat_cache:
-            data = read_sector(fat_sector_number(index))
-            fat_cache[index] = struct.unpack(f"<{per_sector}I", data)
-        return fat_cache[index][slot]
+    def next_sector(self, sector: int) -> int:
+        index, slot = divmod(sector, self.per_sector)
+        if index not in self.fat_cache:
+            data = self.read_sector(self.fat_sector_number(index))
+            self.fat_cache[index] = struct.unpack(f"<{self.per_sector}I", data)
+        return self.fat_cache[index][slot]
 
-    chain: list[int] = []
-    seen: set[int] = set()
-    sector = first_directory
-    while sector != _ENDOFCHAIN:
-        if sector > _MAXREGSECT or sector in seen or len(chain) >= _MAX_DIRECTORY_SECTORS:
-            raise _Malformed("bad directory chain")
-        seen.add(sector)
-        chain.append(sector)
-        sector = next_sector(sector)
+    def read_directory_chain(self) -> None:
+        seen: set[int] = set()
+        sector = self.first_directory
+        while sector != _ENDOFCHAIN:
+            if sector > _MAXREGSECT or sector in seen or len(self.chain) >= _MAX_DIRECTORY_SECTORS:
+                raise _Malformed("bad directory chain")
+            seen.add(sector)
+            self.chain.append(sector)
+            sector = self.next_sector(sector)
 
-    entries_per_sector = sector_size // 128
-
-    def entry(number: int) -> tuple[str, int, int, int, int]:
-        index, slot = divmod(number, entries_per_sector)
-        if index >= len(chain):
+    def entry(self, number: int) -> tuple[str, int, int, int, int]:
+        """Directory entry ``number``: name, type, left sibling, right sibling, child."""
+        index, slot = divmod(number, self.sector_size // 128)
+        if index >= len(self.chain):
             raise _Malformed("entry outside directory")
-        data = reader.read_at(offset_of(chain[index]) + slot * 128, 128)
+        data = self.reader.read_at(self.offset_of(self.chain[index]) + slot * 128, 128)
         if len(data) < 128:
             raise _Malformed("truncated entry")
         (name_length,) = struct.unpack_from("<H", data, 64)
@@ -440,24 +450,28 @@ def _ole_top_level_streams(reader: _Reader) -> set[str]:
         left, right, child = struct.unpack_from("<III", data, 68)
         return name, data[66], left, right, child
 
-    _root_name, root_type, _left, _right, root_child = entry(0)
-    if root_type != 5:
-        raise _Malformed("no root entry")
-    names: set[str] = set()
-    visited: set[int] = set()
-    pending = [root_child]
-    while pending:
-        number = pending.pop()
-        if number == _NOSTREAM:
-            continue
-        if number in visited or len(visited) >= _MAX_DIRECTORY_ENTRIES:
-            raise _Malformed("directory tree loop")
-        visited.add(number)
-        name, entry_type, left, right, _child = entry(number)
-        if entry_type == 2:  # stream object
-            names.add(name.lower())
-        pending.extend((left, right))
-    return names
+    def top_level_streams(self) -> set[str]:
+        """The root storage's children form a red-black tree of siblings: walk it (not the
+        children's own children) and keep the streams."""
+        self.read_directory_chain()
+        _root_name, root_type, _left, _right, root_child = self.entry(0)
+        if root_type != 5:
+            raise _Malformed("no root entry")
+        names: set[str] = set()
+        visited: set[int] = set()
+        pending = [root_child]
+        while pending:
+            number = pending.pop()
+            if number == _NOSTREAM:
+                continue
+            if number in visited or len(visited) >= _MAX_DIRECTORY_ENTRIES:
+                raise _Malformed("directory tree loop")
+            visited.add(number)
+            name, entry_type, left, right, _child = self.entry(number)
+            if entry_type == 2:  # stream object
+                names.add(name.lower())
+            pending.extend((left, right))
+        return names
 
 
 def _scan_ole_directory(data: bytes) -> FileKind | None:
@@ -586,3 +600,26 @@ def check_upload(
             "请检查后重新上传。",
         )
     return kind
+
+
+def check_uploaded_file(
+    upload, *, max_bytes: int, allowed: frozenset[str] | None = None
+) -> FileKind:
+    """:func:`check_upload` on an uploaded file (Django's ``UploadedFile``, or any seekable
+    stream with ``name`` and ``size``), left at its start; a refusal carries the file's name
+    in ``filename`` for the caller's message."""
+    upload.seek(0)
+    head = upload.read(8192)
+    upload.seek(0)
+    try:
+        return check_upload(
+            upload.name or "",
+            upload.size or 0,
+            head,
+            stream=upload,
+            max_bytes=max_bytes,
+            allowed=allowed,
+        )
+    except FileRejected as exc:
+        exc.filename = upload.name or ""
+        raise

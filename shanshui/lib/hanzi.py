@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import opencc
+
 
 @lru_cache(maxsize=1)
-def _t2s():
-    try:
-        import opencc
-    except ImportError:  # pragma: no cover - opencc is a declared dependency
-        return None
-    return opencc.OpenCC("t2s")
+def _t2s() -> opencc.OpenCC:
+    return opencc.OpenCC("t2s")  # reads its dictionaries once, on first use
 
 
 def to_simplified(text: str) -> str:
     """Traditional characters → simplified (萬州區 → 万州区), via OpenCC."""
-    converter = _t2s()
-    return converter.convert(text) if converter else text
+    return _t2s().convert(text)

@@ -24,6 +24,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import openpyxl
 from django.utils.translation import gettext as _
 
 from shanshui.lib import filetypes
@@ -379,7 +380,6 @@ def load_rows(
     only content is in ``skip_columns`` (a template numbered in advance) are left out. More than
     ``max_rows`` data rows is a SheetError.
     """
-    import openpyxl
 
     try:
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)

@@ -36,8 +36,8 @@ from shanshui.ledger.models import (
     TaskUnit,
     UnitRole,
 )
-from shanshui.ledger.rules import LedgerError
 from shanshui.lib import sheets
+from shanshui.lib.workflow import WorkflowError
 from shanshui.orgs.models import Unit
 from shanshui.orgs.names import split_names
 from shanshui.orgs.scope import scope_for
@@ -223,47 +223,49 @@ def _code(values: tuple, header: sheets.Header) -> str:
     return ""
 
 
-def _parse_row(
-    number: int, values: tuple, header: sheets.Header, ctx: _Context
-) -> tuple[Row | None, list[sheets.RowError]]:
-    errors: list[sheets.RowError] = []
+ErrorFn = Callable[[str, str], None]  # error(field, message): one error of the row
 
-    def error(f: str, message: str) -> None:
-        errors.append(sheets.RowError(number, header.label(f) or FIELD_LABELS[f], message))
 
+def _row_code(values: tuple, header: sheets.Header, error: ErrorFn) -> str:
     code = _code(values, header)
+    column = CODE if CODE in header.columns else SEQ
     if not code:
-        error(CODE if CODE in header.columns else SEQ, _("This row has no number."))
+        error(column, _("This row has no number."))
     elif len(code) > 40:
-        error(CODE if CODE in header.columns else SEQ, _("At most 40 characters, please."))
-    problem = header.cell(values, PROBLEM)
-    if not problem:
-        error(PROBLEM, _("This cell is empty; it is required."))
-    title = " ".join(header.cell(values, TITLE).split()) or sheettext.derive_title(problem)
-    if len(title) > 200:
-        error(TITLE, _("At most %(n)d characters, please.") % {"n": 200})
+        error(column, _("At most 40 characters, please."))
+    return code
 
-    deadline_kind, deadline = DeadlineKind.DATED, None
-    raw_deadline = None
+
+def _row_deadline(
+    values: tuple, header: sheets.Header, error: ErrorFn
+) -> tuple[str, dt.date | None]:
+    """(deadline kind, date) from the cell as written: a date, or words (see sheettext)."""
+    raw = None
     if DEADLINE in header.columns:
         idx = header.columns[DEADLINE][0].index
-        raw_deadline = values[idx] if idx < len(values) else None
-    if sheets.is_blank(raw_deadline):
+        raw = values[idx] if idx < len(values) else None
+    if sheets.is_blank(raw):
         error(DEADLINE, _("This cell is empty; it is required."))
-    else:
-        try:
-            parsed = sheettext.parse_deadline(raw_deadline)
-            deadline_kind, deadline = parsed.kind, parsed.date
-        except sheettext.DeadlineError:
-            error(
-                DEADLINE,
-                _(
-                    "“%(value)s” is not a deadline. Write a date (2023-06-30), “2023年6月底前”, "
-                    "“立行立改” or “长期坚持”."
-                )
-                % {"value": sheets.text(raw_deadline)},
+        return DeadlineKind.DATED, None
+    try:
+        parsed = sheettext.parse_deadline(raw)
+    except sheettext.DeadlineError:
+        error(
+            DEADLINE,
+            _(
+                "“%(value)s” is not a deadline. Write a date (2023-06-30), “2023年6月底前”, "
+                "“立行立改” or “长期坚持”."
             )
+            % {"value": sheets.text(raw)},
+        )
+        return DeadlineKind.DATED, None
+    return parsed.kind, parsed.date
 
+
+def _row_units(
+    values: tuple, header: sheets.Header, ctx: _Context, error: ErrorFn
+) -> list[ledger.UnitAssignment]:
+    """The units of every unit column, each (unit, role) once, in column order."""
     units: list[ledger.UnitAssignment] = []
     for f, role in UNIT_FIELDS.items():
         for name in split_names(header.cell(values, f)):
@@ -274,6 +276,52 @@ def _parse_row(
                 continue
             if not any(u.unit == unit and u.role == role for u in units):
                 units.append(ledger.UnitAssignment(unit, role))
+    return units
+
+
+def _row_categories(values: tuple, header: sheets.Header, error: ErrorFn) -> list[str]:
+    text = header.cell(values, CATEGORY)
+    if not text:
+        return []
+    categories, unknown = sheettext.parse_categories(text)
+    for name in unknown:
+        error(
+            CATEGORY,
+            _("Unknown category “%(name)s”. Use %(list)s.")
+            % {"name": name, "list": "、".join(str(c.label) for c in Category)},
+        )
+    return categories
+
+
+def _row_public(values: tuple, header: sheets.Header, error: ErrorFn) -> bool:
+    text = header.cell(values, PUBLIC)
+    if not text:
+        return True
+    answer = _yes_no(text)
+    if answer is None:
+        error(PUBLIC, _("Write 是 or 否, not “%(value)s”.") % {"value": text})
+        return True
+    return answer
+
+
+def _parse_row(
+    number: int, values: tuple, header: sheets.Header, ctx: _Context
+) -> tuple[Row | None, list[sheets.RowError]]:
+    """One data row checked and resolved, or its errors (every one, in column order)."""
+    errors: list[sheets.RowError] = []
+
+    def error(f: str, message: str) -> None:
+        errors.append(sheets.RowError(number, header.label(f) or FIELD_LABELS[f], message))
+
+    code = _row_code(values, header, error)
+    problem = header.cell(values, PROBLEM)
+    if not problem:
+        error(PROBLEM, _("This cell is empty; it is required."))
+    title = " ".join(header.cell(values, TITLE).split()) or sheettext.derive_title(problem)
+    if len(title) > 200:
+        error(TITLE, _("At most %(n)d characters, please.") % {"n": 200})
+    deadline_kind, deadline = _row_deadline(values, header, error)
+    units = _row_units(values, header, ctx, error)
     if not errors and not any(
         u.role in (UnitRole.LEAD, UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING) for u in units
     ):
@@ -282,25 +330,8 @@ def _parse_row(
             _("Name a lead unit or at least one responsible unit."),
         )
     _attach_leaders(header.cell(values, LEADER), units, ctx, lambda m: error(LEADER, m))
-
-    categories: list[str] = []
-    category_text = header.cell(values, CATEGORY)
-    if category_text:
-        categories, unknown = sheettext.parse_categories(category_text)
-        for name in unknown:
-            error(
-                CATEGORY,
-                _("Unknown category “%(name)s”. Use %(list)s.")
-                % {"name": name, "list": "、".join(str(c.label) for c in Category)},
-            )
-    is_public = True
-    public_text = header.cell(values, PUBLIC)
-    if public_text:
-        answer = _yes_no(public_text)
-        if answer is None:
-            error(PUBLIC, _("Write 是 or 否, not “%(value)s”.") % {"value": public_text})
-        else:
-            is_public = answer
+    categories = _row_categories(values, header, error)
+    is_public = _row_public(values, header, error)
     record = {f: header.cell(values, f)[:2000] for f in RECORD_ONLY if header.cell(values, f)}
     if errors:
         return None, errors
@@ -529,35 +560,27 @@ def _change_errors(change: Change, task: _Existing, header: sheets.Header) -> li
 # --- the import ------------------------------------------------------------------------------
 
 
-def run_import(
-    *,
-    actor,
-    campaign: Campaign,
-    fileobj,
-    dry_run: bool = True,
-    mapping: dict[int, str] | None = None,
-    progress: Callable[[int, int], None] | None = None,
-) -> Result:
-    """Check a sheet and, unless ``dry_run``, import it: every row or none.
-
-    ``mapping`` (column index → field, "" to ignore a column) replaces the detected one.
-    ``progress(done, total)`` is called as rows are read and written (for the progress bar).
-    """
-    if not scope_for(actor).sees_all:
-        raise PermissionDenied(_("Only the rectification office may import a ledger."))
-    result = Result([], [], 0, [], 0, dry_run)
+def _read(fileobj, result: Result) -> tuple[sheets.Loaded, str] | None:
+    """The sheet's rows and header, and the file's name; or None with the reason in
+    ``result.errors``."""
     stream, name, opened = sheets.as_stream(fileobj, MAX_BYTES)
     try:
         sheets.check_workbook(stream, name, max_bytes=MAX_BYTES)
-        loaded = sheets.load_rows(stream, SPEC, max_rows=MAX_ROWS, skip_columns=(SEQ,))
+        return sheets.load_rows(stream, SPEC, max_rows=MAX_ROWS, skip_columns=(SEQ,)), name
     except sheets.SheetError as exc:
         result.errors.append(sheets.RowError(0, "", exc.message))
-        return result
+        return None
     finally:
         if opened:
             stream.close()
+
+
+def _header(
+    loaded: sheets.Loaded, mapping: dict[int, str] | None, result: Result
+) -> sheets.Header | None:
+    """The header found (or as ``mapping`` corrects it), or None with the reason in
+    ``result.errors``; also None when a column every import needs is missing."""
     header = loaded.header
-    result.sheet = loaded.sheet_title
     if header is None:
         result.errors.append(
             sheets.RowError(
@@ -569,13 +592,13 @@ def run_import(
                 ),
             )
         )
-        return result
+        return None
     if mapping:
         try:
             header = header.remapped(mapping, SPEC)
         except sheets.SheetError as exc:
             result.errors.append(sheets.RowError(0, "", exc.message))
-            return result
+            return None
     result.columns = _columns(header)
     result.total_rows = len(loaded.rows)
     result.errors += SPEC.missing_errors(header)
@@ -589,12 +612,18 @@ def run_import(
         result.errors.append(
             sheets.RowError(header.last_row, "", _("The sheet needs a 序号 or 编号 column."))
         )
-    if result.errors:
-        return result
+    return None if result.errors else header
 
-    total = len(loaded.rows)
-    steps = total if dry_run else 2 * total
-    ctx = _Context(campaign)
+
+def _parse_rows(
+    loaded: sheets.Loaded,
+    header: sheets.Header,
+    ctx: _Context,
+    result: Result,
+    progress: Callable[[int, int], None] | None,
+    steps: int,
+) -> list[Row]:
+    """Every data row parsed; the errors (and numbers used twice) go to ``result.errors``."""
     rows: list[Row] = []
     seen: dict[str, int] = {}
     for i, (number, values) in enumerate(loaded.rows, 1):
@@ -615,7 +644,14 @@ def run_import(
         result.errors += errors
         if progress and i % 200 == 0:
             progress(i, steps)
+    return rows
 
+
+def _plan(
+    campaign: Campaign, rows: list[Row], header: sheets.Header, result: Result
+) -> tuple[list[Row], list[tuple[Change, _Existing]]]:
+    """Rows to create and tasks to change (listed in ``result``, with what the ledger would
+    refuse in ``result.errors``); rows equal to their task are counted as unchanged."""
     existing = _existing(campaign, [r.code for r in rows])
     new_rows: list[Row] = []
     changes: list[tuple[Change, _Existing]] = []
@@ -632,13 +668,46 @@ def run_import(
             result.unchanged += 1
     result.created = [{"row": r.row, "code": r.code, "title": r.title} for r in new_rows]
     result.changed = [{"row": c.row, "code": c.code, "what": _describe(c)} for c, _t in changes]
+    return new_rows, changes
+
+
+def run_import(
+    *,
+    actor,
+    campaign: Campaign,
+    fileobj,
+    dry_run: bool = True,
+    mapping: dict[int, str] | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> Result:
+    """Check a sheet and, unless ``dry_run``, import it: every row or none.
+
+    ``mapping`` (column index → field, "" to ignore a column) replaces the detected one.
+    ``progress(done, total)`` is called as rows are read and written (for the progress bar).
+    """
+    if not scope_for(actor).sees_all:
+        raise PermissionDenied(_("Only the rectification office may import a ledger."))
+    result = Result([], [], 0, [], 0, dry_run)
+    read = _read(fileobj, result)
+    if read is None:
+        return result
+    loaded, name = read
+    result.sheet = loaded.sheet_title
+    header = _header(loaded, mapping, result)
+    if header is None:
+        return result
+
+    total = len(loaded.rows)
+    steps = total if dry_run else 2 * total
+    rows = _parse_rows(loaded, header, _Context(campaign), result, progress, steps)
+    new_rows, changes = _plan(campaign, rows, header, result)
     if result.errors or dry_run:
         if progress:
             progress(steps, steps)
         return result
     try:
         _write(actor, campaign, new_rows, changes, loaded.sheet_title or name, progress, total)
-    except (ValidationError, PermissionDenied, LedgerError) as exc:
+    except (ValidationError, PermissionDenied, WorkflowError) as exc:
         result.errors.append(sheets.RowError(getattr(exc, "row", 0), "", _message(exc)))
         result.created, result.changed, result.unchanged = [], [], 0
     return result
@@ -661,7 +730,7 @@ def _write(actor, campaign, new_rows, changes, sheet_name, progress, total) -> N
         for change, task in changes:
             try:
                 _apply(actor, change, task)
-            except (ValidationError, PermissionDenied, LedgerError) as exc:
+            except (ValidationError, PermissionDenied, WorkflowError) as exc:
                 exc.row = change.row  # type: ignore[attr-defined]
                 raise
 
