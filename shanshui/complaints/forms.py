@@ -18,6 +18,8 @@ from shanshui.complaints.models import (
     Status,
     TransferBatch,
 )
+from shanshui.complaints.selectors import units_for_transfer
+from shanshui.complaints.services import Handling, districts
 from shanshui.ledger.forms import (
     DATE,
     ISO_DATE,
@@ -122,8 +124,6 @@ class TransferForm(VersionedForm):
     )
 
     def __init__(self, *args, **kwargs):
-        from shanshui.complaints.services import units_for_transfer
-
         super().__init__(*args, **kwargs)
         # Territorial duty first: most cases go to the district where they happened.
         departments_last = Case(When(kind=UnitKind.DEPARTMENT, then=1), default=0)
@@ -231,8 +231,6 @@ class HandleForm(VersionedForm):
         return out
 
     def handling_result(self):
-        from shanshui.complaints.services import Handling
-
         d = self.cleaned_data
         return Handling(
             finding=d["finding"],
@@ -379,9 +377,10 @@ class RegisterForm(forms.Form):
         label=_("Photos"), help_text=_("JPEG, PNG, GIF or WebP; the public copy has no metadata.")
     )
 
-    def __init__(self, *args, **kwargs):
-        from shanshui.complaints.services import districts
+    # The service's names for what this form asks in other fields (shanshui.lib.actions).
+    service_fields = {"location": "lat", "email": "contact_email"}
 
+    def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["district"].queryset = Unit.objects.filter(
             pk__in=[u.pk for u in districts()]

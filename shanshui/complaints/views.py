@@ -38,8 +38,19 @@ from shanshui.complaints.models import (
 )
 from shanshui.complaints.textmask import mask_personal_data
 from shanshui.ledger.models import Campaign
-from shanshui.ledger.rules import Conflict, LedgerError
 from shanshui.lib import geo
+from shanshui.lib.actions import (
+    ObjectPage,
+    acting,
+    action_or_404,
+    add_service_errors,
+    form_page,
+    render_conflict,
+    run_action,
+    save_form,
+)
+from shanshui.lib.downloads import private_file
+from shanshui.lib.workflow import Conflict, WorkflowError
 from shanshui.orgs.models import Unit
 from shanshui.orgs.pagination import CappedPaginator
 from shanshui.orgs.scope import scope_for
@@ -75,7 +86,7 @@ WAITING_LABELS = {
 def _scoped_case(request: HttpRequest, pk: int) -> Complaint:
     """The case, or 404 when it does not exist or is outside the user's scope."""
     c = (
-        services.visible_complaints(request.user)
+        selectors.visible_complaints(request.user)
         .select_related("district", "batch__campaign", "task", "handled_by", "reviewed_by")
         .prefetch_related(
             "category_rows",
@@ -230,7 +241,7 @@ def _towns(c: Complaint) -> list[Unit]:
 
 def _make_form(action: str, c: Complaint, data=None, files=None, initial=None):
     """The form of ``action`` for case ``c``: bound to ``data`` when given."""
-    cls = FORMS[action]
+    cls = ACTIONS_PAGES[action][0]
     kwargs = {}
     if action == "transfer_down":
         kwargs["handling"] = _handling(c)
@@ -343,7 +354,7 @@ def _detail_context(request: HttpRequest, c: Complaint, *, bound: dict | None = 
         c.address = mask_personal_data(c.address)
     photos = list(c.photos.all())
     today = timezone.localdate()
-    repeats = services.possible_repeats(c, user=user)
+    repeats = selectors.possible_repeats(c, user=user)
     return {
         "c": c,
         "today": today,
@@ -353,7 +364,7 @@ def _detail_context(request: HttpRequest, c: Complaint, *, bound: dict | None = 
         "action_labels": {name: rules.ACTIONS[name].label for name in rules.ACTIONS},
         "primary_action": primary,
         "danger_actions": DANGER,
-        "categories": [Category(v).label for v in services.categories_of(c)],
+        "categories": [Category(v).label for v in selectors.categories_of(c)],
         "handling": _handling(c),
         "towns": _towns(c),
         "map": _map_links(c),
@@ -363,7 +374,7 @@ def _detail_context(request: HttpRequest, c: Complaint, *, bound: dict | None = 
         "events": events,
         "status_labels": dict(Status.choices),
         "repeats": repeats,
-        "linked": services.linked_cases(c, user=user),
+        "linked": selectors.linked_cases(c, user=user),
         "reopenable": reopenable,
         "reopen_form": reopen_form,
         "moderate_form": bound.get("moderate"),
@@ -374,24 +385,19 @@ def _detail_context(request: HttpRequest, c: Complaint, *, bound: dict | None = 
 
 @login_required
 def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The case page: the report, its handling so far, and the actions open to the user."""
     c = _scoped_case(request, pk)
     return render(request, "complaints/detail.html", _detail_context(request, c))
 
 
-def _version(form) -> int | None:
-    value = form.cleaned_data.get("version")
-    return value if value else None
-
-
-# action name → handler(request, case, form) → message. Each calls one service.
+# --- the case page's actions: one handler each, (request, case, valid form) → the message -----
 
 
 def _transfer(request, c, form):
+    # 交办: the office sends the case to its handling units, with a deadline (or the default).
     d = form.cleaned_data
     services.complaint_transfer(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
+        **acting(request, form, complaint=c),
         units=list(d["units"]),
         comment=d.get("comment", ""),
         deadline=d.get("deadline"),
@@ -400,104 +406,84 @@ def _transfer(request, c, form):
 
 
 def _reject(request, c, form):
+    # 不予受理: one reason of a fixed list (the statistics count them), explained in the comment.
+    d = form.cleaned_data
     services.complaint_reject(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
-        reason=form.cleaned_data["reason"],
-        comment=form.cleaned_data.get("comment", ""),
+        **acting(request, form, complaint=c), reason=d["reason"], comment=d.get("comment", "")
     )
     return _("The case was not accepted.")
 
 
 def _start(request, c, form):
-    services.complaint_start(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
-        comment=form.cleaned_data.get("comment", ""),
-    )
+    # 签收: a handling unit takes the case on; its investigation starts now.
+    d = form.cleaned_data
+    services.complaint_start(**acting(request, form, complaint=c), comment=d.get("comment", ""))
     return _("You signed for the case; the investigation has started.")
 
 
 def _transfer_down(request, c, form):
+    # A district hands the case on to one of its towns or streets.
+    d = form.cleaned_data
     services.complaint_transfer_down(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
-        town=form.cleaned_data["town"],
-        comment=form.cleaned_data.get("comment", ""),
+        **acting(request, form, complaint=c), town=d["town"], comment=d.get("comment", "")
     )
-    return _("The case was transferred to %(town)s.") % {
-        "town": form.cleaned_data["town"].display_name
-    }
+    return _("The case was transferred to %(town)s.") % {"town": d["town"].display_name}
 
 
 def _send_back(request, c, form):
-    services.complaint_send_back(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
-        reason=form.cleaned_data["reason"],
-    )
+    # Not the unit's to handle: back to the office, which transfers it again.
+    d = form.cleaned_data
+    services.complaint_send_back(**acting(request, form, complaint=c), reason=d["reason"])
     return _("The case was sent back to the office.")
 
 
 def _handle(request, c, form):
-    services.complaint_handle(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
-        result=form.handling_result(),
-    )
+    # The finding and what was done, in the statistics' terms (the form puts them together).
+    services.complaint_handle(**acting(request, form, complaint=c), result=form.handling_result())
     return _("The handling result was recorded.")
 
 
 def _review(request, c, form):
-    approve = form.cleaned_data["approve"]
+    # 二次审核 by the office: the finding passes, or goes back with what to look at.
+    d = form.cleaned_data
     services.complaint_review(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
-        approve=approve,
-        comment=form.cleaned_data.get("comment", ""),
+        **acting(request, form, complaint=c), approve=d["approve"], comment=d.get("comment", "")
     )
-    if approve:
+    if d["approve"]:
         return _("The finding passed the second review.")
     return _("The case was returned for further investigation.")
 
 
 def _close(request, c, form):
-    stage = form.cleaned_data["closure"] == "stage_closed"
+    # 阶段性办结: a stage-closed case stays under follow-up until its date.
+    d = form.cleaned_data
+    stage = d["closure"] == "stage_closed"
     services.complaint_close(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
+        **acting(request, form, complaint=c),
         stage=stage,
-        follow_up_due=form.cleaned_data.get("follow_up_due") if stage else None,
-        comment=form.cleaned_data.get("comment", ""),
+        follow_up_due=d.get("follow_up_due") if stage else None,
+        comment=d.get("comment", ""),
     )
     return _("The case was stage-closed.") if stage else _("The case was closed.")
 
 
 def _complete_follow_up(request, c, form):
+    d = form.cleaned_data
     services.complaint_complete_follow_up(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
-        comment=form.cleaned_data["comment"],
+        **acting(request, form, complaint=c), comment=d["comment"]
     )
     return _("The follow-up was recorded; the case is closed.")
 
 
 def _publish(request, c, form):
-    services.complaint_publish(actor=request.user, complaint=c, expected_version=_version(form))
+    # The handling result goes on the public pages (the reporter's words only after review).
+    services.complaint_publish(**acting(request, form, complaint=c))
     return _("The handling result was published.")
 
 
 def _find_case(user, number: str) -> Complaint | None:
     """A case in the user's scope by its number, or by a transfer list's acceptance number."""
-    visible = services.visible_complaints(user)
+    visible = selectors.visible_complaints(user)
     found = visible.filter(code=number).first()
     if found is None:
         matches = list(visible.filter(receipt_no=number)[:2])
@@ -506,22 +492,20 @@ def _find_case(user, number: str) -> Complaint | None:
 
 
 def _link(request, c, form):
-    number = form.cleaned_data["earlier"].strip()
-    earlier = _find_case(request.user, number)
+    # The earlier case is looked up in the user's scope: one outside it is "no such case".
+    d = form.cleaned_data
+    earlier = _find_case(request.user, d["earlier"].strip())
     if earlier is None:
         raise ValidationError({"earlier": _("No case with this number in your data scope.")})
-    services.complaint_link(
-        actor=request.user, complaint=c, earlier=earlier, kind=form.cleaned_data["kind"]
-    )
+    services.complaint_link(actor=request.user, complaint=c, earlier=earlier, kind=d["kind"])
     return _("The case was linked to %(code)s.") % {"code": earlier.code}
 
 
 def _promote(request, c, form):
+    # A case too big for its units goes on the ledger as a draft task (立项督办).
     d = form.cleaned_data
     task = services.complaint_promote(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
+        **acting(request, form, complaint=c),
         campaign=d["campaign"],
         code=d["code"],
         title=d["title"],
@@ -531,16 +515,14 @@ def _promote(request, c, form):
 
 
 def _reopen_task(request, c, form):
-    task = services.complaint_reopen_task(
-        actor=request.user,
-        complaint=c,
-        expected_version=_version(form),
-        reason=form.cleaned_data["reason"],
-    )
+    # A repeat report of a signed-off problem reopens its ledger task (反弹回潮).
+    d = form.cleaned_data
+    task = services.complaint_reopen_task(**acting(request, form, complaint=c), reason=d["reason"])
     return _("Ledger task %(code)s was reopened.") % {"code": task.code}
 
 
 def _moderate(request, c, form):
+    # 先审后发: the office hides or shows the citizen's text or a photo, or marks it checked.
     d = form.cleaned_data
     op = d["op"]
     if op in ("hide_text", "show_text"):
@@ -562,87 +544,37 @@ def _moderate(request, c, form):
     return _("The report was marked as checked.")
 
 
-FORMS = {
-    "transfer": forms.TransferForm,
-    "reject": forms.RejectForm,
-    "start": forms.CommentForm,
-    "transfer_down": forms.TransferDownForm,
-    "send_back": forms.ReasonForm,
-    "handle": forms.HandleForm,
-    "review": forms.ReviewForm,
-    "close": forms.CloseForm,
-    "complete_follow_up": forms.FollowUpForm,
-    "publish": forms.ConfirmForm,
-    "link": forms.LinkForm,
-    "promote": forms.PromoteForm,
-    "reopen_task": forms.ReopenTaskForm,
-    "moderate": forms.ModerateForm,
-}
-HANDLERS = {
-    "transfer": _transfer,
-    "reject": _reject,
-    "start": _start,
-    "transfer_down": _transfer_down,
-    "send_back": _send_back,
-    "handle": _handle,
-    "review": _review,
-    "close": _close,
-    "complete_follow_up": _complete_follow_up,
-    "publish": _publish,
-    "link": _link,
-    "promote": _promote,
-    "reopen_task": _reopen_task,
-    "moderate": _moderate,
+# action name → (form class, handler); _make_form builds the form.
+ACTIONS_PAGES = {
+    "transfer": (forms.TransferForm, _transfer),
+    "reject": (forms.RejectForm, _reject),
+    "start": (forms.CommentForm, _start),
+    "transfer_down": (forms.TransferDownForm, _transfer_down),
+    "send_back": (forms.ReasonForm, _send_back),
+    "handle": (forms.HandleForm, _handle),
+    "review": (forms.ReviewForm, _review),
+    "close": (forms.CloseForm, _close),
+    "complete_follow_up": (forms.FollowUpForm, _complete_follow_up),
+    "publish": (forms.ConfirmForm, _publish),
+    "link": (forms.LinkForm, _link),
+    "promote": (forms.PromoteForm, _promote),
+    "reopen_task": (forms.ReopenTaskForm, _reopen_task),
+    "moderate": (forms.ModerateForm, _moderate),
 }
 
-
-def _conflict(request, c: Complaint, action: str, exc: LedgerError) -> HttpResponse:
-    # The case moved on (another person acted, or the state never allowed this): say so
-    # plainly and lead back to the case as it is now.
-    return render(
-        request,
-        "complaints/conflict.html",
-        {"c": c, "message": exc.message, "action_label": rules.ACTIONS[action].label},
-        status=exc.status_code,
-    )
-
-
-@login_required
-@require_POST
-def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    c = _scoped_case(request, pk)
-    if action not in HANDLERS:
-        raise Http404
-    try:
-        # The state and the role first: someone who may not act learns that (409/403), not
-        # what was wrong with the form. The service checks again under the row lock.
-        rules.check(request.user, c, action)
-    except LedgerError as refusal:
-        # Refused because someone else moved the case on since this page was loaded: say so.
-        error = Conflict(STALE_MESSAGE) if _stale(request, c) else refusal
-        return _conflict(request, c, action, error)
-    form = _make_form(action, c, data=request.POST, files=request.FILES)
-    from_queue = action == "moderate" and request.POST.get("back") == "queue"
-    if form.is_valid():
-        try:
-            message = HANDLERS[action](request, c, form)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        except LedgerError as exc:
-            return _conflict(request, c, action, exc)
-        else:
-            messages.success(request, message)
-            if from_queue:
-                return redirect("complaints:moderation")
-            return redirect(reverse("complaints:case", args=[c.pk]) + "#timeline")
-    if from_queue:
-        return moderation(request, errors={c.pk: _form_errors(form)}, status=400)
-    c = _scoped_case(request, pk)
-    context = _detail_context(request, c, bound={action: form})
-    context["failed_action"] = action
-    return render(request, "complaints/detail.html", context, status=400)
-
+# The case page as the action dispatch needs it (shanshui.lib.actions).
+CASE_PAGE = ObjectPage(
+    url_name="complaints:case",
+    heading=lambda c: f"{c.code} {c.summary}",
+    conflict_note=gettext_lazy(
+        "Nothing was changed. The case may have been updated by someone else since you opened it."
+    ),
+    back_label=gettext_lazy("Back to the case as it is now"),
+    actions=rules.ACTIONS,
+    load=_scoped_case,
+    context=_detail_context,
+    template="complaints/detail.html",
+)
 
 # The services' words for a stale page (services._lock), for a refusal found before them.
 STALE_MESSAGE = gettext_lazy(
@@ -661,22 +593,47 @@ def _form_errors(form) -> list[str]:
 
 
 @login_required
+@require_POST
+def case_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    c = _scoped_case(request, pk)
+    _form_class, handler = action_or_404(ACTIONS_PAGES, action)
+    try:
+        # The state and the role first: someone who may not act learns that (409/403), not
+        # what was wrong with the form. The service checks again under the row lock.
+        rules.check(request.user, c, action)
+    except WorkflowError as refusal:
+        # Refused because someone else moved the case on since this page was loaded: say so.
+        error = Conflict(STALE_MESSAGE) if _stale(request, c) else refusal
+        return render_conflict(request, c, action, error, page=CASE_PAGE)
+    form = _make_form(action, c, data=request.POST, files=request.FILES)
+    if action == "moderate" and request.POST.get("back") == "queue":
+        # Moderated from the queue of citizens' reports: back to the queue, errors shown there.
+        return run_action(
+            request,
+            c,
+            action,
+            form,
+            handler,
+            page=CASE_PAGE,
+            next_url=reverse("complaints:moderation"),
+            invalid=lambda form: moderation(request, errors={c.pk: _form_errors(form)}, status=400),
+        )
+    return run_action(request, c, action, form, handler, page=CASE_PAGE)
+
+
+@login_required
 def photo_original(request: HttpRequest, pk: int) -> FileResponse:
     """The photo as uploaded (with its metadata), only for users who can see the case."""
     photo = get_object_or_404(Photo, pk=pk)
-    if not services.visible_complaints(request.user).filter(pk=photo.complaint_id).exists():
+    if not selectors.visible_complaints(request.user).filter(pk=photo.complaint_id).exists():
         raise Http404
     extension = photo.file.name.rsplit(".", 1)[-1] if "." in photo.file.name else "bin"
-    response = FileResponse(
+    return private_file(
         photo.file.open("rb"),
         as_attachment=request.GET.get("download") == "1",
         filename=f"{photo.complaint_id}-{photo.pk}.{extension}",
         content_type=photo.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- registering calls and letters, batches, moderation --------------------------------------
@@ -710,21 +667,13 @@ def case_new(request: HttpRequest) -> HttpResponse:
                 actor=request.user, report=report, photos=d.get("photos") or []
             )
         except ValidationError as exc:
-            rename = {"location": "lat", "email": "contact_email"}
-            for field, errors in exc.message_dict.items():
-                field = rename.get(field, field)
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(
                 request, _("Case %(code)s was registered; transfer it next.") % {"code": c.code}
             )
             return redirect("complaints:case", pk=c.pk)
-    return render(
-        request,
-        "complaints/new.html",
-        {"form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return form_page(request, "complaints/new.html", {"form": form})
 
 
 @login_required
@@ -732,7 +681,7 @@ def batches(request: HttpRequest) -> HttpResponse:
     scope = scope_for(request.user)
     in_scope = Q()
     if not scope.sees_all:
-        in_scope = Q(complaints__in=services.visible_complaints(request.user).values("pk"))
+        in_scope = Q(complaints__in=selectors.visible_complaints(request.user).values("pk"))
     counts = {
         f"n_{s}": Count("complaints", filter=in_scope & Q(complaints__status=s))
         for s in Status.values
@@ -766,21 +715,12 @@ def batch_new(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         initial={"date": timezone.localdate(), "campaign": campaign_id, "number": (last or 0) + 1},
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            batch = services.batch_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
-        else:
+    if request.method == "POST":
+        batch = save_form(form, lambda d: services.batch_create(actor=request.user, **d))
+        if batch is not None:
             messages.success(request, _("%(batch)s was registered.") % {"batch": batch})
             return redirect("complaints:batch", pk=batch.pk)
-    return render(
-        request,
-        "complaints/batch_new.html",
-        {"form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return form_page(request, "complaints/batch_new.html", {"form": form})
 
 
 def _public_batch_url(batch: TransferBatch) -> str:
@@ -862,7 +802,8 @@ def home_panel(request: HttpRequest) -> str:
 
 def task_panel(request: HttpRequest, task) -> str:
     """The ledger task page's panel: the cases put on the ledger as, or linked to, this task."""
-    qs = services.visible_complaints(request.user).filter(task=task).order_by("-received_at", "-pk")
+    qs = selectors.visible_complaints(request.user).filter(task=task)
+    qs = qs.order_by("-received_at", "-pk")
     rows = list(selectors.with_relations(qs)[:50])
     if not rows:
         return ""

@@ -18,7 +18,7 @@ from shanshui.ledger.models import (
     UnitRole,
     WarningLevel,
 )
-from shanshui.ledger.services import REOPEN_TRIGGERS
+from shanshui.ledger.services import REOPEN_TRIGGERS, UnitAssignment
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
 
 DATE = {"type": "date"}
@@ -244,8 +244,6 @@ class EditForm(TaskUnitsForm, VersionedForm):
         }
 
     def unit_assignments(self, task) -> list:
-        from shanshui.ledger.services import UnitAssignment
-
         leaders = {
             (tu.unit_id, tu.role): (tu.leader_name, tu.leader_post) for tu in task.task_units.all()
         }
@@ -362,6 +360,9 @@ class ExtensionDecisionForm(forms.Form):
 
 class ApplyAcceptanceForm(VersionedForm):
     summary = forms.CharField(label=_("Rectification summary"), widget=forms.Textarea({"rows": 4}))
+
+    # The service reports a checklist item's errors under the item's name (shanshui.lib.actions).
+    service_fields = {item.value: f"check_{item.value}" for item in ChecklistItem}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

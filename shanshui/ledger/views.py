@@ -5,14 +5,15 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from shanshui.ledger import forms, rules, selectors, services
@@ -31,11 +32,22 @@ from shanshui.ledger.models import (
     UrgeNotice,
     WarningLevel,
 )
-from shanshui.ledger.rules import LedgerError
-from shanshui.ledger.services import UnitAssignment, visible_tasks
+from shanshui.ledger.selectors import visible_tasks
+from shanshui.ledger.services import UnitAssignment
+from shanshui.lib.actions import (
+    ObjectPage,
+    acting,
+    action_or_404,
+    add_service_errors,
+    form_page,
+    run_action,
+    save_form,
+)
+from shanshui.lib.downloads import private_file
+from shanshui.lib.request import client_ip
+from shanshui.lib.workflow import WorkflowError
 from shanshui.orgs.pagination import CappedPaginator
 from shanshui.orgs.scope import scope_for
-from shanshui.orgs.services import client_ip
 
 PAGE_SIZE = 50
 LAZY = "lazy"  # marks an action form rendered on demand (action_form view)
@@ -109,60 +121,60 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
-    user = request.user
-    allowed = rules.allowed_actions(user, task)
-    bound = bound or {}
+# The action cards of the task page, in the order they are built (rules.allowed_actions decides
+# which are shown). Heavy forms (long unit lists) are fetched when their card is opened: see
+# action_form.
+CARDS = [
+    "edit",
+    "assign",
+    "split",
+    "accept_assignment",
+    "report",
+    "add_evidence",
+    "urge",
+    "request_extension",
+    "apply_acceptance",
+    "recheck",
+    "accept",
+    "start_notice",
+    "sign_off",
+    "return",
+    "reopen",
+    "record_accountability",
+    "withdraw",
+]
+LAZY_CARDS = {"edit", "record_accountability"}
+
+
+def _card_form(name: str, task: Task, user, measures: list):
+    """The unbound form of one action card, or LAZY."""
     initial = {"version": task.version}
-    measures = list(task.measures.all())
+    if name in LAZY_CARDS:
+        return LAZY
+    if name == "add_evidence":
+        return forms.EvidenceForm()  # adding files changes no state: no version to check
+    if name == "accept":
+        # 谁验收谁负责: the person who answers for the acceptance, the user unless changed.
+        initial["accepted_by_name"] = user.get_full_name() or user.username
+    if name == "report":
+        return forms.ReportForm(initial=initial, measures=measures)  # already read for the page
+    factory, _handler = ACTIONS_PAGES[name]
+    return factory(task, initial=initial)
 
-    def form_for(name, cls, **kwargs):
-        if name in bound:
-            return bound[name]
-        return cls(initial=initial, **kwargs)
 
-    action_forms = {}
-    if "edit" in allowed:
-        # Heavy forms (long unit lists) are fetched when their card is opened: see action_form.
-        action_forms["edit"] = bound.get("edit") or LAZY
-    if "assign" in allowed:
-        action_forms["assign"] = form_for("assign", forms.CommentForm)
-    if "split" in allowed:
-        action_forms["split"] = form_for("split", forms.SplitForm)
-    if "accept_assignment" in allowed:
-        action_forms["accept_assignment"] = form_for("accept_assignment", forms.CommentForm)
-    if "report" in allowed:
-        action_forms["report"] = form_for("report", forms.ReportForm, measures=measures)
-    if "add_evidence" in allowed:
-        action_forms["add_evidence"] = bound.get("add_evidence") or forms.EvidenceForm()
-    if "urge" in allowed:
-        action_forms["urge"] = form_for("urge", forms.UrgeForm, task=task)
-    if (
-        "request_extension" in allowed
-        and not task.extensions.filter(status=ExtensionStatus.PENDING).exists()
-    ):
-        action_forms["request_extension"] = form_for("request_extension", forms.ExtensionForm)
-    if "apply_acceptance" in allowed:
-        action_forms["apply_acceptance"] = form_for("apply_acceptance", forms.ApplyAcceptanceForm)
-    if "recheck" in allowed:
-        action_forms["recheck"] = form_for("recheck", forms.CommentForm)
-    if "accept" in allowed:
-        action_forms["accept"] = bound.get("accept") or forms.AcceptForm(
-            initial={**initial, "accepted_by_name": user.get_full_name() or user.username}
-        )
-    if "start_notice" in allowed:
-        action_forms["start_notice"] = form_for("start_notice", forms.CommentForm)
-    if "sign_off" in allowed:
-        action_forms["sign_off"] = form_for("sign_off", forms.CommentForm)
-    if "return" in allowed:
-        action_forms["return"] = form_for("return", forms.ReasonForm)
-    if "reopen" in allowed:
-        action_forms["reopen"] = form_for("reopen", forms.ReopenForm)
-    if "record_accountability" in allowed:
-        action_forms["record_accountability"] = bound.get("record_accountability") or LAZY
-    if "withdraw" in allowed:
-        action_forms["withdraw"] = form_for("withdraw", forms.ReasonForm)
-
+def _action_cards(user, task: Task, allowed, measures: list, bound: dict):
+    """The task page's action cards (name → form, bound ones with their errors) and the one
+    opened by default."""
+    cards = {}
+    for name in CARDS:
+        if name not in allowed:
+            continue
+        if (
+            name == "request_extension"
+            and task.extensions.filter(status=ExtensionStatus.PENDING).exists()
+        ):
+            continue  # one request at a time
+        cards[name] = bound[name] if name in bound else _card_form(name, task, user, measures)
     # The one form opened by default: the next step of the workflow for this user, never a
     # destructive one (withdraw, return, reopen).
     all_done = bool(measures) and all(m.status == "done" for m in measures)
@@ -175,26 +187,51 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         "sign_off",
         *(["apply_acceptance", "report"] if all_done else ["report", "apply_acceptance"]),
     ]
-    primary = next((name for name in order if name in action_forms), None)
-    action_forms = dict(
-        sorted(action_forms.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99)
-    )
+    primary = next((name for name in order if name in cards), None)
+    cards = dict(sorted(cards.items(), key=lambda kv: order.index(kv[0]) if kv[0] in order else 99))
+    return cards, primary
 
-    scope = scope_for(user)
-    direct = services.sees_task_directly(user, task)
+
+def _urges(task: Task, scope, *, direct: bool) -> list:
+    """The task's urge notices the user may read, each marked whether the user may answer it."""
     urges = list(task.urges.select_related("to_unit", "issued_by", "responded_by"))
     if not direct:  # only through a share: what concerns the user's own units
         urges = [u for u in urges if scope.can_see_unit(u.to_unit)]
     for urge in urges:
         urge.can_answer = not urge.responded_at and scope.has_role(urge.to_unit, *rules.ACTING)
+    return urges
+
+
+def _evidence(user, task: Task, scope, *, may_withdraw: bool) -> list:
+    """The task's files, each marked whether the user may withdraw it (their own; the office
+    any)."""
     evidence = list(task.evidence.select_related("uploaded_by", "unit"))
-    can_withdraw = "add_evidence" in allowed
     for item in evidence:
         item.can_withdraw = (
-            can_withdraw
+            may_withdraw
             and not item.withdrawn_at
             and (item.uploaded_by_id == user.pk or scope.sees_all)
         )
+    return evidence
+
+
+def _units_by_role(task: Task) -> list:
+    rows = task.task_units.all()
+    return [
+        (UnitRole(role), [tu for tu in rows if tu.role == role])
+        for role in UnitRole.values
+        if any(tu.role == role for tu in rows)
+    ]
+
+
+def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
+    user = request.user
+    allowed = rules.allowed_actions(user, task)
+    bound = bound or {}
+    measures = list(task.measures.all())
+    action_forms, primary = _action_cards(user, task, allowed, measures, bound)
+    scope = scope_for(user)
+    direct = selectors.sees_task_directly(user, task)
     return {
         "task": task,
         "today": timezone.localdate(),
@@ -202,18 +239,14 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         "action_forms": action_forms,
         "action_labels": {name: rules.ACTIONS[name].label for name in rules.ACTIONS},
         "measures": measures,
-        "units_by_role": [
-            (UnitRole(role), [tu for tu in task.task_units.all() if tu.role == role])
-            for role in UnitRole.values
-            if any(tu.role == role for tu in task.task_units.all())
-        ],
+        "units_by_role": _units_by_role(task),
         "shares": selectors.with_units(
             task.shares.all() if direct else visible_tasks(user).filter(parent=task)
         ).order_by("code"),
-        "events": services.events_for(user, task).order_by("-at", "-pk"),
+        "events": selectors.events_for(user, task).order_by("-at", "-pk"),
         "reports": task.reports.select_related("author", "unit").prefetch_related("evidence"),
-        "evidence": evidence,
-        "urges": urges,
+        "evidence": _evidence(user, task, scope, may_withdraw="add_evidence" in allowed),
+        "urges": _urges(task, scope, direct=direct),
         "urge_answer_form": bound.get("answer_urge") or forms.UrgeAnswerForm(),
         "extensions": task.extensions.select_related("requested_by", "decided_by", "unit")
         if direct
@@ -249,248 +282,260 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ledger/detail.html", _detail_context(request, task))
 
 
-def _version(form) -> int | None:
-    value = form.cleaned_data.get("version") if hasattr(form, "cleaned_data") else None
-    return value if value else None
+# --- the task page's actions: one handler each, (request, task, valid form) → the message -----
 
 
-# action name → (form factory, handler(request, task, form) -> message)
-def _handlers():
-    def edit(request, task, form):
-        changes = {k: form.cleaned_data[k] for k in ("title", "problem", "target", "is_public")}
-        deadline = form.cleaned_data.get("deadline")
-        if deadline and deadline != task.deadline:
-            changes["deadline"] = deadline  # refused with a field error after assignment
-        with transaction.atomic():  # all of the edit or none of it
-            services.task_edit(
-                actor=request.user, task=task, expected_version=_version(form), **changes
-            )
-            # Same request, already checked against the version the user saw.
-            services.task_set_units(
-                actor=request.user,
-                task=task,
-                expected_version=None,
-                units=form.unit_assignments(task),
-            )
-            services.task_set_measures(
-                actor=request.user,
-                task=task,
-                expected_version=None,
-                measures=form.cleaned_data["measures"].splitlines(),
-            )
-        return _("The task was updated.")
-
-    def assign(request, task, form):
-        services.task_assign(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            comment=form.cleaned_data.get("comment", ""),
-        )
-        return _("The task was assigned to its units.")
-
-    def split(request, task, form):
-        shares = services.task_split(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            units=list(form.cleaned_data["units"]),
-        )
-        return _("%(n)d shares were created.") % {"n": len(shares)}
-
-    def accept_assignment(request, task, form):
-        services.task_accept_assignment(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            comment=form.cleaned_data.get("comment", ""),
-        )
-        return _("You accepted the task; rectification is under way.")
-
-    def report(request, task, form):
-        services.task_report(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            text=form.cleaned_data["text"],
-            percent=form.cleaned_data["percent"],
-            measure_status=form.measure_status(),
-            files=form.cleaned_data.get("files") or [],
-        )
-        return _("The progress report was submitted.")
-
-    def add_evidence(request, task, form):
-        services.evidence_add(
-            actor=request.user,
-            task=task,
-            files=form.cleaned_data["files"],
-            comment=form.cleaned_data.get("comment", ""),
-        )
-        return _("The files were added.")
-
-    def withdraw_evidence(request, task, form):
-        evidence = get_object_or_404(Evidence, pk=form.cleaned_data["evidence"], task=task)
-        services.evidence_withdraw(
-            actor=request.user, evidence=evidence, reason=form.cleaned_data["reason"]
-        )
-        return _("The file was withdrawn; it stays on record for the office.")
-
-    def urge(request, task, form):
-        notice = services.task_urge(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            to_unit=form.cleaned_data["to_unit"],
-            text=form.cleaned_data["text"],
-            response_due=form.cleaned_data["response_due"],
-        )
-        return _("Urge notice %(number)s was issued.") % {"number": notice.number}
-
-    def answer_urge(request, task, form):
-        notice = get_object_or_404(UrgeNotice, pk=form.cleaned_data["urge"], task=task)
-        services.urge_answer(
-            actor=request.user, urge=notice, response=form.cleaned_data["response"]
-        )
-        return _("Your reply was recorded.")
-
-    def request_extension(request, task, form):
-        services.extension_request(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            requested_deadline=form.cleaned_data["requested_deadline"],
-            reason=form.cleaned_data["reason"],
-        )
-        return _("The extension request was sent to the office.")
-
-    def decide_extension(request, task, form):
-        ext = get_object_or_404(ExtensionRequest, pk=form.cleaned_data["extension"], task=task)
-        services.extension_decide(
-            actor=request.user,
-            extension=ext,
-            approve=form.cleaned_data["approve"],
-            comment=form.cleaned_data.get("comment", ""),
-        )
-        return _("The decision was recorded.")
-
-    def apply_acceptance(request, task, form):
-        services.task_apply_acceptance(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            summary=form.cleaned_data["summary"],
-            checklist=form.checklist(),
-            files=form.evidence_files(),
-        )
-        return _("The application for acceptance was submitted.")
-
-    def recheck(request, task, form):
-        services.task_recheck(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            comment=form.cleaned_data.get("comment", ""),
-        )
-        return _("The recheck was recorded.")
-
-    def accept(request, task, form):
-        services.task_accept(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            accepted_by_name=form.cleaned_data["accepted_by_name"],
-            comment=form.cleaned_data.get("comment", ""),
-        )
-        return _("The task was accepted.")
-
-    def start_notice(request, task, form):
-        services.task_start_notice(actor=request.user, task=task, expected_version=_version(form))
-        return _("The public notice has started.")
-
-    def handle_objection(request, task, form):
-        objection = get_object_or_404(Objection, pk=form.cleaned_data["objection"], task=task)
-        services.objection_handle(
-            actor=request.user,
-            objection=objection,
-            upheld=form.cleaned_data["upheld"],
-            result=form.cleaned_data["result"],
-        )
-        return _("The objection was handled.")
-
-    def sign_off(request, task, form):
-        services.task_sign_off(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            comment=form.cleaned_data.get("comment", ""),
-        )
-        return _("The task was signed off.")
-
-    def return_(request, task, form):
-        services.task_return(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            reason=form.cleaned_data["reason"],
-        )
-        return _("The task was returned for further rectification.")
-
-    def reopen(request, task, form):
-        services.task_reopen(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            trigger=form.cleaned_data["trigger"],
-            reason=form.cleaned_data["reason"],
-        )
-        return _("The task was reopened.")
-
-    def record_accountability(request, task, form):
-        services.accountability_record(actor=request.user, task=task, **form.cleaned_data)
-        return _("The accountability record was saved.")
-
-    def withdraw(request, task, form):
-        services.task_withdraw(
-            actor=request.user,
-            task=task,
-            expected_version=_version(form),
-            reason=form.cleaned_data["reason"],
-        )
-        return _("The task was withdrawn.")
-
-    return {
-        "edit": (forms.EditForm, edit),
-        "assign": (forms.CommentForm, assign),
-        "split": (forms.SplitForm, split),
-        "accept_assignment": (forms.CommentForm, accept_assignment),
-        "report": ("report", report),
-        "add_evidence": (forms.EvidenceForm, add_evidence),
-        "withdraw_evidence": (forms.EvidenceWithdrawForm, withdraw_evidence),
-        "urge": ("urge", urge),
-        "answer_urge": (forms.UrgeAnswerForm, answer_urge),
-        "request_extension": (forms.ExtensionForm, request_extension),
-        "decide_extension": (forms.ExtensionDecisionForm, decide_extension),
-        "apply_acceptance": (forms.ApplyAcceptanceForm, apply_acceptance),
-        "recheck": (forms.CommentForm, recheck),
-        "accept": (forms.AcceptForm, accept),
-        "start_notice": (forms.CommentForm, start_notice),
-        "handle_objection": (forms.ObjectionHandleForm, handle_objection),
-        "sign_off": (forms.CommentForm, sign_off),
-        "return": (forms.ReasonForm, return_),
-        "reopen": (forms.ReopenForm, reopen),
-        "record_accountability": (forms.AccountabilityForm, record_accountability),
-        "withdraw": (forms.ReasonForm, withdraw),
-    }
+def _edit(request, task, form):
+    # The fields, the units and the measures are one form: saved all or nothing.
+    changes = {k: form.cleaned_data[k] for k in ("title", "problem", "target", "is_public")}
+    deadline = form.cleaned_data.get("deadline")
+    if deadline and deadline != task.deadline:
+        changes["deadline"] = deadline  # refused with a field error after assignment
+    services.task_update(
+        **acting(request, form, task=task),
+        units=form.unit_assignments(task),
+        measures=form.cleaned_data["measures"].splitlines(),
+        **changes,
+    )
+    return _("The task was updated.")
 
 
-HANDLERS = _handlers()
+def _assign(request, task, form):
+    services.task_assign(
+        **acting(request, form, task=task), comment=form.cleaned_data.get("comment", "")
+    )
+    return _("The task was assigned to its units.")
+
+
+def _split(request, task, form):
+    # 分解: one share per district, each a task of its own under this one.
+    shares = services.task_split(
+        **acting(request, form, task=task), units=list(form.cleaned_data["units"])
+    )
+    return _("%(n)d shares were created.") % {"n": len(shares)}
+
+
+def _accept_assignment(request, task, form):
+    # 签收: the executing unit takes the task on.
+    services.task_accept_assignment(
+        **acting(request, form, task=task), comment=form.cleaned_data.get("comment", "")
+    )
+    return _("You accepted the task; rectification is under way.")
+
+
+def _report(request, task, form):
+    services.task_report(
+        **acting(request, form, task=task),
+        text=form.cleaned_data["text"],
+        percent=form.cleaned_data["percent"],
+        measure_status=form.measure_status(),
+        files=form.cleaned_data.get("files") or [],
+    )
+    return _("The progress report was submitted.")
+
+
+def _add_evidence(request, task, form):
+    # Files change no state: no version to check.
+    services.evidence_add(
+        actor=request.user,
+        task=task,
+        files=form.cleaned_data["files"],
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    return _("The files were added.")
+
+
+def _withdraw_evidence(request, task, form):
+    # A file of this task only: another task's file id is 404, not a withdrawal.
+    evidence = get_object_or_404(Evidence, pk=form.cleaned_data["evidence"], task=task)
+    services.evidence_withdraw(
+        actor=request.user, evidence=evidence, reason=form.cleaned_data["reason"]
+    )
+    return _("The file was withdrawn; it stays on record for the office.")
+
+
+def _urge(request, task, form):
+    # 督办: a numbered notice to one of the task's units, with a reply date.
+    notice = services.task_urge(
+        **acting(request, form, task=task),
+        to_unit=form.cleaned_data["to_unit"],
+        text=form.cleaned_data["text"],
+        response_due=form.cleaned_data["response_due"],
+    )
+    return _("Urge notice %(number)s was issued.") % {"number": notice.number}
+
+
+def _answer_urge(request, task, form):
+    notice = get_object_or_404(UrgeNotice, pk=form.cleaned_data["urge"], task=task)
+    services.urge_answer(actor=request.user, urge=notice, response=form.cleaned_data["response"])
+    return _("Your reply was recorded.")
+
+
+def _request_extension(request, task, form):
+    services.extension_request(
+        **acting(request, form, task=task),
+        requested_deadline=form.cleaned_data["requested_deadline"],
+        reason=form.cleaned_data["reason"],
+    )
+    return _("The extension request was sent to the office.")
+
+
+def _decide_extension(request, task, form):
+    ext = get_object_or_404(ExtensionRequest, pk=form.cleaned_data["extension"], task=task)
+    services.extension_decide(
+        actor=request.user,
+        extension=ext,
+        approve=form.cleaned_data["approve"],
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    return _("The decision was recorded.")
+
+
+def _apply_acceptance(request, task, form):
+    # 申请验收 with the closing checklist: each item's statement and its evidence files.
+    services.task_apply_acceptance(
+        **acting(request, form, task=task),
+        summary=form.cleaned_data["summary"],
+        checklist=form.checklist(),
+        files=form.evidence_files(),
+    )
+    return _("The application for acceptance was submitted.")
+
+
+def _recheck(request, task, form):
+    # 复查 by the lead unit before the accepting unit's acceptance.
+    services.task_recheck(
+        **acting(request, form, task=task), comment=form.cleaned_data.get("comment", "")
+    )
+    return _("The recheck was recorded.")
+
+
+def _accept(request, task, form):
+    # 谁验收谁负责: the acceptance is signed with the name of the person who answers for it.
+    services.task_accept(
+        **acting(request, form, task=task),
+        accepted_by_name=form.cleaned_data["accepted_by_name"],
+        comment=form.cleaned_data.get("comment", ""),
+    )
+    return _("The task was accepted.")
+
+
+def _start_notice(request, task, form):
+    # 公示: the result is published for objections before the sign-off.
+    services.task_start_notice(**acting(request, form, task=task))
+    return _("The public notice has started.")
+
+
+def _handle_objection(request, task, form):
+    # An objection raised during the public notice: upheld, it returns the task.
+    objection = get_object_or_404(Objection, pk=form.cleaned_data["objection"], task=task)
+    services.objection_handle(
+        actor=request.user,
+        objection=objection,
+        upheld=form.cleaned_data["upheld"],
+        result=form.cleaned_data["result"],
+    )
+    return _("The objection was handled.")
+
+
+def _sign_off(request, task, form):
+    # 销号: the task leaves the ledger's open work.
+    services.task_sign_off(
+        **acting(request, form, task=task), comment=form.cleaned_data.get("comment", "")
+    )
+    return _("The task was signed off.")
+
+
+def _return(request, task, form):
+    services.task_return(**acting(request, form, task=task), reason=form.cleaned_data["reason"])
+    return _("The task was returned for further rectification.")
+
+
+def _reopen(request, task, form):
+    # 反弹回潮: a signed-off problem came back; the trigger says how it was found.
+    services.task_reopen(
+        **acting(request, form, task=task),
+        trigger=form.cleaned_data["trigger"],
+        reason=form.cleaned_data["reason"],
+    )
+    return _("The task was reopened.")
+
+
+def _record_accountability(request, task, form):
+    # 问责: the form's fields are the record's fields.
+    services.accountability_record(actor=request.user, task=task, **form.cleaned_data)
+    return _("The accountability record was saved.")
+
+
+def _withdraw(request, task, form):
+    services.task_withdraw(**acting(request, form, task=task), reason=form.cleaned_data["reason"])
+    return _("The task was withdrawn.")
+
+
+def _plain(form_class):
+    """The form factory of a form that needs nothing of the task."""
+
+    def factory(task: Task, *args, **kwargs):
+        return form_class(*args, **kwargs)
+
+    return factory
+
+
+def _report_form(task: Task, *args, **kwargs):
+    # One status choice per measure of the task.
+    return forms.ReportForm(*args, measures=task.measures.all(), **kwargs)
+
+
+def _urge_form(task: Task, *args, **kwargs):
+    # Only the task's own units (and its shares') can be urged.
+    return forms.UrgeForm(*args, task=task, **kwargs)
+
+
+# action name → (form factory(task, *form args), handler)
+ACTIONS_PAGES = {
+    "edit": (_plain(forms.EditForm), _edit),
+    "assign": (_plain(forms.CommentForm), _assign),
+    "split": (_plain(forms.SplitForm), _split),
+    "accept_assignment": (_plain(forms.CommentForm), _accept_assignment),
+    "report": (_report_form, _report),
+    "add_evidence": (_plain(forms.EvidenceForm), _add_evidence),
+    "withdraw_evidence": (_plain(forms.EvidenceWithdrawForm), _withdraw_evidence),
+    "urge": (_urge_form, _urge),
+    "answer_urge": (_plain(forms.UrgeAnswerForm), _answer_urge),
+    "request_extension": (_plain(forms.ExtensionForm), _request_extension),
+    "decide_extension": (_plain(forms.ExtensionDecisionForm), _decide_extension),
+    "apply_acceptance": (_plain(forms.ApplyAcceptanceForm), _apply_acceptance),
+    "recheck": (_plain(forms.CommentForm), _recheck),
+    "accept": (_plain(forms.AcceptForm), _accept),
+    "start_notice": (_plain(forms.CommentForm), _start_notice),
+    "handle_objection": (_plain(forms.ObjectionHandleForm), _handle_objection),
+    "sign_off": (_plain(forms.CommentForm), _sign_off),
+    "return": (_plain(forms.ReasonForm), _return),
+    "reopen": (_plain(forms.ReopenForm), _reopen),
+    "record_accountability": (_plain(forms.AccountabilityForm), _record_accountability),
+    "withdraw": (_plain(forms.ReasonForm), _withdraw),
+}
+
+# The task page as the action dispatch needs it (shanshui.lib.actions).
+TASK_PAGE = ObjectPage(
+    url_name="ledger:task",
+    template="ledger/detail.html",
+    context=_detail_context,
+    load=_scoped_task,
+    heading=lambda task: f"{task.code} {task.title}",
+    actions=rules.ACTIONS,
+    conflict_note=gettext_lazy(
+        "Nothing was changed. The task may have been updated by someone else since you opened it."
+    ),
+    back_label=gettext_lazy("Back to the task as it is now"),
+)
 
 
 @login_required
 def action_form(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     """The form of one action, for the task page to load when its card is opened."""
     task = _scoped_task(request, pk)
-    if action not in ("edit", "record_accountability"):
+    if action not in LAZY_CARDS:
         raise Http404
     if action not in rules.allowed_actions(request.user, task):
         raise PermissionDenied
@@ -514,47 +559,9 @@ def action_form(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def task_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     task = _scoped_task(request, pk)
-    if action not in HANDLERS:
-        raise Http404
-    factory, handler = HANDLERS[action]
-    if factory == "report":
-        form = forms.ReportForm(request.POST, request.FILES, measures=task.measures.all())
-    elif factory == "urge":
-        form = forms.UrgeForm(request.POST, task=task)
-    else:
-        form = factory(request.POST, request.FILES)
-    status = 400
-    if form.is_valid():
-        try:
-            message = handler(request, task, form)
-        except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                target = field if field in form.fields else None
-                if target is None and f"check_{field}" in form.fields:
-                    target = f"check_{field}"
-                form.add_error(target, errors)
-        except LedgerError as exc:
-            # The task moved on (another person acted, or the state never allowed this): say
-            # so plainly and lead back to the task as it is now.
-            return render(
-                request,
-                "ledger/conflict.html",
-                {
-                    "task": task,
-                    "message": exc.message,
-                    "action_label": rules.ACTIONS[action].label if action in rules.ACTIONS else "",
-                },
-                status=exc.status_code,
-            )
-        except PermissionDenied:
-            raise  # the plain 403 page: this user was never offered the form
-        else:
-            messages.success(request, message)
-            return redirect(reverse("ledger:task", args=[task.pk]) + "#timeline")
-    task = _scoped_task(request, pk)
-    context = _detail_context(request, task, bound={action: form})
-    context["failed_action"] = action
-    return render(request, "ledger/detail.html", context, status=status)
+    factory, handler = action_or_404(ACTIONS_PAGES, action)
+    form = factory(task, request.POST, request.FILES)
+    return run_action(request, task, action, form, handler, page=TASK_PAGE)
 
 
 @login_required
@@ -589,17 +596,11 @@ def task_new(request: HttpRequest) -> HttpResponse:
                 units=units,
             )
         except ValidationError as exc:
-            for field, errors in exc.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The task was put on the ledger as a draft."))
             return redirect("ledger:task", pk=task.pk)
-    return render(
-        request,
-        "ledger/task_new.html",
-        {"form": form},
-        status=400 if request.method == "POST" else 200,
-    )
+    return form_page(request, "ledger/task_new.html", {"form": form})
 
 
 @login_required
@@ -609,36 +610,24 @@ def campaigns(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not scope.sees_all:
             raise PermissionDenied
-        if form.is_valid():
-            try:
-                campaign = services.campaign_create(actor=request.user, **form.cleaned_data)
-            except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            else:
-                messages.success(request, _("Campaign “%(name)s” created.") % {"name": campaign})
-                return redirect(reverse("ledger:list") + f"?campaign={campaign.pk}")
+        campaign = save_form(form, lambda d: services.campaign_create(actor=request.user, **d))
+        if campaign is not None:
+            messages.success(request, _("Campaign “%(name)s” created.") % {"name": campaign})
+            return redirect(reverse("ledger:list") + f"?campaign={campaign.pk}")
     visible = visible_tasks(request.user)
     rows = Campaign.objects.annotate(
         n_tasks=Count("tasks", filter=_in(visible)),
     ).order_by("-feedback_date", "-pk")
     if not scope.sees_all:
         rows = rows.filter(n_tasks__gt=0)
-    return render(
+    return form_page(
         request,
         "ledger/campaigns.html",
-        {
-            "campaigns": rows,
-            "form": form,
-            "can_create": scope.sees_all,
-        },
-        status=400 if request.method == "POST" else 200,
+        {"campaigns": rows, "form": form, "can_create": scope.sees_all},
     )
 
 
 def _in(qs):
-    from django.db.models import Q
-
     return Q(tasks__in=qs.values("pk"))
 
 
@@ -651,25 +640,21 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     if evidence.withdrawn_at and not scope_for(request.user).sees_all:
         raise Http404
-    handle = evidence.file.open("rb")
-    response = FileResponse(
-        handle,
+    return private_file(
+        evidence.file.open("rb"),
+        # Only images open in the browser (the inline preview); everything else downloads.
         as_attachment=request.GET.get("inline") != "1"
         or not evidence.content_type.startswith("image/"),
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; sandbox"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 @login_required
 def notifications(request: HttpRequest) -> HttpResponse:
     items = Notification.objects.filter(user=request.user).select_related("task")
     if request.method == "POST":
-        items.filter(read_at__isnull=True).update(read_at=timezone.now())
+        services.notifications_mark_read(user=request.user)
         return redirect("ledger:notifications")
     page = Paginator(items, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "ledger/notifications.html", {"page": page})
@@ -679,9 +664,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(Notification, pk=pk, user=request.user)
-    if note.read_at is None:
-        note.read_at = timezone.now()
-        note.save(update_fields=["read_at"])
+    services.notifications_mark_read(user=request.user, notifications=[note])
     if note.task_id:
         return redirect("ledger:task", pk=note.task_id)
     return redirect("ledger:notifications")
@@ -719,9 +702,8 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     ip=client_ip(request),
                 )
             except ValidationError as exc:
-                for field, errors in exc.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
-            except LedgerError as exc:
+                add_service_errors(form, exc)
+            except WorkflowError as exc:
                 form.add_error(None, exc.message)
                 status = exc.status_code
             else:
@@ -748,10 +730,7 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 def home_panel(request: HttpRequest) -> str:
     """The home page's ledger panel: my tasks by colour, and a leader's red and overdue items."""
-    from django.db.models import Count as _Count
-    from django.template.loader import render_to_string
-
-    counts = dict(selectors.my_tasks(request.user).values_list("warning").annotate(n=_Count("pk")))
+    counts = dict(selectors.my_tasks(request.user).values_list("warning").annotate(n=Count("pk")))
     alerts = list(selectors.with_units(selectors.leader_alerts(request.user))[:20])
     waiting = selectors.waiting_for_me(request.user)
     n_waiting = sum(qs.count() for qs in waiting.values())

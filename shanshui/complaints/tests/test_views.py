@@ -24,8 +24,8 @@ from shanshui.complaints.models import (
     TransferBatch,
 )
 from shanshui.ledger.models import Status as TaskStatus
+from shanshui.ledger.scenarios import drive, make_campaign, make_task, photo
 from shanshui.orgs.models import Membership, Role
-from shanshui.testing.ledger import drive, make_campaign, make_task, photo
 from shanshui.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db
@@ -520,6 +520,17 @@ def test_a_stale_page_gets_the_conflict_page(personas, flow):
     assert "Someone else changed this case" in response.content.decode()
 
 
+def test_the_conflict_page_names_the_case_and_leads_back_to_it(personas, flow):
+    c = submit()
+    flow.transfer(c)
+    response = post(client_for(personas.district_a), c, "publish")  # not in this state
+    assert response.status_code == 409
+    assert response.templates[0].name == "workflow_conflict.html"
+    html = response.content.decode()
+    assert f"{c.code} {c.summary}" in html
+    assert f'href="{reverse("complaints:case", args=[c.pk])}">Back to the case as it is now' in html
+
+
 def test_field_errors_change_nothing(personas, flow):
     c = flow.working()
     town = client_for(personas.town_a)
@@ -724,6 +735,16 @@ def test_the_office_registers_a_call(personas):
     assert c.photos.count() == 1
     event = c.events.get()
     assert event.kind == EventKind.REGISTERED and event.actor == personas.office
+
+
+def test_a_registration_error_lands_on_the_field_the_form_asks_it_in(personas):
+    data = {"channel": "hotline", "description": "来电反映夜间施工噪声", "categories": ["noise"]}
+    data.update({"district": personas.unit_b.pk, "lat": "29.56"})
+    response = client_for(personas.office).post(reverse("complaints:new"), data)
+    assert response.status_code == 400
+    # The service calls it "location"; the form asks for it in its latitude field.
+    message = "Send both latitude and longitude, or neither."
+    assert response.context["form"].errors["lat"] == [message]
 
 
 def test_batches_are_created_by_the_office(personas, campaign, flow):

@@ -6,9 +6,9 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from shanshui.ledger import services
-from shanshui.ledger.models import Notification, Objection, Status, Task
-from shanshui.testing.ledger import make_task
+from shanshui.ledger import forms, services
+from shanshui.ledger.models import ChecklistItem, Notification, Objection, Status, Task
+from shanshui.ledger.scenarios import make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +325,76 @@ def test_a_broad_search_is_counted_only_up_to_a_cap(personas, task_in, monkeypat
     assert "超过 2 项任务符合条件" in html
     html = client_for(personas.office).get(reverse("ledger:list")).content.decode()
     assert "共 3 项任务" in html
+
+
+def _edit_data(task, **changes) -> dict:
+    """What the edit form posts when the user changes ``changes`` and leaves the rest."""
+    data = {**forms.EditForm.initial_for(task), **changes}
+    data["is_public"] = "on" if data["is_public"] else ""
+    data["deadline"] = data["deadline"].isoformat() if data["deadline"] else ""
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_the_edit_form_saves_fields_units_and_measures_all_or_nothing(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    office = client_for(personas.office)
+    url = reverse("ledger:action", args=[task.pk, "edit"])
+    # A measure dropped: refused, and the title typed into the same form is not saved either.
+    response = office.post(url, _edit_data(task, title="新标题", measures="只剩一条"))
+    assert response.status_code == 400
+    assert response.context["action_forms"]["edit"].errors["measures"]
+    task.refresh_from_db()
+    assert task.title != "新标题" and task.measures.count() == 3
+    measures = "\n".join([*task.measures.values_list("text", flat=True), "开展复查"])
+    response = office.post(
+        url,
+        _edit_data(task, title="新标题", measures=measures, supporting=[personas.unit_b.pk]),
+    )
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert task.title == "新标题" and task.measures.count() == 4
+    assert task.task_units.filter(unit=personas.unit_b, role="supporting").exists()
+
+
+def test_a_stale_page_gets_the_conflict_page_and_a_way_back(personas, task_in):
+    task = task_in(Status.DRAFT)
+    stale = task.version
+    services.task_edit(actor=personas.office, task=task, expected_version=None, title="别人改过")
+    response = client_for(personas.office).post(
+        reverse("ledger:action", args=[task.pk, "assign"]), {"version": stale}
+    )
+    assert response.status_code == 409
+    assert response.templates[0].name == "workflow_conflict.html"
+    html = response.content.decode()
+    assert 'id="conflict"' in html and f"{task.code} 别人改过" in html
+    assert f'href="{reverse("ledger:task", args=[task.pk])}"' in html
+    task.refresh_from_db()
+    assert task.status == Status.DRAFT
+
+
+def test_checklist_errors_from_the_service_land_on_their_items(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    data = {"version": task.version, "summary": "已按要求整改。"}
+    data.update({f"check_{item}": "已落实。" for item in ChecklistItem.values})
+    response = client_for(personas.district_a).post(
+        reverse("ledger:action", args=[task.pk, "apply_acceptance"]), data
+    )
+    assert response.status_code == 400
+    form = response.context["action_forms"]["apply_acceptance"]
+    # No evidence attached to any item, and the measures are not reported done.
+    assert set(form.errors) == {f"check_{item}" for item in ChecklistItem.values}
+    task.refresh_from_db()
+    assert task.status == Status.IN_PROGRESS
+
+
+def test_the_notifications_page_marks_only_the_users_own_read(personas, task_in):
+    task = task_in(Status.IN_PROGRESS)
+    for user, key in [(personas.district_a, "a1"), (personas.district_a, "a2")]:
+        Notification.objects.create(user=user, task=task, key=key, kind="overdue", title="逾期")
+    Notification.objects.create(
+        user=personas.district_b, task=task, key="b1", kind="overdue", title="逾期"
+    )
+    response = client_for(personas.district_a).post(reverse("ledger:notifications"))
+    assert response.status_code == 302
+    unread = Notification.objects.filter(read_at__isnull=True)
+    assert list(unread.values_list("key", flat=True)) == ["b1"]
