@@ -360,105 +360,75 @@ def _read(stream, reader: _Reader) -> _Sheet:
     return _Sheet(parsed, errors, len(data_rows))
 
 
+@dataclass
+class _Cells:
+    """One data row being read: its cells by field, and the errors and notes found so far."""
+
+    number: int
+    values: tuple
+    header: sheets.Header
+    errors: list[RowError] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def cell(self, f: str) -> str:
+        return self.header.cell(self.values, f)
+
+    def error(self, f: str, message: str) -> None:
+        self.errors.append(RowError(self.number, self.header.label(f), message))
+
+    def required(self, f: str) -> str:
+        value = self.cell(f)
+        if not value:
+            self.error(f, _("This cell is empty; it is required."))
+        return value
+
+    def at_most(self, f: str, value: str, n: int) -> None:
+        if len(value) > n:
+            self.error(f, _("At most %(n)d characters, please.") % {"n": n})
+
+    def text(self, f: str, n: int) -> str:
+        """An optional one-line text (runs of spaces and line breaks become one space)."""
+        value = " ".join(self.cell(f).split())
+        self.at_most(f, value, n)
+        return value
+
+
 def _parse_row(
     number: int, values: tuple, header: sheets.Header, reader: _Reader
 ) -> tuple[ParsedRow, list[RowError]]:
-    errors: list[RowError] = []
-    notes: list[str] = []
-
-    def error(f: str, message: str) -> None:
-        errors.append(RowError(number, header.label(f), message))
-
-    def required(f: str) -> str:
-        value = header.cell(values, f)
-        if not value:
-            error(f, _("This cell is empty; it is required."))
-        return value
-
-    receipt = "".join(unicodedata.normalize("NFKC", required(RECEIPT)).split())
-    if len(receipt) > MAX_RECEIPT:
-        error(RECEIPT, _("At most %(n)d characters, please.") % {"n": MAX_RECEIPT})
-    description = required(DESCRIPTION)
-    if len(description) > services.MAX_DESCRIPTION:
-        error(DESCRIPTION, _("At most %(n)d characters, please.") % {"n": services.MAX_DESCRIPTION})
-    seq = None
-    seq_col = header.columns[SEQ][0].index if SEQ in header.columns else len(values)
-    raw_seq = values[seq_col] if seq_col < len(values) else None
-    if isinstance(raw_seq, int | float) and not isinstance(raw_seq, bool):
-        seq = int(raw_seq) if float(raw_seq).is_integer() and raw_seq > 0 else None
-    elif isinstance(raw_seq, str) and raw_seq.strip().isdigit():
-        seq = int(raw_seq.strip()) or None
-
-    districts: list[Unit] = []
-    region = required(REGION)
-    for name in split_names(region) if region else []:
-        try:
-            unit = reader.resolver.resolve(name)
-        except UnitLookupError as exc:
-            error(REGION, exc.message)
-            continue
-        if unit.kind not in TERRITORIAL_KINDS:
-            error(
-                REGION,
-                _("%(unit)s is not a district, county or zone.") % {"unit": unit.display_name},
-            )
-            continue
-        unit = reader.current(unit, notes)
-        if unit not in districts:
-            districts.append(unit)
-
-    categories: list[str] = []
-    category_text = required(CATEGORY)
-    if category_text:
-        categories, unknown = parse_categories(category_text)
-        for name in unknown:
-            error(
-                CATEGORY,
-                _(
-                    "Unknown pollution type “%(name)s”. Use 水, 大气, 噪声, 生态, 土壤, 辐射, 固废 "
-                    "or 其他."
-                )
-                % {"name": name},
-            )
-        if not categories and not unknown:
-            error(CATEGORY, _("This cell is empty; it is required."))
-
-    is_key = False
-    key_text = header.cell(values, KEY)
-    if key_text:
-        answer = parse_yes_no(key_text)
-        if answer is None:
-            error(KEY, _("Write 是 or 否, not “%(value)s”.") % {"value": key_text})
-        else:
-            is_key = answer
-
-    units: list[Unit] = []
-    units_text = header.cell(values, UNITS)
-    for name in split_names(units_text):
-        try:
-            unit = reader.resolver.resolve(name)
-        except UnitLookupError as exc:
-            error(UNITS, exc.message)
-            continue
-        if unit.kind not in (*TERRITORIAL_KINDS, UnitKind.DEPARTMENT):
-            error(
-                UNITS,
-                _("%(unit)s cannot handle cases: name districts, counties, zones or departments.")
-                % {"unit": unit.display_name},
-            )
-            continue
-        unit = reader.current(unit, notes)
-        if unit not in units:
-            units.append(unit)
+    """One data row, checked cell by cell: the row as far as it could be read, and its errors
+    (in the order of the columns of the usual list)."""
+    cells = _Cells(number, values, header)
+    receipt = "".join(unicodedata.normalize("NFKC", cells.required(RECEIPT)).split())
+    cells.at_most(RECEIPT, receipt, MAX_RECEIPT)
+    description = cells.required(DESCRIPTION)
+    cells.at_most(DESCRIPTION, description, services.MAX_DESCRIPTION)
+    seq = _seq(values, header)
+    districts = _resolve_units(
+        cells,
+        reader,
+        REGION,
+        cells.required(REGION),
+        kinds=TERRITORIAL_KINDS,
+        wrong_kind=_("%(unit)s is not a district, county or zone."),
+    )
+    categories = _categories(cells)
+    is_key = _is_key(cells)
+    units_text = cells.cell(UNITS)
+    units = _resolve_units(
+        cells,
+        reader,
+        UNITS,
+        units_text,
+        kinds=(*TERRITORIAL_KINDS, UnitKind.DEPARTMENT),
+        wrong_kind=_(
+            "%(unit)s cannot handle cases: name districts, counties, zones or departments."
+        ),
+    )
     if not units_text:
-        units = list(districts)
-
-    enterprise = " ".join(header.cell(values, ENTERPRISE).split())
-    if len(enterprise) > MAX_ENTERPRISE:
-        error(ENTERPRISE, _("At most %(n)d characters, please.") % {"n": MAX_ENTERPRISE})
-    address = " ".join(header.cell(values, ADDRESS).split())
-    if len(address) > MAX_ADDRESS:
-        error(ADDRESS, _("At most %(n)d characters, please.") % {"n": MAX_ADDRESS})
+        units = list(districts)  # territorial duty: the district handles its own case
+    enterprise = cells.text(ENTERPRISE, MAX_ENTERPRISE)
+    address = cells.text(ADDRESS, MAX_ADDRESS)
 
     row = ParsedRow(
         row=number,
@@ -471,11 +441,75 @@ def _parse_row(
         is_key=is_key,
         address=address,
         enterprise=enterprise,
-        investigation=header.cell(values, INVESTIGATION),
-        notes=notes,
+        investigation=cells.cell(INVESTIGATION),
+        notes=cells.notes,
         receipt_column=header.label(RECEIPT),
     )
-    return row, errors
+    return row, cells.errors
+
+
+def _seq(values: tuple, header: sheets.Header) -> int | None:
+    """The list's own 序号 when it is a positive whole number; anything else is ignored."""
+    seq_col = header.columns[SEQ][0].index if SEQ in header.columns else len(values)
+    raw_seq = values[seq_col] if seq_col < len(values) else None
+    if isinstance(raw_seq, int | float) and not isinstance(raw_seq, bool):
+        return int(raw_seq) if float(raw_seq).is_integer() and raw_seq > 0 else None
+    if isinstance(raw_seq, str) and raw_seq.strip().isdigit():
+        return int(raw_seq.strip()) or None
+    return None
+
+
+def _resolve_units(
+    cells: _Cells, reader: _Reader, f: str, text: str, *, kinds, wrong_kind: str
+) -> list[Unit]:
+    """The units a cell names, each once, merged-away ones replaced by their successor. A name
+    that is unknown or ambiguous, or a unit not of ``kinds``, is an error (``wrong_kind`` takes
+    the unit as ``%(unit)s``)."""
+    units: list[Unit] = []
+    for name in split_names(text):
+        try:
+            unit = reader.resolver.resolve(name)
+        except UnitLookupError as exc:
+            cells.error(f, exc.message)
+            continue
+        if unit.kind not in kinds:
+            cells.error(f, wrong_kind % {"unit": unit.display_name})
+            continue
+        unit = reader.current(unit, cells.notes)
+        if unit not in units:
+            units.append(unit)
+    return units
+
+
+def _categories(cells: _Cells) -> list[str]:
+    text = cells.required(CATEGORY)
+    if not text:
+        return []
+    categories, unknown = parse_categories(text)
+    for name in unknown:
+        cells.error(
+            CATEGORY,
+            _(
+                "Unknown pollution type “%(name)s”. Use 水, 大气, 噪声, 生态, 土壤, 辐射, 固废 "
+                "or 其他."
+            )
+            % {"name": name},
+        )
+    if not categories and not unknown:
+        cells.error(CATEGORY, _("This cell is empty; it is required."))
+    return categories
+
+
+def _is_key(cells: _Cells) -> bool:
+    """The 重点 flag: empty is no; anything but a yes or a no is an error."""
+    text = cells.cell(KEY)
+    if not text:
+        return False
+    answer = parse_yes_no(text)
+    if answer is None:
+        cells.error(KEY, _("Write 是 or 否, not “%(value)s”.") % {"value": text})
+        return False
+    return answer
 
 
 # --- importing -------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
-"""Open311 GeoReport v2, included at /open311/v2/ (see open311.py)."""
+"""Open311 GeoReport v2, included at /open311/v2/ (see the open311 package)."""
 
 from django.urls import path, re_path
 
-from shanshui.complaints import open311
+from shanshui.complaints.open311 import views
 
 app_name = "open311"
 
@@ -11,13 +11,13 @@ app_name = "open311"
 FMT = r"\.(?P<fmt>[A-Za-z0-9_-]+)$"
 
 urlpatterns = [
-    path("", open311.index, name="index"),
-    re_path(r"^discovery" + FMT, open311.discovery, name="discovery"),
-    re_path(r"^services" + FMT, open311.service_list, name="services"),
-    re_path(r"^services/(?P<code>[^/]+?)" + FMT, open311.service_definition, name="service"),
-    re_path(r"^requests" + FMT, open311.requests_view, name="requests"),
-    re_path(r"^requests/(?P<request_id>[^/]+?)" + FMT, open311.request_detail, name="request"),
-    re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, open311.token_detail, name="token"),
-    re_path(r"^servicerequestupdates" + FMT, open311.request_updates, name="updates"),
-    re_path(r"^(?P<path>.+)$", open311.not_found),
+    path("", views.index, name="index"),
+    re_path(r"^discovery" + FMT, views.discovery, name="discovery"),
+    re_path(r"^services" + FMT, views.service_list, name="services"),
+    re_path(r"^services/(?P<code>[^/]+?)" + FMT, views.service_definition, name="service"),
+    re_path(r"^requests" + FMT, views.requests_view, name="requests"),
+    re_path(r"^requests/(?P<request_id>[^/]+?)" + FMT, views.request_detail, name="request"),
+    re_path(r"^tokens/(?P<token>[^/]+?)" + FMT, views.token_detail, name="token"),
+    re_path(r"^servicerequestupdates" + FMT, views.request_updates, name="updates"),
+    re_path(r"^(?P<path>.+)$", views.not_found),
 ]

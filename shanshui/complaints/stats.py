@@ -22,6 +22,7 @@ from shanshui.complaints import public
 from shanshui.complaints.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
+    Category,
     ComplaintCategory,
     Status,
 )
@@ -145,8 +146,6 @@ def compute(filters: Filters) -> Stats:
 
 
 def public_category_order() -> list[str]:
-    from shanshui.complaints.models import Category
-
     return list(Category.values)
 
 

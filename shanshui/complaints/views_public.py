@@ -42,9 +42,9 @@ from shanshui.complaints.models import (
 )
 from shanshui.complaints.textmask import mask_personal_data
 from shanshui.lib import ratelimit
+from shanshui.lib.request import client_ip
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
 from shanshui.orgs.pagination import CappedPaginator
-from shanshui.orgs.services import client_ip
 
 PAGE_SIZE = 50
 # Counting a million matching rows is the slow part of a deep list; past this the page says "more

@@ -12,6 +12,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
+from shanshui.lib.request import client_ip
 from shanshui.orgs import services
 from shanshui.orgs.models import ApiToken, AuditEntry, LoginFailure, Membership, Unit, UnitAlias
 from shanshui.orgs.scope import scope_for
@@ -45,7 +46,7 @@ class OfficeAdminMixin:
             obj=obj,
             summary=str(obj),
             data={"change": str(message)[:1000]},
-            ip=services.client_ip(request),
+            ip=client_ip(request),
         )
 
     def log_addition(self, request, obj, message):

@@ -11,6 +11,8 @@ class OrgsConfig(AppConfig):
     verbose_name = _("Organisations and responsibility")
 
     def ready(self) -> None:
+        # Imported here, not at the top: the loader imports the models, which Django lets no
+        # module import before the app registry is ready — and this module is read to fill it.
         from shanshui.orgs.loader import load_reference_units_after_migrate
 
         # The city's reference units are kept in step with the shipped data on every migrate

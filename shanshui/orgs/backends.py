@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
+from shanshui.lib.request import client_ip
 from shanshui.orgs import services
 
 
@@ -19,7 +20,7 @@ class LockoutModelBackend(ModelBackend):
             username = kwargs.get(get_user_model().USERNAME_FIELD)
         if username is None or password is None:
             return None
-        ip = services.client_ip(request)
+        ip = client_ip(request)
         if services.login_is_locked(username, ip):
             # PermissionDenied stops Django from trying other backends.
             services.login_record_failure(username=username, ip=ip)

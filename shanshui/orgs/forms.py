@@ -7,6 +7,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from shanshui.lib.request import client_ip
 from shanshui.orgs import services
 from shanshui.orgs.models import Role
 
@@ -27,7 +28,7 @@ class LockoutAuthenticationForm(AuthenticationForm):
         from django.conf import settings
 
         username = self.cleaned_data.get("username")
-        ip = services.client_ip(self.request)
+        ip = client_ip(self.request)
         if username and services.login_is_locked(username, ip):
             services.login_record_failure(username=username, ip=ip)
             raise ValidationError(

@@ -283,21 +283,3 @@ def login_record_failure(*, username: str, ip: str | None) -> None:
 def login_record_success(*, user, ip: str | None) -> None:
     LoginFailure.objects.filter(username=user.get_username()).delete()
     audit(actor=user, action="login.success", obj=user, summary=user.get_username(), ip=ip)
-
-
-def client_ip(request) -> str | None:
-    """The client's address. Behind ``TRUSTED_PROXIES`` reverse proxies, the address the
-    outermost trusted proxy saw (from X-Forwarded-For, counted from the right, so a client
-    cannot forge it); otherwise REMOTE_ADDR."""
-    if request is None:
-        return None
-    proxies = getattr(settings, "TRUSTED_PROXIES", 0)
-    if proxies:
-        forwarded = [
-            part.strip()
-            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
-            if part.strip()
-        ]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies][:45] or None
-    return request.META.get("REMOTE_ADDR") or None

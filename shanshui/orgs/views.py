@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from shanshui.lib.request import client_ip
 from shanshui.orgs import services
 from shanshui.orgs.forms import AddMemberForm, ApiTokenForm
 from shanshui.orgs.models import ApiToken, Membership, Role, Unit, UnitKind
@@ -287,6 +288,6 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             action="password.change",
             obj=self.request.user,
             summary=self.request.user.get_username(),
-            ip=services.client_ip(self.request),
+            ip=client_ip(self.request),
         )
         return response

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import translation
 from openpyxl.styles import Border, Side
 
-from shanshui.complaints import importer, services
+from shanshui.complaints import importer, selectors, services
 from shanshui.complaints.models import (
     Channel,
     Complaint,
@@ -28,10 +28,10 @@ from shanshui.complaints.models import (
     UnitRole,
 )
 from shanshui.ledger import services as ledger_services
+from shanshui.ledger.scenarios import make_campaign
 from shanshui.lib import sheets
 from shanshui.orgs.models import Unit, UnitKind
 from shanshui.orgs.services import unit_reindex_names
-from shanshui.testing.ledger import make_campaign
 
 pytestmark = pytest.mark.django_db
 
@@ -219,7 +219,7 @@ def test_realistic_list_creates_the_cases(personas, batch):
     assert first.address == "万州区高笋塘街道白岩路8号"
     assert first.is_key is True
     assert first.status == Status.TRANSFERRED
-    assert services.categories_of(first) == ["air", "noise"]
+    assert selectors.categories_of(first) == ["air", "noise"]
     assert list(first.units.values_list("unit", "role")) == [(wanzhou.pk, UnitRole.HANDLING)]
     calendar = ledger_services.work_calendar()
     assert first.deadline == calendar.add_workdays(BATCH_DATE, 10)  # key case
@@ -229,26 +229,26 @@ def test_realistic_list_creates_the_cases(personas, batch):
     second = cases["D2024051002"]
     assert second.is_key is False
     assert second.district == yuzhong
-    assert services.categories_of(second) == ["air"]  # 油烟
+    assert selectors.categories_of(second) == ["air"]  # 油烟
     assert second.deadline == calendar.add_workdays(BATCH_DATE, 15)
     # Working days, not calendar days: the make-up Saturday counts, weekends do not.
     assert second.deadline == dt.date(2024, 5, 30)
 
     third = cases["D2024051003"]
     assert third.district == liangjiang
-    assert services.categories_of(third) == ["noise"]  # 噪音
+    assert selectors.categories_of(third) == ["noise"]  # 噪音
     assert third.is_key is False  # blank 是否重点
 
     fourth = cases["D2024051004"]  # traditional characters, several types and units
     assert fourth.district == wanzhou
     assert fourth.is_key is True  # √
-    assert services.categories_of(fourth) == ["water", "ecology", "solid_waste"]
+    assert selectors.categories_of(fourth) == ["water", "ecology", "solid_waste"]
     handling = set(fourth.units.filter(role=UnitRole.HANDLING).values_list("unit", flat=True))
     assert handling == {wanzhou.pk, sthjj.pk, water.pk}
 
     fifth = cases["20240510005"]  # a numeric cell, not "20240510005.0"
     assert fifth.district == wansheng
-    assert services.categories_of(fifth) == ["air", "soil"]
+    assert selectors.categories_of(fifth) == ["air", "soil"]
 
     assert ComplaintEvent.objects.filter(complaint__batch=batch).count() == 10
 
@@ -274,7 +274,7 @@ def test_synonyms_single_header_row_and_traditional_headers(personas, batch):
     assert result.ok, errors_of(result)
     assert result.created == ["X-001", "X-002"]
     one = Complaint.objects.get(receipt_no="X-001")
-    assert services.categories_of(one) == ["water"]
+    assert selectors.categories_of(one) == ["water"]
     assert set(one.units.values_list("unit__key", flat=True)) == {
         "cq-wanzhou",
         "cq-ecology-environment",

@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone, translation
 
-from shanshui.complaints import open311, public, services
+from shanshui.complaints import public, selectors, services
 from shanshui.complaints.models import (
     ApiClient,
     Category,
@@ -30,11 +30,13 @@ from shanshui.complaints.models import (
     RejectReason,
     Status,
 )
+from shanshui.complaints.open311 import catalogue, render
+from shanshui.complaints.open311 import params as open311_params
+from shanshui.complaints.scenarios import drive_case, make_batch, make_report, make_transferred
+from shanshui.ledger.scenarios import make_campaign, png_bytes
 from shanshui.lib.imagemeta import read_gps
 from shanshui.lib.tests.test_imagemeta import phone_jpeg
 from shanshui.orgs.models import Unit
-from shanshui.testing.complaints import drive_case, make_batch, make_report, make_transferred
-from shanshui.testing.ledger import make_campaign, png_bytes
 
 BASE = "/open311/v2"
 FORMATS = ["json", "xml"]
@@ -203,7 +205,7 @@ def test_discovery_changeset_follows_the_districts(client):
     later = timezone.now() + dt.timedelta(days=3)
     Unit.objects.filter(key="cq-wanzhou").update(updated_at=later)
     after = parse(client.get(url("discovery.json")), "json")["changeset"]
-    assert after > before and after == open311.w3c(later)
+    assert after > before and after == render.w3c(later)
 
 
 @pytest.mark.django_db
@@ -409,7 +411,7 @@ def test_post_creates_a_request(client, form):
     assert doc["account_id"] == "acct-42" and doc["service_notice"]
     c = Complaint.objects.get(code=doc["service_request_id"])
     assert c.channel == Channel.OPEN311
-    assert services.categories_of(c) == ["water", "air", "noise"]
+    assert selectors.categories_of(c) == ["water", "air", "noise"]
     assert (c.lat, c.lon) == (29.556, 106.577)
     assert c.district.key == "cq-wanzhou"
     assert c.address == "万州区高笋塘街道滨江路"
@@ -623,7 +625,7 @@ def test_attribute_forms(client, form):
     )
     assert response.status_code == 200, response.content
     c = Complaint.objects.get()
-    assert services.categories_of(c) == ["water", "air"]
+    assert selectors.categories_of(c) == ["water", "air"]
     assert c.district.key == "cq-wanzhou"
     # Empty values count as absent.
     assert post(client, form(**{"attribute[district]": ""})).status_code == 200
@@ -631,17 +633,17 @@ def test_attribute_forms(client, form):
 
 @pytest.mark.django_db
 def test_a_required_attribute_is_enforced(client, form, monkeypatch):
-    real = open311.attributes
+    real = catalogue.attributes
 
     def with_required(code, districts=None):
         return [
             *real(code, districts),
-            open311.Attribute(
+            catalogue.Attribute(
                 code="smell", datatype="string", required=True, order=4, description="Smell?"
             ),
         ]
 
-    monkeypatch.setattr(open311, "attributes", with_required)
+    monkeypatch.setattr(catalogue, "attributes", with_required)
     response = post(client, form())
     assert response.status_code == 400
     assert post(client, form(**{"attribute[smell]": "刺鼻"})).status_code == 200
@@ -869,7 +871,7 @@ def test_requests_json_fields_and_types(client, transferred):
     assert row["agency_responsible"] == "万州区"
     assert row["service_notice"]
     assert W3C_OUT.match(row["requested_datetime"]) and W3C_OUT.match(row["updated_datetime"])
-    assert row["requested_datetime"] == open311.w3c(c.received_at)
+    assert row["requested_datetime"] == render.w3c(c.received_at)
     assert row["expected_datetime"] == f"{c.deadline.isoformat()}T23:59:59+08:00"
     assert row["address"] == "滨江路 12 号，重庆市万州区"
     assert row["address_id"] is None and row["zipcode"] is None
@@ -957,7 +959,7 @@ def test_the_default_window_is_the_last_90_days(client):
     recent = received(report(), 89)
     old = received(report(), 91)
     assert ids_of(client.get(url("requests.json"))) == [recent.code]
-    start = open311.w3c(timezone.now() - dt.timedelta(days=100))
+    start = render.w3c(timezone.now() - dt.timedelta(days=100))
     found = ids_of(client.get(url("requests.json", start_date=start)))
     assert found == [recent.code, old.code]
 
@@ -966,16 +968,16 @@ def test_the_default_window_is_the_last_90_days(client):
 def test_start_only_and_end_only_span_90_days(client):
     now = timezone.now()
     cases = {days: received(report(), days) for days in (10, 50, 120, 200)}
-    start = open311.w3c(now - dt.timedelta(days=130))  # → 130..40 days ago
+    start = render.w3c(now - dt.timedelta(days=130))  # → 130..40 days ago
     assert ids_of(client.get(url("requests.json", start_date=start))) == [
         cases[50].code,
         cases[120].code,
     ]
-    end = open311.w3c(now - dt.timedelta(days=100))  # → 190..100 days ago
+    end = render.w3c(now - dt.timedelta(days=100))  # → 190..100 days ago
     assert ids_of(client.get(url("requests.json", end_date=end))) == [cases[120].code]
     both = {
-        "start_date": open311.w3c(now - dt.timedelta(days=60)),
-        "end_date": open311.w3c(now - dt.timedelta(days=5)),
+        "start_date": render.w3c(now - dt.timedelta(days=60)),
+        "end_date": render.w3c(now - dt.timedelta(days=5)),
     }
     assert ids_of(client.get(url("requests.json", **both))) == [cases[10].code, cases[50].code]
 
@@ -1071,7 +1073,7 @@ def test_status_filter(client, personas):
     closed.refresh_from_db()
     by_id = {r["service_request_id"]: r for r in rows}
     assert by_id[closed.code]["status"] == "closed"
-    assert by_id[closed.code]["updated_datetime"] == open311.w3c(closed.closed_at)
+    assert by_id[closed.code]["updated_datetime"] == render.w3c(closed.closed_at)
 
 
 @pytest.mark.django_db
@@ -1147,7 +1149,7 @@ def test_paging(client):
 
 @pytest.mark.django_db
 def test_the_result_cap(client, monkeypatch):
-    monkeypatch.setattr(open311, "MAX_RESULTS", 3)
+    monkeypatch.setattr(open311_params, "MAX_RESULTS", 3)
     cases = [received(report(), days) for days in range(5)]
     assert ids_of(client.get(url("requests.json"))) == [c.code for c in cases[:3]]
     assert ids_of(client.get(url("requests.json", page=2))) == [c.code for c in cases[3:]]
@@ -1161,13 +1163,13 @@ def test_updated_after_and_before(client, personas):
     stale, fresh = report(), report()
     long_ago = timezone.now() - dt.timedelta(days=200)
     Complaint.objects.filter(pk=stale.pk).update(received_at=long_ago, updated_at=long_ago)
-    since = open311.w3c(timezone.now() - dt.timedelta(days=1))
+    since = render.w3c(timezone.now() - dt.timedelta(days=1))
     # Asking by update time lifts the default window of requested_datetime.
     assert ids_of(client.get(url("requests.json", updated_after=since))) == [fresh.code]
-    before = open311.w3c(long_ago + dt.timedelta(days=1))
+    before = render.w3c(long_ago + dt.timedelta(days=1))
     assert ids_of(client.get(url("requests.json", updated_before=before))) == [stale.code]
     # With dates too, both apply.
-    params = {"updated_before": before, "start_date": open311.w3c(long_ago - dt.timedelta(days=1))}
+    params = {"updated_before": before, "start_date": render.w3c(long_ago - dt.timedelta(days=1))}
     assert ids_of(client.get(url("requests.json", **params))) == [stale.code]
 
 
@@ -1207,7 +1209,7 @@ def test_extensions_add_public_notes(client, personas, fmt):
 @pytest.mark.django_db
 @pytest.mark.parametrize("fmt", FORMATS)
 def test_lists_say_of_each_case_what_request_out_says(client, personas, fmt):
-    """A list is built from plain rows (open311._list_requests); byte for byte it is the
+    """A list is built from plain rows (open311.render._list_requests); byte for byte it is the
     document of request_out() of each case, for every kind of case and filter."""
     office, district = personas.office, personas.district_a
     plain = report(
@@ -1253,7 +1255,7 @@ def test_lists_say_of_each_case_what_request_out_says(client, personas, fmt):
         {},
         {"service_code": "water,air", "status": "closed"},
         {"status": "open", "page": "2", "page_size": "3"},
-        {"start_date": open311.w3c(timezone.now() - dt.timedelta(days=30))},
+        {"start_date": render.w3c(timezone.now() - dt.timedelta(days=30))},
         {"service_request_id": f"{plain.code},{closed.code}"},
     ):
         request = factory.get(url(f"requests.{fmt}", **params))
@@ -1261,13 +1263,13 @@ def test_lists_say_of_each_case_what_request_out_says(client, personas, fmt):
         if "service_request_id" in params:
             qs, (offset, size) = qs.filter(code__in=[plain.code, closed.code]), (0, 1000)
         else:
-            qs = open311._filter(qs, request.GET, [])
-            offset, size = open311._paging(request.GET, [])
+            qs = open311_params.filter_requests(qs, request.GET, [])
+            offset, size = open311_params.paging(request.GET, [])
         cases = public.with_public_relations(qs.order_by("-received_at", "-pk"))
-        expected = [open311.request_out(request, c) for c in cases[offset : offset + size]]
+        expected = [render.request_out(request, c) for c in cases[offset : offset + size]]
         assert expected, params
         response = client.get(url(f"requests.{fmt}", **params))
-        document = open311.document(fmt, "service_requests", expected, item="request")
+        document = render.document(fmt, "service_requests", expected, item="request")
         assert response.content == document.content, params
     rows = requests_of(client.get(url("requests.json")), "json")
     by_code = {row["service_request_id"]: row for row in rows}
@@ -1477,7 +1479,7 @@ def test_updates_window_and_paging(client):
     ComplaintEvent.objects.filter(complaint=a).update(at=now - dt.timedelta(days=95))
     rows = updates_of(client.get(url("servicerequestupdates.json")))
     assert [r["service_request_id"] for r in rows] == [b.code]
-    start = open311.w3c(now - dt.timedelta(days=96))  # → 96..6 days ago
+    start = render.w3c(now - dt.timedelta(days=96))  # → 96..6 days ago
     rows = updates_of(client.get(url("servicerequestupdates.json", start_date=start)))
     assert [r["service_request_id"] for r in rows] == [a.code]
     ComplaintEvent.objects.filter(complaint=a).update(at=now - dt.timedelta(days=1))
@@ -1496,9 +1498,9 @@ def test_updates_window_and_paging(client):
 
 def test_update_status_fallback_for_other_public_events():
     c = Complaint(status=Status.INVESTIGATING)
-    assert open311.update_status(ComplaintEvent(kind=EventKind.LINKED, to_status=""), c) == "OPEN"
+    assert render.update_status(ComplaintEvent(kind=EventKind.LINKED, to_status=""), c) == "OPEN"
     closed = ComplaintEvent(kind=EventKind.MODERATED, to_status=Status.CLOSED)
-    assert open311.update_status(closed, c) == "CLOSED"
+    assert render.update_status(closed, c) == "CLOSED"
 
 
 # --- privacy ---------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from django.test import RequestFactory, override_settings
 
-from shanshui.orgs.services import client_ip
+from shanshui.lib.request import client_ip
 
 
 def _request(forwarded: str | None = None):
