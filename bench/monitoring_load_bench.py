@@ -14,7 +14,7 @@ hour, ~3 % missing values; then times
 
 The stations live in a scratch set of codes (BMxxxxA) spread over the city's districts; earlier
 runs' readings of those stations are deleted first. Peak memory (max RSS) is reported before and
-after the import: it stays flat because nothing is held per row (shanshui/monitoring/loading.py).
+after the import: it stays flat because nothing is held per row (shanshui/monitoring/loading/).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/shanshui_bench \\
         .venv/bin/python bench/monitoring_load_bench.py
@@ -49,11 +49,13 @@ django.setup()
 
 import numpy as np  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from shanshui.monitoring import services  # noqa: E402
 from shanshui.monitoring.models import AirDaily, AirHourly, Station, StationKind  # noqa: E402
+from shanshui.orgs.demo import load_demo as load_people  # noqa: E402
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit  # noqa: E402
 
 ROWS = int(os.environ.get("BENCH_MONITORING_ROWS", "1000000"))
@@ -170,10 +172,6 @@ def run(actor, path: Path, *, dry_run: bool) -> dict:
 def main() -> None:
     if connection.vendor != "postgresql":
         sys.exit("The load benchmark runs on PostgreSQL: set DATABASE_URL (make bench does).")
-    from django.core.management import call_command
-
-    from shanshui.orgs.demo import load_demo as load_people
-
     call_command("migrate", verbosity=0)
     load_people()
     actor = get_user_model().objects.get(username="office")

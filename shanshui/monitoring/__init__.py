@@ -6,5 +6,10 @@ The standards' arithmetic lives in plain typed modules with no Django imports:
   profile);
 * :mod:`shanshui.monitoring.airstats` — daily, monthly and annual air statistics per
   GB 3095-2012 / HJ 663-2013;
-* :mod:`shanshui.monitoring.water` — single-factor surface-water classification per GB 3838-2002.
+* :mod:`shanshui.monitoring.water` — single-factor surface-water classification per GB 3838-2002;
+* :mod:`shanshui.monitoring.loading.parsing`, :mod:`shanshui.monitoring.loading.headers` — the
+  cells and columns of an imported CSV file.
+
+Imports are in ``loading/``, the figures the pages show in ``indicators/``, every business action
+in ``services.py``.
 """

@@ -584,6 +584,46 @@ def _period_stats(
     annual: bool,
 ) -> PeriodStats:
     sl = slice(first, last + 1)
+    valid_days, valid, mean, pct = _pollutant_stats(daily, sl, month_bounds, min_days)
+    complete = daily.complete[:, sl]
+    a = daily.aqi[:, sl]
+    with np.errstate(invalid="ignore"):
+        aqi_days = complete.sum(axis=1)
+        good = (complete & (a <= 100)).sum(axis=1)
+        heavy = (complete & (a > 200)).sum(axis=1)
+        exceed = {
+            code: (daily.values[code][:, sl] > limits[code]).sum(axis=1)
+            for code in DAILY_LIMIT_CODES
+        }
+        ratio = np.where(aqi_days > 0, good / np.maximum(aqi_days, 1), np.nan)
+    lv = daily.level[:, sl]
+    level_days = np.stack([(complete & (lv == k)).sum(axis=1) for k in range(1, 7)], axis=1)
+    compliance, compliant = _compliance(valid, mean, pct, limits) if annual else (None, None)
+    return PeriodStats(
+        period=period,
+        first_day=daily.date(first),
+        last_day=daily.date(last),
+        rounded=daily.rounded,
+        valid_days=MappingProxyType(valid_days),
+        valid=MappingProxyType(valid),
+        mean=MappingProxyType(mean),
+        percentile=MappingProxyType(pct),
+        aqi_days=aqi_days,
+        good_days=good,
+        good_ratio=ratio,
+        heavy_days=heavy,
+        level_days=level_days,
+        exceed_days=MappingProxyType(exceed),
+        compliance=None if compliance is None else MappingProxyType(compliance),
+        compliant=compliant,
+    )
+
+
+def _pollutant_stats(
+    daily: DailyStats, sl: slice, month_bounds: list[tuple[int, int, int]], min_days: int
+) -> tuple[dict[str, np.ndarray], ...]:
+    """Per pollutant over the days ``sl``: valid days, validity (``min_days`` in all and the
+    ``month_bounds`` minimum in each month), the mean and the percentile (NaN unless valid)."""
     valid_days: dict[str, np.ndarray] = {}
     valid: dict[str, np.ndarray] = {}
     mean: dict[str, np.ndarray] = {}
@@ -607,58 +647,33 @@ def _period_stats(
         pct[p] = np.where(
             is_valid, _percentile_rows(v, n, PERCENTILE_OF[p], dec, daily.rounded), np.nan
         )
+    return valid_days, valid, mean, pct
 
-    complete = daily.complete[:, sl]
-    a = daily.aqi[:, sl]
-    with np.errstate(invalid="ignore"):
-        aqi_days = complete.sum(axis=1)
-        good = (complete & (a <= 100)).sum(axis=1)
-        heavy = (complete & (a > 200)).sum(axis=1)
-        exceed = {
-            code: (daily.values[code][:, sl] > limits[code]).sum(axis=1)
-            for code in DAILY_LIMIT_CODES
-        }
-        ratio = np.where(aqi_days > 0, good / np.maximum(aqi_days, 1), np.nan)
-    lv = daily.level[:, sl]
-    level_days = np.stack([(complete & (lv == k)).sum(axis=1) for k in range(1, 7)], axis=1)
 
-    compliance: dict[str, np.ndarray] | None = None
-    compliant: np.ndarray | None = None
-    if annual:
-        compliance = {}
-        for p in POLLUTANTS:
-            checks = []
-            if f"{p}_ANNUAL" in limits:
-                checks.append((f"{p}_ANNUAL", mean[p], limits[f"{p}_ANNUAL"]))
-            stat = STATISTIC_OF[p]
-            checks.append((f"{stat if p == 'O3' else p}_P{PERCENTILE_OF[p]}", pct[p], limits[stat]))
-            for key, value, limit in checks:
-                with np.errstate(invalid="ignore"):
-                    res = np.where(value <= limit, 1, 0).astype(np.int8)
-                compliance[key] = np.where(valid[p], res, np.int8(-1)).astype(np.int8)
-        stacked = np.stack(list(compliance.values()))
-        compliant = np.where(
-            (stacked == 0).any(axis=0), 0, np.where((stacked == 1).all(axis=0), 1, -1)
-        ).astype(np.int8)
-
-    return PeriodStats(
-        period=period,
-        first_day=daily.date(first),
-        last_day=daily.date(last),
-        rounded=daily.rounded,
-        valid_days=MappingProxyType(valid_days),
-        valid=MappingProxyType(valid),
-        mean=MappingProxyType(mean),
-        percentile=MappingProxyType(pct),
-        aqi_days=aqi_days,
-        good_days=good,
-        good_ratio=ratio,
-        heavy_days=heavy,
-        level_days=level_days,
-        exceed_days=MappingProxyType(exceed),
-        compliance=None if compliance is None else MappingProxyType(compliance),
-        compliant=compliant,
-    )
+def _compliance(
+    valid: Mapping[str, np.ndarray],
+    mean: Mapping[str, np.ndarray],
+    pct: Mapping[str, np.ndarray],
+    limits: Mapping[str, float],
+) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """A year's compliance per statistic (annual mean where there is an annual limit, and the
+    percentile against the daily limit) and overall; see :class:`PeriodStats`."""
+    compliance: dict[str, np.ndarray] = {}
+    for p in POLLUTANTS:
+        checks = []
+        if f"{p}_ANNUAL" in limits:
+            checks.append((f"{p}_ANNUAL", mean[p], limits[f"{p}_ANNUAL"]))
+        stat = STATISTIC_OF[p]
+        checks.append((f"{stat if p == 'O3' else p}_P{PERCENTILE_OF[p]}", pct[p], limits[stat]))
+        for key, value, limit in checks:
+            with np.errstate(invalid="ignore"):
+                res = np.where(value <= limit, 1, 0).astype(np.int8)
+            compliance[key] = np.where(valid[p], res, np.int8(-1)).astype(np.int8)
+    stacked = np.stack(list(compliance.values()))
+    compliant = np.where(
+        (stacked == 0).any(axis=0), 0, np.where((stacked == 1).all(axis=0), 1, -1)
+    ).astype(np.int8)
+    return compliance, compliant
 
 
 def _day_index(daily: DailyStats, day: dt.date) -> int:

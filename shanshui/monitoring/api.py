@@ -10,7 +10,6 @@ import datetime as dt
 from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -18,8 +17,13 @@ from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 
-from shanshui.monitoring import aqi, indicators, services
-from shanshui.monitoring.indicators import INDICATOR_ORDER, Period
+from shanshui.monitoring import aqi, services
+from shanshui.monitoring.indicators import districts as district_figures
+from shanshui.monitoring.indicators.air import AirFigures
+from shanshui.monitoring.indicators.periods import Period
+from shanshui.monitoring.indicators.ranking import DistrictRow
+from shanshui.monitoring.indicators.targets import INDICATOR_ORDER, Assessment
+from shanshui.monitoring.indicators.water import WaterFigures
 from shanshui.monitoring.models import (
     HIGHER_IS_BETTER,
     AirDaily,
@@ -159,7 +163,7 @@ class TargetsOut(Schema):
 # --- helpers ------------------------------------------------------------------------------------
 
 
-def _assessment(a: indicators.Assessment) -> dict:
+def _assessment(a: Assessment) -> dict:
     return {
         "value": a.value,
         "target": None if a.target is None else float(a.target),
@@ -170,7 +174,7 @@ def _assessment(a: indicators.Assessment) -> dict:
     }
 
 
-def _air(air: indicators.AirFigures | None) -> dict | None:
+def _air(air: AirFigures | None) -> dict | None:
     if air is None:
         return None
     return {
@@ -187,7 +191,7 @@ def _air(air: indicators.AirFigures | None) -> dict | None:
     }
 
 
-def _water(w: indicators.WaterFigures | None) -> dict | None:
+def _water(w: WaterFigures | None) -> dict | None:
     if w is None:
         return None
     return {
@@ -200,7 +204,7 @@ def _water(w: indicators.WaterFigures | None) -> dict | None:
     }
 
 
-def _row(row: indicators.DistrictRow) -> dict:
+def _row(row: DistrictRow) -> dict:
     return {
         "district_id": row.district.pk if row.district else None,
         "name": row.name or _("Whole city"),
@@ -288,7 +292,7 @@ def get_indicators(
     sort: str = Query("good", pattern="^(good|pm25|heavy|water|name)$"),
 ):
     period = _period(year, month)
-    data = indicators.overview(period, sort=sort, today=timezone.localdate())
+    data = district_figures.overview(period, sort=sort, today=timezone.localdate())
     return {
         "period": period.key,
         "year": period.year,
@@ -372,38 +376,23 @@ def list_targets(
 def put_targets(request, payload: TargetsIn):
     if not scope_for(request.user).sees_all:
         raise PermissionDenied(_("Only the office sets targets."))
-    ids = {t.district_id for t in payload.targets}
-    units = {u.pk: u for u in Unit.objects.filter(pk__in=ids)}
-    errors: dict[str, list[str]] = {}
-    changed = 0
-    with transaction.atomic():
-        before = indicators.targets_for(payload.year, list(ids))
-        for i, item in enumerate(payload.targets):
-            unit = units.get(item.district_id)
-            if unit is None:
-                errors[f"targets[{i}].district_id"] = [_("Unknown district.")]
-                continue
-            old = before.get((unit.pk, item.indicator.value))
-            try:
-                services.target_set(
-                    actor=request.user,
-                    district=unit,
-                    year=payload.year,
-                    indicator=item.indicator.value,
-                    value=None if item.value is None else str(item.value),
-                )
-            except ArithmeticError:  # too large for two decimals ("1e400")
-                errors[f"targets[{i}].value"] = [_("Enter a number.")]
-                continue
-            except ValidationError as exc:
-                found = exc.message_dict if hasattr(exc, "error_dict") else {"": exc.messages}
-                for key, messages in found.items():
-                    errors[f"targets[{i}].{key or 'value'}"] = messages
-                continue
-            new = None if item.value is None else Decimal(str(item.value))
-            changed += new != old
-        if errors:
-            transaction.set_rollback(True)
-    if errors:
-        raise ValidationError(errors)
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={t.district_id for t in payload.targets})}
+    changes = [
+        services.TargetChange(
+            district=units.get(item.district_id),  # None: refused as an unknown district
+            indicator=item.indicator.value,
+            value=None if item.value is None else str(item.value),
+        )
+        for item in payload.targets
+    ]
+    try:
+        changed = services.targets_set(actor=request.user, year=payload.year, changes=changes)
+    except services.TargetsRefused as exc:
+        raise ValidationError(
+            {
+                f"targets[{i}].{key}": messages
+                for i, found in exc.errors.items()
+                for key, messages in found.items()
+            }
+        ) from None
     return {"year": payload.year, "changed": changed, "targets": _targets(payload.year)}

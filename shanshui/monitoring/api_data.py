@@ -12,7 +12,8 @@ from ninja import Field, File, Form, Query, Router, Schema, UploadedFile
 from ninja import Status as NinjaStatus
 from ninja.pagination import paginate
 
-from shanshui.monitoring import loading, services
+from shanshui.monitoring import services
+from shanshui.monitoring.loading.results import MAX_ERRORS, ImportResult
 from shanshui.monitoring.models import ControlLevel, Station, StationKind
 from shanshui.orgs.pagination import Pagination
 
@@ -21,7 +22,7 @@ data_router = Router(tags=["monitoring"])
 _UPLOAD_NOTE = (
     "All or nothing: when any row has an error nothing is written and the answer (400) lists "
     "every error by row (the CSV record number, header included) and column, up to "
-    f"{loading.MAX_ERRORS}. Importing the same file again changes nothing; a changed value "
+    f"{MAX_ERRORS}. Importing the same file again changes nothing; a changed value "
     "updates its row. With `dry_run=true` nothing is written and the counts say what an "
     "import would do. Encodings: UTF-8 (with or without BOM), GBK/GB18030. The office only."
 )
@@ -56,7 +57,7 @@ class ImportOut(Schema):
     district_days: int = 0
 
 
-def _respond(result: loading.ImportResult):
+def _respond(result: ImportResult):
     return NinjaStatus(200 if result.ok else 400, result.to_dict())
 
 

@@ -48,7 +48,7 @@ import bisect
 import datetime as dt
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from types import MappingProxyType
@@ -444,6 +444,9 @@ class AqiResult:
         return out
 
 
+_FALLBACK_CODES = frozenset({"SO2_24H", "O3_1H"})  # the special rules' stand-ins
+
+
 def compute_aqi(
     values: Mapping[str, object],
     *,
@@ -460,54 +463,73 @@ def compute_aqi(
     so. Under HJ 633-2026 (provisional) the same cases give IAQI 200 and 300 instead.
     """
     profile = _profile(standard)
-    allowed_fallback = {"SO2_24H", "O3_1H"}
     fallback = fallback or {}
     for code in values:
         _check_code(code)
     for code in fallback:
-        if code not in allowed_fallback:
-            raise ValueError(f"fallback accepts only {sorted(allowed_fallback)}, got {code!r}")
-
-    iaqi: dict[str, int | None] = {}
-    above: list[str] = []
-    excluded: list[str] = []
-    flags: list[str] = []
-    over_800: list[str] = []
+        if code not in _FALLBACK_CODES:
+            raise ValueError(f"fallback accepts only {sorted(_FALLBACK_CODES)}, got {code!r}")
+    found = _Indexed()
     for code in INDICATORS:
-        if code not in values:
-            continue
-        state, result = _lookup(profile, code, _as_float(values[code], code))
-        iaqi[code] = result
-        if state == _MISSING:
-            excluded.append(code)
-            flags.append(f"excluded:{code}")
-        elif state == _ABOVE:
-            above.append(code)
-            flags.append(f"above_table:{code}")
-        elif state == _OVER_800:
-            over_800.append(code)
+        if code in values:
+            found.index(profile, code, _as_float(values[code], code))
+    _index_over_800(profile, found, fallback)
+    return _summary(profile, found)
 
-    for code in over_800:
+
+@dataclass
+class _Indexed:
+    """The IAQIs of one set of values as :func:`compute_aqi` works them out, and what it noticed
+    on the way (in the order the result lists it)."""
+
+    iaqi: dict[str, int | None] = field(default_factory=dict)
+    above: list[str] = field(default_factory=list)
+    excluded: list[str] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    over_800: list[str] = field(default_factory=list)  # SO2 1-h / O3 8-h over 800 µg/m³
+
+    def index(self, profile: _Profile, code: str, c: float) -> None:
+        state, result = _lookup(profile, code, c)
+        self.iaqi[code] = result
+        if state == _MISSING:
+            self.excluded.append(code)
+            self.flags.append(f"excluded:{code}")
+        elif state == _ABOVE:
+            self.above.append(code)
+            self.flags.append(f"above_table:{code}")
+        elif state == _OVER_800:
+            self.over_800.append(code)
+
+
+def _index_over_800(profile: _Profile, found: _Indexed, fallback: Mapping[str, object]) -> None:
+    """HJ 633-2012 footnotes 2 and 3: SO2 1-h over 800 µg/m³ is indexed from the 24-h mean, O3
+    8-h over 800 from the 1-h value — the one in ``values`` or else the fallback. Under HJ
+    633-2026 the profile gives a fixed IAQI instead (already in ``found``)."""
+    for code in found.over_800:
         use, label = ("SO2_24H", "so2_24h") if code == "SO2_1H" else ("O3_1H", "o3_1h")
         prefix = f"{code.lower()}_over_800"
-        if iaqi[code] is not None:  # HJ 633-2026: a fixed IAQI
-            flags.append(f"{prefix}:iaqi_{iaqi[code]}")
+        if found.iaqi[code] is not None:  # HJ 633-2026: a fixed IAQI
+            found.flags.append(f"{prefix}:iaqi_{found.iaqi[code]}")
             continue
-        if iaqi.get(use) is not None:
-            flags.append(f"{prefix}:iaqi_from_{label}")
+        if found.iaqi.get(use) is not None:
+            found.flags.append(f"{prefix}:iaqi_from_{label}")
             continue
         state, result = _lookup(profile, use, _as_float(fallback.get(use), use))
         if result is None:
-            flags.append(f"{prefix}:no_{label}")
+            found.flags.append(f"{prefix}:no_{label}")
             continue
-        iaqi[use] = result
-        flags.append(f"{prefix}:iaqi_from_{label}")
-        flags.append(f"fallback:{use}")
+        found.iaqi[use] = result
+        found.flags.append(f"{prefix}:iaqi_from_{label}")
+        found.flags.append(f"fallback:{use}")
         if state == _ABOVE:
-            above.append(use)
-            flags.append(f"above_table:{use}")
+            found.above.append(use)
+            found.flags.append(f"above_table:{use}")
 
-    valid = {code: v for code, v in iaqi.items() if v is not None}
+
+def _summary(profile: _Profile, found: _Indexed) -> AqiResult:
+    """The AQI (the largest IAQI), its level, the primary pollutants (IAQI = AQI, when AQI > 50)
+    and the exceeding ones (IAQI > 100, where the standard defines them)."""
+    valid = {code: v for code, v in found.iaqi.items() if v is not None}
     if not valid:
         aqi = None
         level = None
@@ -531,15 +553,15 @@ def compute_aqi(
 
     return AqiResult(
         standard=profile.name,
-        iaqi=MappingProxyType(iaqi),
+        iaqi=MappingProxyType(found.iaqi),
         aqi=aqi,
         level=level,
         primary_pollutants=primary,
         primary_indicators=primary_codes,
         exceeding_pollutants=exceeding,
-        above_table=tuple(above),
-        excluded=tuple(excluded),
-        flags=tuple(flags),
+        above_table=tuple(found.above),
+        excluded=tuple(found.excluded),
+        flags=tuple(found.flags),
     )
 
 
@@ -639,8 +661,8 @@ def compute_aqi_arrays(
     for code in values:
         _check_code(code)
     for code in fallback:
-        if code not in ("SO2_24H", "O3_1H"):
-            raise ValueError(f"fallback accepts only ['O3_1H', 'SO2_24H'], got {code!r}")
+        if code not in _FALLBACK_CODES:
+            raise ValueError(f"fallback accepts only {sorted(_FALLBACK_CODES)}, got {code!r}")
     codes = [code for code in INDICATORS if code in values]
     if not codes:
         raise ValueError("no indicator values given")

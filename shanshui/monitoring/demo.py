@@ -6,7 +6,8 @@ exists. Never used in production.
 The readings are synthetic but shaped like Chongqing's: PM2.5 about 60 µg/m³ in January and 20
 in summer (two winter episodes reach heavy pollution), O3 peaking on summer afternoons, NO2 with
 rush-hour peaks, about 3 % of hours missing. They are generated with numpy and loaded through the
-same bulk path as a CSV import (``loading.load_air_rows``), which also computes the daily values.
+same bulk path as a CSV import (``loading.air.load_air_rows``), which also computes the daily
+values.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ import numpy as np
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from shanshui.monitoring import loading, services, water
+from shanshui.monitoring import services, water
+from shanshui.monitoring.loading.air import load_air_rows
+from shanshui.monitoring.loading.parsing import parse_hour
 from shanshui.monitoring.models import (
     ControlLevel,
     Indicator,
@@ -178,7 +181,25 @@ def load_demo() -> list[str]:
     units = {u.key: u for u in Unit.objects.filter(key__in=TARGETS)}
     if len(units) < len(TARGETS):
         return []
-    created: list[str] = []
+    air, sections = _create_stations(units)
+    created = [f"{len(air)} air stations, {len(sections)} water sections"]
+    now = timezone.localtime().replace(tzinfo=None)
+    start, hours = _hours(now)
+    result = _load_air(air, start, hours)
+    created.append(
+        f"{result.inserted} hourly air readings, {result.station_days} station-days and "
+        f"{result.district_days} district-days of daily values"
+    )
+    samples = _load_water(sections, start.year, now.date())
+    created.append(f"{samples} water samples")
+    office = get_user_model().objects.filter(username="office").first()
+    if office is not None:
+        count = _set_targets(office, units, now.year)
+        created.append(f"{count} monitoring targets for {now.year}")
+    return created
+
+
+def _create_stations(units: dict[str, Unit]) -> tuple[list[Station], list[Station]]:
     air = [
         Station.objects.create(
             code=code,
@@ -204,13 +225,13 @@ def load_demo() -> list[str]:
         )
         for code, name, key, river, body, target, _fares in WATER_SECTIONS
     ]
-    created.append(f"{len(air)} air stations, {len(sections)} water sections")
+    return air, sections
 
-    # Hourly readings up to the current hour.
-    now = timezone.localtime().replace(tzinfo=None)
-    start, hours = _hours(now)
+
+def _load_air(air: list[Station], start: dt.date, hours: int):
+    """Hourly readings from ``start`` up to the current hour, through the bulk loader."""
     values = generate_air(len(air), [row[5] for row in AIR_STATIONS], start, hours)
-    first_hour = loading.parse_hour(f"{start:%Y-%m-%d} 01:00")
+    first_hour = parse_hour(f"{start:%Y-%m-%d} 01:00")
 
     def rows():
         for s, station in enumerate(air):
@@ -218,18 +239,16 @@ def load_demo() -> list[str]:
             for i, line in enumerate(block.tolist()):
                 yield (station.pk, first_hour + i, *(None if v != v else v for v in line))
 
-    result = loading.load_air_rows(rows())
-    created.append(
-        f"{result.inserted} hourly air readings, {result.station_days} station-days and "
-        f"{result.district_days} district-days of daily values"
-    )
+    return load_air_rows(rows())
 
-    # Monthly water samples, on the 10th, up to this month.
+
+def _load_water(sections: list[Station], first_year: int, today: dt.date) -> int:
+    """Monthly water samples, on the 10th, from January of ``first_year`` up to this month."""
     rng = np.random.default_rng(SEED + 1)
     samples = []
     for station, (_c, _n, _k, _r, body, _t, fares) in zip(sections, WATER_SECTIONS, strict=True):
-        day = dt.date(start.year, 1, 10)
-        while day <= now.date():
+        day = dt.date(first_year, 1, 10)
+        while day <= today:
             vals = _sample_values(rng, fares, day.month)
             res = water.classify_sample(vals, waterbody=body)
             samples.append(
@@ -243,20 +262,19 @@ def load_demo() -> list[str]:
             )
             day = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 10)
     WaterSample.objects.bulk_create(samples)
-    created.append(f"{len(samples)} water samples")
+    return len(samples)
 
-    office = get_user_model().objects.filter(username="office").first()
-    if office is not None:
-        count = 0
-        for key, values_ in TARGETS.items():
-            for indicator, value in zip(_TARGET_ORDER, values_, strict=True):
-                services.target_set(
-                    actor=office,
-                    district=units[key],
-                    year=now.year,
-                    indicator=indicator,
-                    value=Decimal(value),
-                )
-                count += 1
-        created.append(f"{count} monitoring targets for {now.year}")
-    return created
+
+def _set_targets(office, units: dict[str, Unit], year: int) -> int:
+    count = 0
+    for key, values in TARGETS.items():
+        for indicator, value in zip(_TARGET_ORDER, values, strict=True):
+            services.target_set(
+                actor=office,
+                district=units[key],
+                year=year,
+                indicator=indicator,
+                value=Decimal(value),
+            )
+            count += 1
+    return count

@@ -1,5 +1,6 @@
 """Forms of the monitoring pages: the period selector, the targets grid and the confirm form of
-a ledger task made from a missed target."""
+a ledger task made from a missed target. They read and check what was posted; the views save it
+through ``services``."""
 
 from __future__ import annotations
 
@@ -8,20 +9,20 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.dates import MONTHS
 from django.utils.translation import gettext_lazy as _
 
-from shanshui.ledger import services as ledger_services
-from shanshui.ledger.models import Campaign, CampaignKind, DeadlineKind, Status, Task, UnitRole
-from shanshui.monitoring import services
-from shanshui.monitoring.indicators import INDICATOR_ORDER, SORTS, Period, TaskProposal
+from shanshui.ledger.models import Campaign
+from shanshui.monitoring.indicators.periods import Period
+from shanshui.monitoring.indicators.ranking import SORTS
+from shanshui.monitoring.indicators.targets import INDICATOR_ORDER
 from shanshui.monitoring.models import Indicator
+from shanshui.monitoring.selectors import default_campaign
+from shanshui.monitoring.services import TargetChange, TaskProposal
 from shanshui.orgs.models import Unit
 
 YEARS_BACK = 10
 ISO_DATE = "%Y-%m-%d"
-LEAD_UNIT_KEY = "cq-ecology-environment"  # 市生态环境局 leads tasks on air and water quality
 
 
 def year_choices(today: dt.date) -> list[tuple[int, str]]:
@@ -108,7 +109,8 @@ class TargetGridForm(forms.Form):
         """``[(district, [bound field per indicator])]`` for the template."""
         return [(d, [self[self.name_for(d, i)] for i in INDICATOR_ORDER]) for d in self.districts]
 
-    def changed_cells(self) -> list[tuple[Unit, str, str]]:
+    def changes(self) -> list[TargetChange]:
+        """The cells whose value differs from the stored target, for ``services.targets_set``."""
         out = []
         for d in self.districts:
             for indicator in INDICATOR_ORDER:
@@ -116,74 +118,23 @@ class TargetGridForm(forms.Form):
                 current = self.targets.get((d.pk, indicator))
                 number = _decimal(text)
                 if text and number is None:
-                    out.append((d, indicator, text))  # not a number: the service says so
+                    out.append(
+                        TargetChange(d, indicator, text)
+                    )  # not a number: the service says so
                 elif number != current and not (number is None and current is None):
-                    out.append((d, indicator, text))
+                    out.append(TargetChange(d, indicator, text))
         return out
 
-    def save(self, *, actor) -> int | None:
-        """Set every changed target through ``services.target_set``, all or nothing.
-
-        Returns the number of changes, or None when a cell was refused (its message is then
-        on the cell and nothing was saved)."""
-        changes = self.changed_cells()
-        with transaction.atomic():
-            for district, indicator, text in changes:
-                try:
-                    services.target_set(
-                        actor=actor,
-                        district=district,
-                        year=self.year,
-                        indicator=indicator,
-                        value=text,
-                    )
-                except ArithmeticError:
-                    # A number too large for two decimals ("1e400") is refused by
-                    # decimal.quantize itself.
-                    self.add_error(self.name_for(district, indicator), _("Enter a number."))
-                except ValidationError as exc:
-                    if hasattr(exc, "error_dict"):
-                        found = exc.message_dict
-                        messages = found.get("value") or [m for ms in found.values() for m in ms]
-                    else:
-                        messages = exc.messages
-                    self.add_error(self.name_for(district, indicator), messages)
-            if self.errors:
-                transaction.set_rollback(True)
-                return None
-        return len(changes)
+    def show_refusals(self, changes: list[TargetChange], errors: dict[int, dict]) -> None:
+        """Put each refusal of ``services.targets_set`` (``TargetsRefused.errors``) on its cell."""
+        for i, found in errors.items():
+            messages = found.get("value") or [m for ms in found.values() for m in ms]
+            self.add_error(self.name_for(changes[i].district, changes[i].indicator), messages)
 
 
 def _plain(value: Decimal) -> str:
     """90.00 → "90", 32.50 → "32.5"."""
     return format(value.normalize(), "f")
-
-
-def default_campaign() -> Campaign | None:
-    """The latest campaign of kind self-found or meeting (自查自纠, 会议部署)."""
-    return (
-        Campaign.objects.filter(kind__in=[CampaignKind.SELF_FOUND, CampaignKind.MEETING])
-        .order_by("-created_at", "-pk")
-        .first()
-    )
-
-
-def existing_task(code: str) -> Task | None:
-    """The ledger task already made for a miss (withdrawn tasks do not count)."""
-    return Task.objects.filter(code=code).exclude(status=Status.WITHDRAWN).order_by("-pk").first()
-
-
-def existing_tasks(codes) -> dict[str, int]:
-    codes = list(codes)
-    if not codes:
-        return {}
-    rows = (
-        Task.objects.filter(code__in=codes)
-        .exclude(status=Status.WITHDRAWN)
-        .order_by("pk")
-        .values_list("code", "pk")
-    )
-    return dict(rows)
 
 
 class MissedTargetTaskForm(forms.Form):
@@ -234,33 +185,3 @@ class MissedTargetTaskForm(forms.Form):
         if not lines:
             raise ValidationError(_("Enter at least one measure."), code="required")
         return lines
-
-    def save(self, *, actor, district: Unit) -> tuple[Task, bool]:
-        """The task for this miss: created as a draft (``True``), or the one already there."""
-        data = self.cleaned_data
-        lead = Unit.objects.filter(key=LEAD_UNIT_KEY).first()
-        units = [ledger_services.UnitAssignment(district, UnitRole.IMPLEMENTING)]
-        if lead is not None:
-            units.insert(0, ledger_services.UnitAssignment(lead, UnitRole.LEAD))
-        with transaction.atomic():
-            # Two clicks at once: the lock on the district's row lets one of them create and the
-            # other find its task (SQLite serialises writers anyway).
-            list(Unit.objects.select_for_update().filter(pk=district.pk).values_list("pk"))
-            found = existing_task(self.proposal.code)
-            if found is not None:
-                return found, False
-            task = ledger_services.task_create(
-                actor=actor,
-                campaign=data["campaign"],
-                code=self.proposal.code,
-                title=data["title"],
-                problem=data["problem"],
-                target=data["target"],
-                measures=data["measures"],
-                categories=[self.proposal.category],
-                deadline_kind=DeadlineKind.DATED,
-                deadline=data["deadline"],
-                units=units,
-                note={"source": "monitoring", "miss": self.proposal.code},
-            )
-        return task, True

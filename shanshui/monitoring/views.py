@@ -23,16 +23,13 @@ from django.utils.dates import MONTHS_3
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from shanshui.monitoring import airstats, aqi, indicators, water
-from shanshui.monitoring.forms import (
-    LEAD_UNIT_KEY,
-    MissedTargetTaskForm,
-    PeriodForm,
-    TargetGridForm,
-    existing_task,
-    existing_tasks,
-)
-from shanshui.monitoring.indicators import (
+from shanshui.monitoring import airstats, aqi, selectors, services, water
+from shanshui.monitoring.forms import MissedTargetTaskForm, PeriodForm, TargetGridForm
+from shanshui.monitoring.indicators import districts as district_figures
+from shanshui.monitoring.indicators.air import calendar_days, station_figures
+from shanshui.monitoring.indicators.periods import Period
+from shanshui.monitoring.indicators.targets import (
+    DECIMALS,
     INDICATOR_ORDER,
     MET,
     MISSED,
@@ -40,8 +37,9 @@ from shanshui.monitoring.indicators import (
     NO_TARGET,
     NOT_ASSESSED,
     Assessment,
-    Period,
+    targets_for,
 )
+from shanshui.monitoring.indicators.water import class_label, decimal_or_none, section_statuses
 from shanshui.monitoring.models import (
     HIGHER_IS_BETTER,
     AirDaily,
@@ -71,13 +69,6 @@ STATUS_LABELS = {
     NO_TARGET: gettext_lazy("No target"),
     NO_DATA: gettext_lazy("No data"),
     NOT_ASSESSED: gettext_lazy("Not assessed"),
-}
-STATUS_CLASSES = {
-    MET: "bg-green text-white",
-    MISSED: "bg-red text-white",
-    NO_TARGET: "bg-secondary-lt",
-    NO_DATA: "bg-secondary-lt",
-    NOT_ASSESSED: "bg-secondary-lt",
 }
 UNITS = {
     Indicator.GOOD_DAY_RATIO: "%",
@@ -125,7 +116,7 @@ def _target_text(indicator: str, target) -> str:
     if target is None:
         return ""
     sign = "≥" if HIGHER_IS_BETTER[Indicator(indicator)] else "≤"
-    return f"{sign} {_fmt(target, indicators.DECIMALS[indicator])}"
+    return f"{sign} {_fmt(target, DECIMALS[indicator])}"
 
 
 def _cell(a: Assessment, *, task_id: int | None = None, create_url: str = "") -> dict:
@@ -140,7 +131,6 @@ def _cell(a: Assessment, *, task_id: int | None = None, create_url: str = "") ->
         "target": _target_text(a.indicator, a.target),
         "status": a.status,
         "badge": STATUS_LABELS[a.status],
-        "badge_class": STATUS_CLASSES[a.status],
         "gap": "" if a.gap is None else f"{a.gap:+.{max(dec, 1)}f}",
         "provisional": a.provisional,
         "task_url": reverse("ledger:task", args=[task_id]) if task_id else "",
@@ -156,10 +146,10 @@ def _miss_links(request, rows, period: Period) -> dict:
     wanted = {}
     for row in rows:
         for a in row.missed:
-            wanted[(row.district.pk, a.indicator)] = indicators.miss_code(
+            wanted[(row.district.pk, a.indicator)] = services.miss_code(
                 row.district, period.year, a.indicator
             )
-    tasks = existing_tasks(wanted.values())
+    tasks = selectors.existing_tasks(wanted.values())
     out = {}
     for (district_id, indicator), code in wanted.items():
         url = reverse("monitoring:task_from_miss", args=[district_id, indicator])
@@ -224,7 +214,7 @@ def _query_without(request, *names: str) -> str:
 def overview(request: HttpRequest) -> HttpResponse:
     form, period = _period_form(request)
     sort = form.sort_key()
-    data = indicators.overview(period, sort=sort, today=timezone.localdate())
+    data = district_figures.overview(period, sort=sort, today=timezone.localdate())
     links = _miss_links(request, data.rows, period)
     rows = [{"row": row, "cells": _cells(row, links)} for row in data.rows]
     by_good = sorted(
@@ -277,7 +267,7 @@ def district(request: HttpRequest, pk: int) -> HttpResponse:
     unit = _district_or_404(pk)
     form, period = _period_form(request)
     today = timezone.localdate()
-    detail = indicators.district_detail(unit, period, today=today)
+    detail = district_figures.district_detail(unit, period, today=today)
     links = _miss_links(request, [detail.row], period)
     targets = detail.targets
     chart = {
@@ -377,7 +367,7 @@ def station(request: HttpRequest, pk: int) -> HttpResponse:
     query = _query_without(request, "page")
     context = {"station": st, "form": form, "period": period, "query": query}
     if st.kind == StationKind.AIR:
-        figures = indicators.station_figures(period, [st.pk])[st.pk]
+        figures = station_figures(period, [st.pk])[st.pk]
         days = AirDaily.objects.filter(
             station=st, day__gte=period.first_day, day__lte=period.last_day, aqi__isnull=False
         ).order_by("-day")
@@ -394,7 +384,7 @@ def station(request: HttpRequest, pk: int) -> HttpResponse:
             "pollutants": _pollutant_rows(figures),
             "chart": {
                 "calendar": _calendar_chart(
-                    period.year, indicators.calendar_days(year=period.year, station=st)
+                    period.year, calendar_days(year=period.year, station=st)
                 )
             },
             "notes": _standard_notes(period),
@@ -416,7 +406,7 @@ def station(request: HttpRequest, pk: int) -> HttpResponse:
             {
                 "sample": sample,
                 "cells": cells,
-                "class_label": indicators.class_label(sample.water_class),
+                "class_label": class_label(sample.water_class),
                 "main": [water.ITEMS.get(c, c) for c in main if c],
             }
         )
@@ -424,7 +414,7 @@ def station(request: HttpRequest, pk: int) -> HttpResponse:
     items_seen.sort(key=lambda c: order.get(c, 999))
     for row in rows:
         row["ordered"] = [row["cells"].get(code) for code in items_seen]
-    status = indicators.section_statuses(period, stations=[st])[0]
+    status = section_statuses(period, stations=[st])[0]
     context |= {
         "page": page,
         "rows": rows,
@@ -438,7 +428,7 @@ def _sample_items(sample: WaterSample, waterbody: str) -> dict:
     """Each item of a sample with its class; items worse than class III are flagged."""
     values = {}
     for code, raw in (sample.values or {}).items():
-        number = indicators.decimal_or_none(raw)
+        number = decimal_or_none(raw)
         if code in water.ITEMS and number is not None:
             values[code] = number
     try:
@@ -448,7 +438,7 @@ def _sample_items(sample: WaterSample, waterbody: str) -> dict:
     return {
         code: {
             "value": item.value,
-            "class": indicators.class_label(int(item.water_class)),
+            "class": class_label(int(item.water_class)),
             "over": item.water_class > water.WaterClass.III,
             "exceedance": item.exceedance,
         }
@@ -482,12 +472,16 @@ def targets(request: HttpRequest) -> HttpResponse:
         except (TypeError, ValueError):
             raise Http404 from None
     districts = _target_districts(year)
-    current = indicators.targets_for(year, [d.pk for d in districts])
+    current = targets_for(year, [d.pk for d in districts])
     if request.method == "POST":
         grid = TargetGridForm(request.POST, year=year, districts=districts, targets=current)
         if grid.is_valid():
-            changed = grid.save(actor=request.user)
-            if changed is not None:
+            changes = grid.changes()
+            try:
+                changed = services.targets_set(actor=request.user, year=year, changes=changes)
+            except services.TargetsRefused as exc:
+                grid.show_refusals(changes, exc.errors)
+            else:
                 messages.success(
                     request,
                     _("Targets for %(year)s saved: %(n)s changed.") % {"year": year, "n": changed},
@@ -530,18 +524,18 @@ def task_from_miss(request: HttpRequest, pk: int, indicator: str) -> HttpRespons
     except (TypeError, ValueError):
         raise Http404 from None
     back = f"{reverse('monitoring:district', args=[unit.pk])}?year={period.year}"
-    code = indicators.miss_code(unit, period.year, indicator)
-    found = existing_task(code)
+    code = services.miss_code(unit, period.year, indicator)
+    found = selectors.existing_task(code)
     if found is not None:
         messages.info(request, _("This miss is already on the ledger: %(code)s.") % {"code": code})
         return redirect("ledger:task", pk=found.pk)
     today = timezone.localdate()
-    detail = indicators.district_detail(unit, period, today=today)
+    detail = district_figures.district_detail(unit, period, today=today)
     assessment = detail.row.assessments[indicator]
     if not assessment.missed:
         messages.warning(request, _("This target is not missed: there is no task to create."))
         return redirect(back)
-    proposal = indicators.task_proposal(
+    proposal = services.task_proposal(
         district=unit,
         period=period,
         assessment=assessment,
@@ -552,8 +546,19 @@ def task_from_miss(request: HttpRequest, pk: int, indicator: str) -> HttpRespons
     )
     form = MissedTargetTaskForm(request.POST or None, proposal=proposal)
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
         try:
-            task, created = form.save(actor=request.user, district=unit)
+            task, created = services.missed_target_task_create(
+                actor=request.user,
+                district=unit,
+                proposal=proposal,
+                campaign=data["campaign"],
+                title=data["title"],
+                problem=data["problem"],
+                target=data["target"],
+                measures=data["measures"],
+                deadline=data["deadline"],
+            )
         except ValidationError as exc:
             for message in exc.messages:
                 form.add_error(None, message)
@@ -578,7 +583,7 @@ def task_from_miss(request: HttpRequest, pk: int, indicator: str) -> HttpRespons
             "cell": _cell(assessment),
             "back": back,
             "no_campaign": not form.fields["campaign"].queryset.exists(),
-            "lead": Unit.objects.filter(key=LEAD_UNIT_KEY).first(),
+            "lead": selectors.lead_unit(),
         },
         status=400 if request.method == "POST" else 200,
     )

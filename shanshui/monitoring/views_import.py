@@ -20,7 +20,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shanshui.monitoring import loading, services, water
+from shanshui.monitoring import services, water
+from shanshui.monitoring.loading.results import MAX_ERRORS
 from shanshui.orgs.scope import scope_for
 
 PAGE_MAX_BYTES = 20 * 1024 * 1024
@@ -69,7 +70,7 @@ def _office_only(request: HttpRequest) -> None:
 def data_import(request: HttpRequest) -> HttpResponse:
     _office_only(request)
     context = {
-        "max_errors": loading.MAX_ERRORS,
+        "max_errors": MAX_ERRORS,
         "water_items": [(code, name) for code, name in water.ITEMS.items()],
     }
     if request.method != "POST":

@@ -1,14 +1,17 @@
 """Helpers for the data-layer tests (loading, daily values, import page, data API): stations in
-two districts and CSV text in the national platform's hourly layout."""
+two districts, CSV text in the national platform's hourly layout and in the water layout, and
+the imports as the office runs them."""
 
 from __future__ import annotations
 
 import datetime as dt
 
+from shanshui.monitoring import services
 from shanshui.monitoring.models import Station, StationKind, Waterbody
 from shanshui.orgs.models import Unit
 
 AIR_HEADER = "站点编码,时间,SO2,NO2,PM10,PM2.5,CO,O3"
+WATER_HEADER = "断面编码,采样日期,pH,溶解氧,高锰酸盐指数,氨氮,总磷,总氮,粪大肠菌群,水温"
 
 
 def make_stations() -> dict[str, Station]:
@@ -59,3 +62,19 @@ def air_csv(rows, header: str = AIR_HEADER) -> bytes:
 def day_rows(code: str, day: dt.date, values=(8, 30, 60, 40, 0.8, 70), labels=range(1, 25)):
     """One row per hour label of a day for a station, the same values each hour."""
     return [(code, hour_text(day, h), *values) for h in labels]
+
+
+def water_csv(rows, header: str = WATER_HEADER) -> bytes:
+    return ("\n".join([header, *(",".join(str(c) for c in r) for r in rows)]) + "\n").encode()
+
+
+def import_air(personas, data, *, dry_run=False, **kwargs):
+    return services.air_csv_import(actor=personas.office, fileobj=data, dry_run=dry_run, **kwargs)
+
+
+def import_water(personas, data, *, dry_run=False):
+    return services.water_csv_import(actor=personas.office, fileobj=data, dry_run=dry_run)
+
+
+def errors_of(result):
+    return [(e.row, e.column, e.message) for e in result.errors]

@@ -1,5 +1,5 @@
-"""The monitoring data API over real HTTP: CSV uploads of hourly air readings and water samples
-(office only, all or nothing, idempotent) and the station register."""
+"""The monitoring data API through the test client: CSV uploads of hourly air readings and
+water samples (office only, all or nothing, idempotent) and the station register."""
 
 from __future__ import annotations
 
@@ -13,13 +13,13 @@ from ninja import NinjaAPI
 
 import config.urls
 from config.api import api as main_api
+from shanshui.ledger.scenarios import png_bytes
 from shanshui.monitoring.api_data import data_router
 from shanshui.monitoring.models import AirDaily, AirHourly, WaterSample
 from shanshui.monitoring.tests.loading_helpers import air_csv, day_rows, hour_text, make_stations
 from shanshui.orgs.auth import api_auth
 from shanshui.orgs.services import api_token_create
-from shanshui.testing.http import Api
-from shanshui.testing.ledger import png_bytes
+from shanshui.testing.http import ClientApi
 
 
 def _mounted() -> bool:
@@ -40,7 +40,7 @@ else:
     _api.add_router("/", data_router)
     urlpatterns = [path("api/v1/", _api.urls), *config.urls.urlpatterns]
 
-pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.urls(__name__)]
+pytestmark = [pytest.mark.django_db, pytest.mark.urls(__name__)]
 
 NAMES = ("office", "district_a", "department")
 DAY = dt.date(2025, 6, 1)
@@ -48,9 +48,9 @@ CSV = "text/csv"
 
 
 @pytest.fixture
-def api(live_server, personas):
+def api(personas):
     tokens = {n: api_token_create(user=getattr(personas, n), name="t")[1] for n in NAMES}
-    return Api(live_server.url, tokens)
+    return ClientApi(tokens)
 
 
 @pytest.fixture

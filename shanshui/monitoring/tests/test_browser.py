@@ -11,7 +11,7 @@ import pytest
 
 from shanshui.monitoring import airstats
 from shanshui.monitoring.models import Indicator
-from shanshui.monitoring.tests.test_indicators import (
+from shanshui.monitoring.tests.indicator_helpers import (
     GOOD_WATER,
     make_section,
     make_station,

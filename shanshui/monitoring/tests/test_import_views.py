@@ -8,9 +8,9 @@ import datetime as dt
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shanshui.monitoring.models import AirDaily, AirHourly, WaterSample
+from shanshui.ledger.scenarios import png_bytes
+from shanshui.monitoring.models import AirDaily, AirHourly, Target, WaterSample
 from shanshui.monitoring.tests.loading_helpers import air_csv, day_rows, hour_text, make_stations
-from shanshui.testing.ledger import png_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -159,8 +159,6 @@ def test_the_example_files(office, stations):
 def test_the_admin_lists_stations_targets_and_samples_for_the_office(
     office, personas, stations, client_as
 ):
-    from shanshui.monitoring.models import Target
-
     client = office
     for model in ("station", "target", "watersample"):
         response = client.get(f"/admin/monitoring/{model}/")

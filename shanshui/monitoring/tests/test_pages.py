@@ -8,11 +8,12 @@ import json
 import re
 
 import pytest
-from django.utils import timezone
+import time_machine
 
 from shanshui.ledger.models import Campaign, CampaignKind, Status, Task, UnitRole
+from shanshui.ledger.scenarios import make_campaign
 from shanshui.monitoring.models import AirDaily, Indicator
-from shanshui.monitoring.tests.test_indicators import (
+from shanshui.monitoring.tests.indicator_helpers import (
     GOOD_WATER,
     daily_row,
     make_section,
@@ -22,16 +23,17 @@ from shanshui.monitoring.tests.test_indicators import (
     target,
     unit,
 )
-from shanshui.testing.ledger import make_campaign
 
 YEAR = 2025
 TODAY = dt.date(2026, 2, 1)
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    """The pages read "today" for the default year and "in progress": a fixed day in 2026."""
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: TODAY)
+def _today():
+    """The pages read "today" for the default year and "in progress": a fixed day in 2026, in
+    Beijing's morning (the clock stands still, so no test crosses midnight)."""
+    with time_machine.travel("2026-02-01 10:00 +0800", tick=False):
+        yield
 
 
 @pytest.fixture

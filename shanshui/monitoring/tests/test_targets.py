@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+import time_machine
+from django.utils import translation
 
 from shanshui.monitoring.models import Indicator, Target
-from shanshui.monitoring.tests.test_indicators import target, unit
+from shanshui.monitoring.tests.indicator_helpers import target, unit
 from shanshui.orgs.models import AuditEntry
 
 YEAR = 2026
@@ -18,8 +18,10 @@ URL = "/monitoring/targets/"
 
 
 @pytest.fixture(autouse=True)
-def _today(monkeypatch):
-    monkeypatch.setattr(timezone, "localdate", lambda *a, **k: dt.date(2026, 5, 1))
+def _today():
+    """The page's default year is today's: a fixed day in 2026 (the clock stands still)."""
+    with time_machine.travel("2026-05-01 10:00 +0800", tick=False):
+        yield
 
 
 def cell(district, indicator) -> str:
@@ -119,12 +121,8 @@ def test_the_grid_speaks_chinese_by_default(client_as, personas):
     client = client_as(personas.office)
     response = grid_post(client, {cell(personas.unit_a, Indicator.GOOD_DAY_RATIO): "101"})
     message = response.context["grid"].errors[cell(personas.unit_a, Indicator.GOOD_DAY_RATIO)][0]
-    from django.utils import translation
-
     with translation.override("zh-hans"):
-        from django.utils.translation import gettext
-
-        assert message == gettext("A share is at most 100 (per cent).")
+        assert message == translation.gettext("A share is at most 100 (per cent).")
 
 
 def test_another_year_has_its_own_grid(client_as, personas):

@@ -14,7 +14,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from shanshui.monitoring import daily, loading, services
+from shanshui.monitoring import daily, services
+from shanshui.monitoring.loading.results import ImportResult
 from shanshui.orgs.commands import format_row_error, office_actor
 
 
@@ -90,7 +91,7 @@ class Command(BaseCommand):
         )
 
 
-def summary(result: loading.ImportResult) -> str:
+def summary(result: ImportResult) -> str:
     values = {
         "file": result.file_name,
         "rows": result.total_rows,
