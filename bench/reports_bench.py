@@ -37,6 +37,7 @@ import openpyxl  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from reports_dashboard_bench import add_completion_history, measure_dashboard  # noqa: E402
 
 from shanshui.ledger.models import Campaign, Task  # noqa: E402
 from shanshui.ledger.services import campaign_create  # noqa: E402
@@ -152,8 +153,6 @@ def measure_export() -> dict:
 
 
 def measure_dashboard_pages() -> dict:
-    from reports_dashboard_bench import add_completion_history, measure_dashboard
-
     # ledger_bench's generator leaves out acceptance times and status events: add them, so the
     # dashboard's completion history and on-time rates have something to count.
     add_completion_history()

@@ -22,11 +22,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import ledger_bench  # sets up Django (settings from the environment)
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from django.db import connection
 from django.test import Client
 from django.utils import timezone
-from ledger_bench import ROOT, timed  # sets up Django (settings from the environment)
+from ledger_bench import ROOT, timed
 
 from shanshui.ledger.models import Campaign
+from shanshui.ledger.sweep import sweep_warnings
 from shanshui.reports import figures
 
 REQUESTS = int(os.environ.get("BENCH_REQUESTS", "60"))
@@ -105,10 +110,6 @@ def add_completion_history() -> dict:
     (PostgreSQL): acceptance and sign-off times, the status events of the completed tasks
     (accepted, notice started, signed off, with their from/to statuses, as the services write
     them), and warning colours from the daily sweep. Idempotent."""
-    from django.db import connection
-
-    from shanshui.ledger.sweep import sweep_warnings
-
     completed = "('accepted', 'in_public_notice', 'signed_off')"
     with connection.cursor() as cursor:
         cursor.execute(
@@ -150,15 +151,9 @@ def add_completion_history() -> dict:
 
 
 def main() -> None:
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.db import connection
-
     if "--generate" in sys.argv:
         if connection.vendor != "postgresql":
             sys.exit("--generate needs PostgreSQL (COPY): set DATABASE_URL.")
-        import ledger_bench
-
         call_command("migrate", verbosity=0)
         print("generated", ledger_bench.generate())
     if "--generate" in sys.argv or "--history" in sys.argv:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin
-from django.db import transaction
 from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from shanshui.orgs.admin import OfficeAdminMixin
+from shanshui.reports import services
 from shanshui.reports.bulletin import DEFAULT_CLOSING, DEFAULT_OPENING, PLACEHOLDERS
 from shanshui.reports.bulletin import unknown_placeholders as unknown
 from shanshui.reports.models import BulletinTemplate
@@ -76,6 +76,14 @@ class BulletinTemplateForm(forms.ModelForm):
             "is_default": _("Used when a bulletin is issued without choosing a template."),
         }
 
+    def _get_validation_exclusions(self):
+        # Ticking "default" on another template is how the office moves the default (the admin
+        # saves through services.bulletin_template_make_default, which unmarks the one before),
+        # so the one-default constraint is not an error on this form.
+        exclude = super()._get_validation_exclusions()
+        exclude.add("is_default")
+        return exclude
+
     def clean(self):
         data = super().clean()
         for name in ("title", "addressees", "opening", "closing"):
@@ -99,11 +107,12 @@ class BulletinTemplateAdmin(OfficeAdminMixin, admin.ModelAdmin):
     list_filter = ["is_default"]
     search_fields = ["name", "issuer", "title"]
 
-    @transaction.atomic
     def save_model(self, request, obj, form, change):
+        # One default at a time: the one just marked wins. It is saved unmarked, then the
+        # service marks it after unmarking the one before (the admin's view is one transaction).
+        make_default = obj.is_default and "is_default" in form.changed_data
+        if make_default:
+            obj.is_default = False
         super().save_model(request, obj, form, change)
-        if obj.is_default:
-            # One default at a time: the one just marked wins.
-            BulletinTemplate.objects.filter(is_default=True).exclude(pk=obj.pk).update(
-                is_default=False
-            )
+        if make_default:
+            services.bulletin_template_make_default(actor=request.user, template=obj)

@@ -21,12 +21,14 @@ from docx.opc.part import Part
 from docx.oxml import parse_xml
 from docx.shared import Cm
 from lxml import etree
+from openpyxl import Workbook
 
 C_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
 A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 CHART_URI = C_NS  # a:graphicData/@uri of a chart is the chart namespace itself
+CAT_AX_ID, VAL_AX_ID = 500100, 500200  # the two axes' ids, by which the bars refer to them
 
 SHEET = "Sheet1"
 # Calm colours that print well in grey too; the office can restyle the chart in Word.
@@ -104,24 +106,7 @@ def _num_ref(parent, formula: str, values: Sequence[float]):
         _el(_el(cache, _c("pt"), idx=i), _c("v")).text = _number(value)
 
 
-def chart_xml(
-    *,
-    title: str,
-    categories: Sequence[str],
-    series: Sequence[tuple[str, Sequence[float]]],
-    stacked: bool = False,
-    horizontal: bool = False,
-    data_labels: bool = True,
-    external_rid: str | None = None,
-) -> bytes:
-    """The chart part: a bar chart whose every label and value is cached in the XML."""
-    n = len(categories)
-    root = etree.Element(_c("chartSpace"), nsmap={"c": C_NS, "a": A_NS, "r": R_NS})
-    _el(root, _c("date1904"), 0)
-    _el(root, _c("lang"), "zh-CN")
-    _el(root, _c("roundedCorners"), 0)
-    chart = _el(root, _c("chart"))
-
+def _title(chart, title: str) -> None:
     title_el = _el(chart, _c("title"))
     rich = _el(_el(title_el, _c("tx")), _c("rich"))
     _el(rich, _a("bodyPr"))
@@ -134,10 +119,38 @@ def chart_xml(
     _el(run, _a("rPr"), lang="zh-CN", sz=1200, b=0)
     _el(run, _a("t")).text = title
     _el(title_el, _c("overlay"), 0)
-    _el(chart, _c("autoTitleDeleted"), 0)
 
-    plot = _el(chart, _c("plotArea"))
-    _el(plot, _c("layout"))
+
+def _data_labels(ser, *, stacked: bool) -> None:
+    labels = _el(ser, _c("dLbls"))
+    # Zero segments get no label (the format's third section is empty).
+    _el(labels, _c("numFmt"), formatCode="0;-0;;@", sourceLinked=0)
+    _el(_el(labels, _c("spPr")), _a("noFill"))
+    _text_props(labels, size=800)
+    _el(labels, _c("dLblPos"), "ctr" if stacked else "outEnd")
+    for flag, on in (
+        ("showLegendKey", 0),
+        ("showVal", 1),
+        ("showCatName", 0),
+        ("showSerName", 0),
+        ("showPercent", 0),
+        ("showBubbleSize", 0),
+    ):
+        _el(labels, _c(flag), on)
+
+
+def _bars(
+    plot,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    *,
+    stacked: bool,
+    horizontal: bool,
+    data_labels: bool,
+) -> None:
+    """c:barChart: one c:ser per series, its name, categories and values referring to the
+    embedded workbook's cells (column A the categories, one column a series)."""
+    n = len(categories)
     bar = _el(plot, _c("barChart"))
     _el(bar, _c("barDir"), "bar" if horizontal else "col")
     _el(bar, _c("grouping"), "stacked" if stacked else "clustered")
@@ -155,31 +168,19 @@ def chart_xml(
         _el(fill, _a("srgbClr"), PALETTE[i % len(PALETTE)])
         _el(ser, _c("invertIfNegative"), 0)
         if data_labels:
-            labels = _el(ser, _c("dLbls"))
-            # Zero segments get no label (the format's third section is empty).
-            _el(labels, _c("numFmt"), formatCode="0;-0;;@", sourceLinked=0)
-            _el(_el(labels, _c("spPr")), _a("noFill"))
-            _text_props(labels, size=800)
-            _el(labels, _c("dLblPos"), "ctr" if stacked else "outEnd")
-            for flag, on in (
-                ("showLegendKey", 0),
-                ("showVal", 1),
-                ("showCatName", 0),
-                ("showSerName", 0),
-                ("showPercent", 0),
-                ("showBubbleSize", 0),
-            ):
-                _el(labels, _c(flag), on)
+            _data_labels(ser, stacked=stacked)
         _str_ref(_el(ser, _c("cat")), f"{SHEET}!$A$2:$A${last_row}", list(categories))
         _num_ref(_el(ser, _c("val")), f"{SHEET}!${col}$2:${col}${last_row}", list(values))
     _el(bar, _c("gapWidth"), 60)
     if stacked:
         _el(bar, _c("overlap"), 100)  # Word draws stacked bars side by side without it
-    _el(bar, _c("axId"), 500100)
-    _el(bar, _c("axId"), 500200)
+    _el(bar, _c("axId"), CAT_AX_ID)
+    _el(bar, _c("axId"), VAL_AX_ID)
 
+
+def _category_axis(plot, n: int, *, horizontal: bool) -> None:
     cat_ax = _el(plot, _c("catAx"))
-    _el(cat_ax, _c("axId"), 500100)
+    _el(cat_ax, _c("axId"), CAT_AX_ID)
     _el(_el(cat_ax, _c("scaling")), _c("orientation"), "maxMin" if horizontal else "minMax")
     _el(cat_ax, _c("delete"), 0)
     _el(cat_ax, _c("axPos"), "l" if horizontal else "b")
@@ -190,7 +191,7 @@ def chart_xml(
     # Many districts: slant the labels rather than let the program drop every other one.
     rotate = -2700000 if not horizontal and n > 8 else None
     _text_props(cat_ax, size=900, rotation=rotate)
-    _el(cat_ax, _c("crossAx"), 500200)
+    _el(cat_ax, _c("crossAx"), VAL_AX_ID)
     _el(cat_ax, _c("crosses"), "autoZero")
     _el(cat_ax, _c("auto"), 1)
     _el(cat_ax, _c("lblAlgn"), "ctr")
@@ -198,8 +199,10 @@ def chart_xml(
     _el(cat_ax, _c("tickLblSkip"), 1)
     _el(cat_ax, _c("noMultiLvlLbl"), 0)
 
+
+def _value_axis(plot, *, horizontal: bool) -> None:
     val_ax = _el(plot, _c("valAx"))
-    _el(val_ax, _c("axId"), 500200)
+    _el(val_ax, _c("axId"), VAL_AX_ID)
     _el(_el(val_ax, _c("scaling")), _c("orientation"), "minMax")
     _el(val_ax, _c("delete"), 0)
     _el(val_ax, _c("axPos"), "b" if horizontal else "l")
@@ -210,9 +213,45 @@ def chart_xml(
     _el(val_ax, _c("minorTickMark"), "none")
     _el(val_ax, _c("tickLblPos"), "nextTo")
     _text_props(val_ax, size=900)
-    _el(val_ax, _c("crossAx"), 500100)
+    _el(val_ax, _c("crossAx"), CAT_AX_ID)
     _el(val_ax, _c("crosses"), "autoZero" if not horizontal else "max")
     _el(val_ax, _c("crossBetween"), "between")
+
+
+def chart_xml(
+    *,
+    title: str,
+    categories: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    stacked: bool = False,
+    horizontal: bool = False,
+    data_labels: bool = True,
+    external_rid: str | None = None,
+) -> bytes:
+    """The chart part: a bar chart whose every label and value is cached in the XML.
+
+    The elements are written in the order the schema (CT_ChartSpace, CT_PlotArea, CT_BarChart,
+    the axes) requires: Word refuses a chart with an element out of place."""
+    root = etree.Element(_c("chartSpace"), nsmap={"c": C_NS, "a": A_NS, "r": R_NS})
+    _el(root, _c("date1904"), 0)
+    _el(root, _c("lang"), "zh-CN")
+    _el(root, _c("roundedCorners"), 0)
+    chart = _el(root, _c("chart"))
+    _title(chart, title)
+    _el(chart, _c("autoTitleDeleted"), 0)
+
+    plot = _el(chart, _c("plotArea"))
+    _el(plot, _c("layout"))
+    _bars(
+        plot,
+        categories,
+        series,
+        stacked=stacked,
+        horizontal=horizontal,
+        data_labels=data_labels,
+    )
+    _category_axis(plot, len(categories), horizontal=horizontal)
+    _value_axis(plot, horizontal=horizontal)
 
     legend = _el(chart, _c("legend"))
     _el(legend, _c("legendPos"), "b")
@@ -233,8 +272,6 @@ def workbook_bytes(
     categories: Sequence[str], series: Sequence[tuple[str, Sequence[float]]]
 ) -> bytes:
     """The embedded workbook behind "Edit data": categories in column A, one series a column."""
-    from openpyxl import Workbook
-
     wb = Workbook()
     ws = wb.active
     ws.title = SHEET

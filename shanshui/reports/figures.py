@@ -80,8 +80,7 @@ from shanshui.ledger.models import (
     UrgeNotice,
     WarningLevel,
 )
-from shanshui.ledger.selectors import with_units
-from shanshui.ledger.services import visible_tasks
+from shanshui.ledger.selectors import visible_tasks, with_units
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
 from shanshui.orgs.scope import scope_for
 
@@ -147,8 +146,16 @@ class Period:
         return start, end
 
 
+def percent(rate: float | None) -> str:
+    """A rate as the dashboard, the bulletin and its annex print it: 87.5%, or — without one."""
+    return "—" if rate is None else f"{rate * 100:.1f}%"
+
+
 @dataclass(frozen=True)
 class Counts:
+    """The measures of a set of items (see the module docstring): the dashboard's, and the
+    bulletin's totals and unit lines."""
+
     total: int = 0
     completed: int = 0
     signed_off: int = 0
@@ -169,6 +176,19 @@ class Counts:
     @property
     def completion_rate(self) -> float | None:
         return self.completed / self.total if self.total else None
+
+    # For pages: the rates as printed, and the completion as a bar's width.
+    @property
+    def completion_percent(self) -> str:
+        return percent(self.completion_rate)
+
+    @property
+    def on_time_percent(self) -> str:
+        return percent(self.on_time_rate)
+
+    @property
+    def completion_width(self) -> int:
+        return round((self.completion_rate or 0) * 100)
 
     def as_dict(self) -> dict:
         """The counts and both rates, e.g. for ``Bulletin.figures`` or json_script."""
@@ -902,6 +922,7 @@ __all__ = [
     "newly_signed_off",
     "overdue_and_red",
     "overview",
+    "percent",
     "rankings",
     "urges_issued",
 ]

@@ -100,6 +100,14 @@ class BulletinTemplate(models.Model):
         verbose_name = _("bulletin template")
         verbose_name_plural = _("bulletin templates")
         ordering = ["-is_default", "name"]
+        constraints = [
+            # One default at a time; services.bulletin_template_make_default moves it.
+            models.UniqueConstraint(
+                fields=["is_default"],
+                condition=models.Q(is_default=True),
+                name="reports_bulletintemplate_one_default",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

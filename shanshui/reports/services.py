@@ -1,4 +1,4 @@
-"""Business actions of the reports app: ledger import jobs and bulletins.
+"""Business actions of the reports app: ledger import jobs, bulletins and their templates.
 
 Import jobs: an upload is stored and checked (dry run) as an :class:`ImportJob`; the user may
 correct the column mapping and check again, then import. Small sheets run in the request;
@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import close_old_connections, connection, transaction
+from django.db import IntegrityError, close_old_connections, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,8 +26,10 @@ from django.utils.translation import gettext_lazy
 from shanshui.ledger.models import Campaign
 from shanshui.lib import sheets
 from shanshui.orgs.scope import scope_for
+from shanshui.orgs.services import audit
+from shanshui.reports import bulletin as document
 from shanshui.reports import ledger_import
-from shanshui.reports.models import ImportJob, JobStatus
+from shanshui.reports.models import Bulletin, BulletinTemplate, ImportJob, JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -245,8 +247,6 @@ _STALE = gettext_lazy("The import was interrupted; nothing was written. Upload t
 
 
 # --- bulletins -------------------------------------------------------------------------------
-# Owned by the bulletin work: bulletin_issue only. Imports are local so that this section can be
-# edited without touching the module's import block.
 
 BULLETIN_NUMBER_ATTEMPTS = 5
 
@@ -261,12 +261,6 @@ def bulletin_issue(*, actor, campaign: Campaign, period, template=None):
     ``Bulletin.figures`` keeps the numbers printed. Without ``template``, the default template
     (or, if the office has none yet, the built-in texts) is used.
     """
-    from django.db import IntegrityError
-
-    from shanshui.orgs.services import audit
-    from shanshui.reports import bulletin as document
-    from shanshui.reports.models import Bulletin, BulletinTemplate
-
     if not scope_for(actor).sees_all:
         raise PermissionDenied(_("Only the rectification office may issue a bulletin."))
     if period.start is None or period.end is None:
@@ -323,3 +317,33 @@ def bulletin_issue(*, actor, campaign: Campaign, period, template=None):
             continue
         return bulletin
     raise ValidationError(_("Could not allocate a bulletin number; try again."), code="busy")
+
+
+def bulletin_template_make_default(*, actor, template: BulletinTemplate) -> BulletinTemplate:
+    """Make ``template`` the one a bulletin is issued with when none is chosen (the office only).
+
+    The template marked before is unmarked first (its row locked), in the same transaction, so
+    the constraint "one default at a time" (``reports_bulletintemplate_one_default``) holds at
+    every step; of two users moving the default at the same moment, the second may fail on that
+    constraint (IntegrityError) but never leaves two defaults.
+    """
+    if not scope_for(actor).sees_all:
+        raise PermissionDenied(_("Only the rectification office may do this."))
+    with transaction.atomic():
+        previous = list(
+            BulletinTemplate.objects.select_for_update()
+            .filter(is_default=True)
+            .exclude(pk=template.pk)
+            .values_list("pk", flat=True)
+        )
+        BulletinTemplate.objects.filter(pk__in=previous).update(is_default=False)
+        template.is_default = True
+        template.save(update_fields=["is_default", "updated_at"])
+        audit(
+            actor=actor,
+            action="bulletin_template.make_default",
+            obj=template,
+            summary=template.name,
+            data={"previous": previous},
+        )
+    return template

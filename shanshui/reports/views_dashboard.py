@@ -22,6 +22,7 @@ from shanshui.ledger.models import Category, Task, WarningLevel
 from shanshui.ledger.selectors import WARNING_RANK, with_units
 from shanshui.orgs.scope import scope_for
 from shanshui.reports import figures
+from shanshui.reports.figures import percent
 from shanshui.reports.forms_dashboard import (
     MEASURE_HELP,
     MEASURE_LABELS,
@@ -48,10 +49,6 @@ def _drill_url(base: str | None = None, **params) -> str:
     query = {k: (v.pk if hasattr(v, "pk") else v) for k, v in params.items() if v not in (None, "")}
     query = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in query.items()}
     return f"{base or reverse('reports:drill')}?{urlencode(query)}"
-
-
-def _pct(rate: float | None) -> str:
-    return "—" if rate is None else f"{rate * 100:.1f}%"
 
 
 def _quarter_start(day: dt.date) -> dt.date:
@@ -81,7 +78,7 @@ def _kpis(c: figures.Counts, link) -> list[dict]:
             "key": "completed",
             "value": c.completed,
             "url": link("completed"),
-            "note": _("%(rate)s of all items") % {"rate": _pct(c.completion_rate)},
+            "note": _("%(rate)s of all items") % {"rate": percent(c.completion_rate)},
         },
         {"key": "signed_off", "value": c.signed_off, "url": link("signed_off")},
         {"key": "on_schedule", "value": c.on_schedule, "url": link("on_schedule")},
@@ -99,7 +96,7 @@ def _ranking(rows: list[figures.UnitCounts], campaign) -> list[dict]:
                 "rank": rank,
                 "unit": row.unit,
                 "counts": row.counts,
-                "rate": _pct(row.counts.on_time_rate),
+                "rate": percent(row.counts.on_time_rate),
                 "links": {
                     m: _drill_url(base, campaign=campaign, measure=m, unit=row.unit)
                     for m in ("total", "completed", "signed_off", "overdue", "due", "on_time")
@@ -125,15 +122,16 @@ def _categories(rows, campaign) -> list[dict]:
     ]
 
 
-@login_required
-def dashboard(request: HttpRequest) -> HttpResponse:
+def _filters(request: HttpRequest, today: dt.date):
+    """The filter form, the campaign chosen and the overview for it: (form, campaign, view).
+
+    A campaign without items in the user's scope is refused on the form (and all campaigns
+    shown); invalid values are shown on the form and left out, the valid ones still apply.
+    """
     user = request.user
-    scope = scope_for(user)
-    today = timezone.localdate()
     form = DashboardFilterForm(request.GET or None)
     data = {}
     if form.is_bound:
-        # Invalid values are shown on the form and left out; the valid ones still apply.
         form.is_valid()
         data = form.cleaned_data
     campaign = data.get("campaign")
@@ -145,7 +143,6 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     view = figures.overview(user, campaign=campaign, period=period)
     listed = [c for c, _counts in view.campaigns]
     if campaign is not None and campaign not in listed:
-        # A campaign without items in the user's scope is not on the list: refuse it.
         form.add_error("campaign", form.fields["campaign"].error_messages["invalid_choice"])
         campaign = None
         view = figures.overview(user, campaign=None, period=period)
@@ -153,20 +150,41 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         ("", form.fields["campaign"].empty_label),
         *[(c.pk, c.name) for c in listed],
     ]
-    period, step = view.period, view.step
+    return form, campaign, view
+
+
+def _presets(view: figures.Overview, campaign, today: dt.date) -> list[dict]:
+    """The period shortcuts as links, the one matching the period shown marked active."""
     if campaign is not None:
         feedback = campaign.feedback_date
     else:
+        listed = [c for c, _counts in view.campaigns]
         feedback = min((c.feedback_date for c in listed if c.feedback_date), default=None)
-    presets = period_presets(today, feedback)
+    period = view.period
+    return [
+        {
+            "key": key,
+            "label": label,
+            "url": "?"
+            + urlencode(
+                {
+                    **({"campaign": campaign.pk} if campaign else {}),
+                    "start": begin.isoformat(),
+                    "end": today.isoformat(),
+                }
+            ),
+            "active": period.start == begin and period.end == today,
+        }
+        for key, label, begin in period_presets(today, feedback)
+    ]
 
-    def link(measure, **extra):
-        return _drill_url(campaign=campaign, measure=measure, **extra)
 
-    counts, series = view.counts, view.series
+def _charts(view: figures.Overview) -> dict:
+    """The data of the completion charts (json_script): the cumulative series, and the
+    completion rate of each campaign when more than one is shown."""
+    series, step = view.series, view.step
     by_campaign = view.series_by_campaign if len(view.series_by_campaign) > 1 else []
-    signed_in_period = view.signed_off_in_period
-    charts = {
+    return {
         "names": {
             "completed": _("Completed (cumulative)"),
             "signed_off": _("Signed off (cumulative)"),
@@ -190,6 +208,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             for c, points in by_campaign[:MAX_CAMPAIGN_LINES]
         ],
     }
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    scope = scope_for(request.user)
+    today = timezone.localdate()
+    form, campaign, view = _filters(request, today)
+    period, step, counts = view.period, view.step, view.counts
+
+    def link(measure, **extra):
+        return _drill_url(campaign=campaign, measure=measure, **extra)
+
     return render(
         request,
         "reports/dashboard.html",
@@ -198,36 +228,21 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "campaign": campaign,
             "scope_units": [] if scope.sees_all else scope.root_units,
             "period": period,
-            "presets": [
-                {
-                    "key": key,
-                    "label": label,
-                    "url": "?"
-                    + urlencode(
-                        {
-                            **({"campaign": campaign.pk} if campaign else {}),
-                            "start": begin.isoformat(),
-                            "end": today.isoformat(),
-                        }
-                    ),
-                    "active": period.start == begin and period.end == today,
-                }
-                for key, label, begin in presets
-            ],
+            "presets": _presets(view, campaign, today),
             "counts": counts,
             "kpis": _kpis(counts, link),
             "labels": MEASURE_LABELS,
             "help": MEASURE_HELP,
-            "on_time_rate": _pct(counts.on_time_rate),
+            "on_time_rate": percent(counts.on_time_rate),
             "due_url": link("due"),
             "on_time_url": link("on_time"),
-            "signed_in_period": signed_in_period,
+            "signed_in_period": view.signed_off_in_period,
             "signed_in_period_url": link(SIGNED_OFF_IN_PERIOD, start=period.start, end=period.end),
             "rankings_url": _part_url("reports:rankings", campaign),
             "categories_url": _part_url("reports:categories", campaign),
-            "charts": charts,
+            "charts": _charts(view),
             "series_rows": [
-                (_label(p.day, step), p.completed, p.signed_off, p.total) for p in series
+                (_label(p.day, step), p.completed, p.signed_off, p.total) for p in view.series
             ],
             "step": step,
         },

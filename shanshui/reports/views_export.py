@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from shanshui.ledger import forms as ledger_forms
 from shanshui.ledger import selectors as ledger_selectors
 from shanshui.ledger.models import Campaign, Status, TaskUnit, UnitRole
-from shanshui.ledger.services import visible_tasks
+from shanshui.ledger.selectors import visible_tasks
 from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
 from shanshui.reports import ledger_export

@@ -12,6 +12,7 @@ import zipfile
 
 import docx
 import pytest
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Q
@@ -25,13 +26,14 @@ from openpyxl import load_workbook
 
 from shanshui.ledger import services as ledger
 from shanshui.ledger.models import Status, Task, UrgeNotice
+from shanshui.ledger.scenarios import drive, make_campaign, make_task
 from shanshui.orgs.models import Unit
 from shanshui.reports import bulletin as document
 from shanshui.reports import services
+from shanshui.reports.demo import load_bulletin_templates
 from shanshui.reports.docx_chart import read_chart
 from shanshui.reports.figures import Period
 from shanshui.reports.models import Bulletin, BulletinTemplate
-from shanshui.testing.ledger import drive, make_campaign, make_task
 
 COMPLETED = (Status.ACCEPTED, Status.IN_PUBLIC_NOTICE, Status.SIGNED_OFF)
 IN_PROGRESS = (
@@ -42,6 +44,9 @@ IN_PROGRESS = (
     Status.RECHECKED,
 )
 ITEM_ROLES = ("lead", "responsible", "implementing")
+# The issue date, the period and the tasks' deadlines are all "today": on one fixed working day
+# they cannot disagree when a run crosses midnight in Beijing.
+pytestmark = pytest.mark.usefixtures("ordinary_day")
 
 
 @pytest.fixture(autouse=True)
@@ -586,8 +591,6 @@ def test_without_any_template_the_built_in_texts_are_used(personas, ledger_round
 
 
 def test_the_default_template_is_loaded_once(db):
-    from shanshui.reports.demo import load_bulletin_templates
-
     assert load_bulletin_templates() != []
     assert load_bulletin_templates() == []
     (template,) = BulletinTemplate.objects.all()
@@ -638,8 +641,6 @@ def test_a_reversed_period_is_an_error_on_the_form(personas, ledger_round, clien
 
 
 def test_the_office_edits_templates_in_the_administration(personas, client_as):
-    from django.contrib import admin
-
     assert BulletinTemplate in admin.site._registry
     url = reverse("admin:reports_bulletintemplate_add")
     assert client_as(personas.office).get(url).status_code == 200

@@ -15,10 +15,10 @@ from django.urls import reverse
 
 from shanshui.ledger import services
 from shanshui.ledger.models import Campaign, Task
+from shanshui.ledger.scenarios import make_task
 from shanshui.orgs.models import Unit
 from shanshui.reports import figures
 from shanshui.reports.tests.test_figures import direct_items, expected_counts, shared_ledger
-from shanshui.testing.ledger import make_task
 
 pytestmark = pytest.mark.django_db
 

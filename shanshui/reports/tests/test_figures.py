@@ -20,9 +20,10 @@ from shanshui.ledger.models import (
     TaskUnit,
     UrgeNotice,
 )
+from shanshui.ledger.scenarios import drive, make_campaign, make_task
 from shanshui.orgs.models import TERRITORIAL_KINDS, Role, Unit, UnitKind
 from shanshui.reports import figures
-from shanshui.testing.ledger import drive, make_campaign, make_task
+from shanshui.testing.clock import at_ordinary_day
 from shanshui.testing.personas import make_personas, make_user
 
 pytestmark = pytest.mark.django_db
@@ -139,8 +140,11 @@ def build_ledger(personas) -> SimpleNamespace:
 def shared_ledger(django_db_blocker):
     """Personas and the ledger, built once for a whole test module inside a transaction that is
     rolled back at its end; each test runs in a savepoint within it and is rolled back too (as
-    Django's TestCase.setUpTestData does). Building the ledger through the services is slow."""
-    with django_db_blocker.unblock():
+    Django's TestCase.setUpTestData does). Building the ledger through the services is slow.
+
+    Deadlines, colours and periods are relative to today, so the module's clock starts on an
+    ordinary working day and runs on from there (its events keep their order)."""
+    with at_ordinary_day(tick=True), django_db_blocker.unblock():
         atomic = transaction.atomic()
         atomic.__enter__()
         try:

@@ -1,5 +1,5 @@
 """The import pages (upload → check → correct the mapping → import), background jobs, the Excel
-downloads with their data scope, and the import API over real HTTP."""
+downloads with their data scope, and the import API."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ from django.urls import reverse
 
 from shanshui.ledger import services as ledger
 from shanshui.ledger.models import Event, Task
+from shanshui.ledger.scenarios import make_campaign, make_task
 from shanshui.orgs.services import api_token_create
 from shanshui.reports import services
 from shanshui.reports.models import ImportJob, JobStatus
 from shanshui.reports.tests import sheets
-from shanshui.testing.http import Api
-from shanshui.testing.ledger import make_campaign, make_task
+from shanshui.testing.http import ClientApi
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -124,6 +124,7 @@ def test_district_users_cannot_import(personas, campaign, client_as):
     assert Client().get(reverse("reports:import")).status_code == 302
 
 
+# Transactional: the job's thread has its own connection and must see the committed upload.
 @pytest.mark.django_db(transaction=True)
 def test_large_sheets_run_in_a_background_thread(personas, campaign, settings, client_as):
     settings.SHANSHUI_JOBS = "thread"
@@ -203,13 +204,12 @@ def test_export_layout_frozen_header_dates_and_colours(personas, campaign, clien
     assert ws.cell(row=3, column=4).alignment.wrap_text
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_import_api_over_http(live_server, personas, campaign):
+def test_the_import_api(personas, campaign):
     tokens = {
         n: api_token_create(user=getattr(personas, n), name="t")[1]
         for n in ("office", "district_a")
     }
-    api = Api(live_server.url, tokens)
+    api = ClientApi(tokens)
     path = f"/campaigns/{campaign.pk}/ledger-import"
     files = [("file", "plan.xlsx", sheets.central_plan(), XLSX)]
     status, body = api.upload("office", path, {"dry_run": "true"}, files)

@@ -13,9 +13,9 @@ from django.core.management import CommandError, call_command
 
 from shanshui.ledger import services as ledger
 from shanshui.ledger.models import Event, EventKind, Task, UnitRole
+from shanshui.ledger.scenarios import make_campaign, make_task
 from shanshui.reports import ledger_export, ledger_import
 from shanshui.reports.tests import sheets
-from shanshui.testing.ledger import make_campaign, make_task
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from openpyxl.utils import get_column_letter
 
 from shanshui.ledger.models import Campaign
 from shanshui.orgs.commands import format_row_error, office_actor
@@ -112,6 +113,4 @@ class Command(BaseCommand):
 
 
 def _column_letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
     return get_column_letter(index + 1)
