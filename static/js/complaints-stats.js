@@ -1,28 +1,20 @@
 /* Charts of the public statistics page, drawn with the vendored ECharts from the numbers the
    page carries in <script type="application/json" id="stats-data"> (json_script). The same
-   numbers are in the tables below each chart. No network, no inline script. */
+   numbers are in the tables below each chart. No network, no inline script; the helpers every
+   chart page shares are in js/charts.js. */
 (function () {
   "use strict";
 
+  var charts = window.ShanshuiCharts;
+  if (!charts) return;
+
   var PALETTE = ["#1f6f50", "#2f8fc9", "#e8a33d", "#c8553d", "#7a5ea8", "#3aa39a", "#8c8c3e", "#6b7785"];
 
-  function readData() {
-    var node = document.getElementById("stats-data");
-    if (!node) return null;
-    try {
-      return JSON.parse(node.textContent);
-    } catch (e) {
-      return null;
-    }
-  }
-
   function base() {
-    return {
-      color: PALETTE,
-      animation: false,
-      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
-      tooltip: { trigger: "item", confine: true }
-    };
+    var option = charts.baseOption();
+    option.color = PALETTE;
+    option.tooltip.trigger = "item";
+    return option;
   }
 
   function pie(series, name, narrow) {
@@ -77,10 +69,9 @@
   }
 
   function draw() {
-    var data = readData();
+    var data = charts.readJson("stats-data");
     if (!data || typeof echarts === "undefined") return;
     var name = (data.names && data.names.cases) || "";
-    var charts = [];
     document.querySelectorAll("[data-chart]").forEach(function (node) {
       var key = node.dataset.chart;
       var series = data[key];
@@ -89,19 +80,8 @@
       if (node.dataset.kind === "pie") option = pie(series, name, node.clientWidth < 480);
       else if (node.dataset.kind === "line") option = line(series, name);
       else option = bars(series, name, node.dataset.kind === "hbar");
-      if (node.dataset.kind === "hbar") {
-        // One row per district: the chart grows with the list so that every name is readable.
-        node.style.height = Math.max(240, series.labels.length * 26 + 40) + "px";
-      }
-      var chart = echarts.init(node, null, { renderer: "svg" });
-      chart.setOption(option);
-      node.setAttribute("role", "img");
-      charts.push(chart);
-    });
-    var pending = null;
-    window.addEventListener("resize", function () {
-      if (pending) clearTimeout(pending);
-      pending = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
+      if (node.dataset.kind === "hbar") charts.fitRows(node, series.labels.length, 240, 26, 40);
+      charts.draw(node, option, true);
     });
   }
 

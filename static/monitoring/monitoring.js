@@ -1,35 +1,16 @@
 /* Charts of the pollution-prevention pages, drawn with the vendored ECharts from the numbers the
    page carries in <script type="application/json" id="monitoring-data"> (json_script): the AQI
    calendar (colours of HJ 633's levels), monthly trends with the target as a line, and the
-   districts' ranking. The same numbers are in the tables of each page. No inline script. */
+   districts' ranking. The same numbers are in the tables of each page. No inline script; the
+   helpers every chart page shares are in js/charts.js. */
 (function () {
   "use strict";
 
+  var charts = window.ShanshuiCharts;
+  if (!charts) return;
+  var base = charts.baseOption, escapeHtml = charts.escapeHtml;
+
   var GREEN = "#2fb344", RED = "#d63939", GREY = "#9aa0ac", BLUE = "#206bc4";
-
-  function readData() {
-    var node = document.getElementById("monitoring-data");
-    if (!node) return null;
-    try {
-      return JSON.parse(node.textContent);
-    } catch (e) {
-      return null;
-    }
-  }
-
-  function escapeHtml(text) {
-    return String(text == null ? "" : text).replace(/[&<>"']/g, function (c) {
-      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
-    });
-  }
-
-  function base() {
-    return {
-      animation: false,
-      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
-      tooltip: { confine: true }
-    };
-  }
 
   function calendar(cal, names, narrow) {
     var levelName = {};
@@ -149,10 +130,9 @@
   }
 
   function draw() {
-    var data = readData();
+    var data = charts.readJson("monitoring-data");
     if (!data || typeof echarts === "undefined") return;
     var names = data.names || {};
-    var charts = [];
     document.querySelectorAll("[data-chart]").forEach(function (node) {
       var kind = node.dataset.chart;
       var option = null;
@@ -161,21 +141,12 @@
       } else if (kind === "trend" && data.trend) {
         option = trend(data.trend, node.dataset.series, names, node.clientWidth < 600);
       } else if (kind === "ranking" && data.ranking && data.ranking.labels.length) {
-        // One row per district: the chart grows with the list so that every name is readable.
-        node.style.height = Math.max(200, data.ranking.labels.length * 26 + 50) + "px";
+        charts.fitRows(node, data.ranking.labels.length, 200, 26, 50);
         option = ranking(data.ranking, names);
       }
       if (!option) return;
-      var chart = echarts.init(node, null, { renderer: "svg" });
-      chart.setOption(option);
-      node.setAttribute("role", "img");
+      charts.draw(node, option, true);
       node.dataset.drawn = "1";
-      charts.push(chart);
-    });
-    var pending = null;
-    window.addEventListener("resize", function () {
-      if (pending) clearTimeout(pending);
-      pending = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
     });
   }
 

@@ -2,33 +2,25 @@
    page carries in <script type="application/json" id="dashboard-data"> (json_script), and the
    warnings by category from "categories-data", which comes with that part when htmx loads it
    after the page. The same numbers are in the tables on the page; a click on a bar opens the
-   tasks behind it. No network of its own, no inline script. */
+   tasks behind it. No network of its own, no inline script; the helpers every chart page shares
+   are in js/charts.js. */
 (function () {
   "use strict";
 
-  var LINE_COLOURS = ["#206bc4", "#1f6f50", "#ae3ec9", "#f76707", "#0ca678", "#d6336c", "#4263eb", "#868e96"];
+  var charts = window.ShanshuiCharts;
+  if (!charts) return;
 
-  function readData(id) {
-    var node = document.getElementById(id);
-    if (!node) return null;
-    try {
-      return JSON.parse(node.textContent);
-    } catch (e) {
-      return null;
-    }
-  }
+  var LINE_COLOURS = ["#206bc4", "#1f6f50", "#ae3ec9", "#f76707", "#0ca678", "#d6336c", "#4263eb", "#868e96"];
 
   // Set per chart: on a phone the legend wraps onto several lines instead of scrolling.
   var narrow = false;
 
   function base() {
-    return {
-      animation: false,
-      textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
-      tooltip: { trigger: "axis", confine: true },
-      grid: { left: 8, right: 28, top: narrow ? 64 : 40, bottom: 8, containLabel: true },
-      legend: { type: narrow ? "plain" : "scroll", top: 0, itemGap: narrow ? 8 : 12 }
-    };
+    var option = charts.baseOption();
+    option.tooltip.trigger = "axis";
+    option.grid = { left: 8, right: 28, top: narrow ? 64 : 40, bottom: 8, containLabel: true };
+    option.legend = { type: narrow ? "plain" : "scroll", top: 0, itemGap: narrow ? 8 : 12 };
+    return option;
   }
 
   function completion(data) {
@@ -88,13 +80,11 @@
     return option;
   }
 
-  var charts = [];
-
   // Draws every chart in ``root`` not drawn yet: the page's at first, a part's once htmx has
   // put it in.
   function draw(root) {
     if (typeof echarts === "undefined") return;
-    var data = readData("dashboard-data"), cats = readData("categories-data");
+    var data = charts.readJson("dashboard-data"), cats = charts.readJson("categories-data");
     root.querySelectorAll("[data-chart]").forEach(function (node) {
       if (echarts.getInstanceByDom(node)) return;
       var kind = node.dataset.chart, option = null;
@@ -103,23 +93,15 @@
       else if (kind === "campaigns" && data && data.campaigns.length) option = campaigns(data);
       else if (kind === "categories" && cats && cats.labels.length) {
         option = categories(cats);
-        if (narrow) node.style.height = Math.max(220, cats.labels.length * 34 + 60) + "px";
+        if (narrow) charts.fitRows(node, cats.labels.length, 220, 34, 60);
       }
       if (!option) return;
-      var chart = echarts.init(node);
-      chart.setOption(option);
-      chart.on("click", function (params) {
+      charts.draw(node, option, false).on("click", function (params) {
         if (params.data && params.data.url) window.location.href = params.data.url;
       });
-      charts.push(chart);
     });
   }
 
-  var pending = null;
-  window.addEventListener("resize", function () {
-    if (pending) clearTimeout(pending);
-    pending = setTimeout(function () { charts.forEach(function (c) { c.resize(); }); }, 150);
-  });
   document.addEventListener("DOMContentLoaded", function () { draw(document); });
   document.addEventListener("htmx:load", function (event) {
     if (event.target && event.target.querySelectorAll) draw(event.target);

@@ -1,38 +1,10 @@
+"""Filters of the ledger's pages. Its badge colours are in ``ledger/badges.py``, drawn by the
+one ``{% badge %}`` tag (``orgs/templatetags/badges.py``)."""
+
 from django import template
 from django.utils.translation import gettext as _
 
 register = template.Library()
-
-WARNING_CLASSES = {
-    "overdue": "bg-dark text-white",
-    "red": "bg-red text-white",
-    "yellow": "bg-yellow text-dark",
-    "green": "bg-green text-white",
-    "none": "bg-secondary-lt",
-}
-
-STATUS_CLASSES = {
-    "draft": "bg-secondary-lt",
-    "assigned": "bg-azure-lt",
-    "in_progress": "bg-blue-lt",
-    "acceptance_applied": "bg-purple-lt",
-    "rechecked": "bg-purple-lt",
-    "accepted": "bg-teal-lt",
-    "in_public_notice": "bg-orange-lt",
-    "signed_off": "bg-green-lt",
-    "reopened": "bg-red-lt",
-    "withdrawn": "bg-secondary-lt",
-}
-
-
-@register.filter
-def warning_class(code: str) -> str:
-    return WARNING_CLASSES.get(code, "bg-secondary-lt")
-
-
-@register.filter
-def status_class(code: str) -> str:
-    return STATUS_CLASSES.get(code, "bg-secondary-lt")
 
 
 @register.filter
