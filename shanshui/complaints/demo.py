@@ -169,16 +169,22 @@ def load_demo() -> list[str]:
     if campaign is None or TransferBatch.objects.filter(campaign=campaign).exists():
         return []
     rng = random.Random(20241129)
-    User = get_user_model()
-    office = User.objects.get(username="office")
-    handlers = {
-        "cq-wanzhou": User.objects.get(username="wanzhou"),
-        "cq-yuzhong": User.objects.get(username="yuzhong"),
-    }
-    leader = User.objects.get(username="leader")
-    created: list[str] = []
+    office = get_user_model().objects.get(username="office")
+    batches = _batches(campaign, office)
+    created = [f"batch {b}" for b in batches]
+    cases = _transferred_cases(batches, office)
+    created.append(f"{len(cases)} transferred cases")
+    _work_cases(cases, office, rng)
+    created += _citizen_reports(office)
+    created += _open311_client()
+    Complaint.objects.update(is_demo=True)
+    return created
+
+
+def _batches(campaign: Campaign, office) -> list[TransferBatch]:
+    """Three transfer batches (交办批次): 40, 33 and 6 days ago, the second one key."""
     today = timezone.localdate()
-    batches = [
+    return [
         services.batch_create(
             actor=office,
             campaign=campaign,
@@ -189,8 +195,10 @@ def load_demo() -> list[str]:
         )
         for n, d in ((1, 40), (2, 33), (3, 6))
     ]
-    created += [f"batch {b}" for b in batches]
 
+
+def _transferred_cases(batches: list[TransferBatch], office) -> list[Complaint]:
+    """The TRANSFERRED cases, received on their batch's day."""
     cases: list[Complaint] = []
     for i, (district_key, cats, enterprise, address, text) in enumerate(TRANSFERRED, start=1):
         batch = batches[min(i // 6, 2)]
@@ -213,9 +221,17 @@ def load_demo() -> list[str]:
             received_at=timezone.make_aware(dt.datetime.combine(batch.date, dt.time(9, 30)))
         )
         cases.append(c)
-    created.append(f"{len(cases)} transferred cases")
+    return cases
 
-    # Work the Wanzhou and Yuzhong cases to different states.
+
+def _work_cases(cases: list[Complaint], office, rng: random.Random) -> None:
+    """Work the Wanzhou and Yuzhong cases to different states."""
+    User = get_user_model()
+    handlers = {
+        "cq-wanzhou": User.objects.get(username="wanzhou"),
+        "cq-yuzhong": User.objects.get(username="yuzhong"),
+    }
+    leader = User.objects.get(username="leader")
     plans = {
         1: "published_true",
         2: "published_partly",
@@ -232,7 +248,10 @@ def load_demo() -> list[str]:
         handler = handlers.get(c.district.key, office)
         _work(c, plan, handler=handler, office=office, leader=leader, rng=rng)
 
-    # Citizens' reports from the web form.
+
+def _citizen_reports(office) -> list[str]:
+    """Citizens' reports from the web form; the first one is transferred to its district."""
+    created = []
     for cats, district_key, address, enterprise, lat, lon, text in CITIZEN:
         c = services.complaint_submit(
             report=services.Report(
@@ -255,17 +274,20 @@ def load_demo() -> list[str]:
         services.complaint_transfer(
             actor=office, complaint=first_web, expected_version=None, units=[first_web.district]
         )
-
-    if not ApiClient.objects.filter(name="演示客户端").exists():
-        ApiClient.objects.create(
-            name="演示客户端",
-            contact="demo@example.org",
-            key_prefix=DEMO_OPEN311_KEY[:12],
-            key_hash=services.hash_key(DEMO_OPEN311_KEY),
-        )
-        created.append(f"Open311 client (api_key={DEMO_OPEN311_KEY})")
-    Complaint.objects.update(is_demo=True)
     return created
+
+
+def _open311_client() -> list[str]:
+    """An Open311 client whose key is published in the README, for trying the API locally."""
+    if ApiClient.objects.filter(name="演示客户端").exists():
+        return []
+    ApiClient.objects.create(
+        name="演示客户端",
+        contact="demo@example.org",
+        key_prefix=DEMO_OPEN311_KEY[:12],
+        key_hash=services.hash_key(DEMO_OPEN311_KEY),
+    )
+    return [f"Open311 client (api_key={DEMO_OPEN311_KEY})"]
 
 
 def _work(c: Complaint, plan: str, *, handler, office, leader, rng: random.Random) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -16,9 +17,9 @@ from django.utils import timezone
 
 from shanshui.ledger import services
 from shanshui.ledger.models import Campaign, CampaignKind, Event, Status, Task, UnitRole
+from shanshui.ledger.scenarios import document, drive, photo
 from shanshui.ledger.services import UnitAssignment
 from shanshui.orgs.models import Membership, Role, Unit
-from shanshui.testing.ledger import document, drive, photo
 
 CAMPAIGN_CODE = "demo-central-3"
 
@@ -367,16 +368,25 @@ def _backdate(task: Task, start: dt.datetime, end: dt.datetime) -> None:
         Event.objects.filter(pk=event.pk).update(at=start + step * i)
 
 
+@dataclass
+class _Round:
+    """What every task of the demo round shares: who acts, when "now" is, the seeded dice."""
+
+    campaign: Campaign
+    office: object
+    office_unit: Unit
+    today: dt.date
+    now: dt.datetime
+    feedback: dt.datetime
+    rng: random.Random
+
+
 @transaction.atomic
 def load_demo() -> list[str]:
     if Campaign.objects.filter(code=CAMPAIGN_CODE).exists():
         return []
     rng = random.Random(20240820)
-    User = get_user_model()
-    office = User.objects.get(username="office")
-    office_unit = _unit("cq-inspection-office")
-    today = timezone.localdate()
-    now = timezone.now()
+    office = get_user_model().objects.get(username="office")
     campaign = services.campaign_create(
         actor=office,
         code=CAMPAIGN_CODE,
@@ -390,143 +400,158 @@ def load_demo() -> list[str]:
         notice_days=10,
         is_demo=True,
     )
+    demo = _Round(
+        campaign=campaign,
+        office=office,
+        office_unit=_unit("cq-inspection-office"),
+        today=timezone.localdate(),
+        now=timezone.now(),
+        feedback=timezone.make_aware(dt.datetime(2024, 9, 20, 9, 0)),
+        rng=rng,
+    )
     created = [f"campaign {campaign.name}"]
-    feedback = timezone.make_aware(dt.datetime(2024, 9, 20, 9, 0))
+    for number, (problem, plan) in enumerate(zip(PROBLEMS, PLAN, strict=False), start=1):
+        created.append(_ordinary_task(demo, number, problem, plan))
+    for offset, problem in enumerate(SPLIT, start=1):
+        created.append(_split_task(demo, offset, problem))
+    return created
 
-    for number, ((title, cats, lead_key, districts, measures), plan) in enumerate(
-        zip(PROBLEMS, PLAN, strict=False), start=1
-    ):
-        status, days_left, progress, since_report = plan
-        lead = _unit(lead_key)
-        district = _unit(districts[0])
-        executor = _district_admin(district)
-        reviewer = _department_reviewer(lead)
-        deadline = today + dt.timedelta(days=days_left)
-        task = services.task_create(
-            actor=office,
-            campaign=campaign,
-            code=f"CQ3-{number:02d}",
-            title=title,
-            problem=f"督察发现，{district.display_name}{title}，群众反映强烈。",
-            target="问题整改到位，环境质量稳定达标，长效机制健全。",
-            measures=measures,
-            categories=cats,
-            deadline=deadline,
-            deadline_kind="ongoing" if number % 11 == 0 else "dated",
-            units=[
-                UnitAssignment(lead, UnitRole.LEAD, "分管副局长", "副局长"),
-                UnitAssignment(district, UnitRole.IMPLEMENTING, "分管副区长", "副区长"),
-                UnitAssignment(office_unit, UnitRole.ACCEPTING),
-            ],
+
+def _ordinary_task(demo: _Round, number: int, problem: tuple, plan: tuple) -> str:
+    """One task of PROBLEMS brought to the state of its PLAN line, then dated back."""
+    title, cats, lead_key, districts, measures = problem
+    status, days_left, progress, since_report = plan
+    lead = _unit(lead_key)
+    district = _unit(districts[0])
+    executor = _district_admin(district)
+    reviewer = _department_reviewer(lead)
+    deadline = demo.today + dt.timedelta(days=days_left)
+    task = services.task_create(
+        actor=demo.office,
+        campaign=demo.campaign,
+        code=f"CQ3-{number:02d}",
+        title=title,
+        problem=f"督察发现，{district.display_name}{title}，群众反映强烈。",
+        target="问题整改到位，环境质量稳定达标，长效机制健全。",
+        measures=measures,
+        categories=cats,
+        deadline=deadline,
+        deadline_kind="ongoing" if number % 11 == 0 else "dated",
+        units=[
+            UnitAssignment(lead, UnitRole.LEAD, "分管副局长", "副局长"),
+            UnitAssignment(district, UnitRole.IMPLEMENTING, "分管副区长", "副区长"),
+            UnitAssignment(demo.office_unit, UnitRole.ACCEPTING),
+        ],
+    )
+    if status == "draft":
+        return f"task {task.code}"
+    drive(task, status, office=demo.office, executor=executor, lead_reviewer=reviewer)
+    task.refresh_from_db()
+    if status == Status.IN_PROGRESS:
+        _report_progress(demo, task, number, measures, progress, executor, district, deadline)
+    _date_back(demo, task, status, since_report)
+    services.refresh_warning(task)
+    return f"task {task.code} ({status})"
+
+
+def _report_progress(
+    demo: _Round, task: Task, number: int, measures, progress: int, executor, district, deadline
+) -> None:
+    """A working task's latest progress report; a few are urged, one asks for more time."""
+    done = {
+        str(m.number): ("done" if i < len(measures) * progress // 100 else "in_progress")
+        for i, m in enumerate(task.measures.all())
+    }
+    services.task_report(
+        actor=executor,
+        task=task,
+        expected_version=None,
+        text=f"已完成阶段性整改，{'、'.join(measures[:2])}工作有序推进。",
+        percent=progress,
+        measure_status=done,
+        files=[photo(f"现场照片{number}.png")] if number % 2 else [],
+    )
+    task.refresh_from_db()
+    if number in (1, 4, 32):
+        services.task_urge(
+            actor=demo.office,
+            task=task,
+            expected_version=None,
+            to_unit=district,
+            text="整改进度滞后，请于期限内书面说明原因并加快推进。",
+            response_due=demo.today + dt.timedelta(days=5 if number != 4 else 3),
         )
-        if status == "draft":
-            created.append(f"task {task.code}")
-            continue
-        target = Status.IN_PROGRESS if status in ("in_progress",) else status
-        if status == "assigned":
-            drive(task, Status.ASSIGNED, office=office, executor=executor, lead_reviewer=reviewer)
-        elif status == "reopened":
-            drive(task, Status.REOPENED, office=office, executor=executor, lead_reviewer=reviewer)
-        else:
-            drive(task, target, office=office, executor=executor, lead_reviewer=reviewer)
-        task.refresh_from_db()
-        if status == "in_progress":
-            done = {
-                str(m.number): ("done" if i < len(measures) * progress // 100 else "in_progress")
-                for i, m in enumerate(task.measures.all())
-            }
+    if number == 5:
+        services.extension_request(
+            actor=executor,
+            task=task,
+            expected_version=None,
+            requested_deadline=deadline + dt.timedelta(days=90),
+            reason="受汛期影响，部分工程无法施工，申请延期三个月。",
+        )
+
+
+def _date_back(demo: _Round, task: Task, status: str, since_report: int | None) -> None:
+    """Assignment a month after feedback (recent for new and reopened work), reports since."""
+    task.refresh_from_db()
+    assigned = demo.feedback + dt.timedelta(days=demo.rng.randint(0, 20))
+    if status in ("assigned", "reopened"):
+        assigned = demo.now - dt.timedelta(days=demo.rng.randint(3, 12))
+    last_report = demo.now - dt.timedelta(days=since_report) if since_report is not None else None
+    Task.objects.filter(pk=task.pk).update(
+        assigned_at=assigned if task.assigned_at else None,
+        last_report_at=last_report if task.last_report_at else None,
+    )
+    if last_report:
+        task.reports.update(submitted_at=last_report)
+    task.refresh_from_db()
+    _backdate(task, assigned - dt.timedelta(days=10), last_report or demo.now)
+    if status == "in_public_notice":
+        start = demo.today - dt.timedelta(days=3)
+        Task.objects.filter(pk=task.pk).update(
+            notice_start=start, notice_end=start + dt.timedelta(days=10)
+        )
+
+
+def _split_task(demo: _Round, offset: int, problem: tuple) -> str:
+    """A city task of SPLIT, split into district shares worked to different states."""
+    title, cats, lead_key, districts, measures = problem
+    lead = _unit(lead_key)
+    parent = services.task_create(
+        actor=demo.office,
+        campaign=demo.campaign,
+        code=f"CQ3-S{offset}",
+        title=title,
+        problem=f"全市{title}，部分区县进展不平衡。",
+        target="全面完成整改并建立长效机制。",
+        measures=measures,
+        categories=cats,
+        deadline=demo.today + dt.timedelta(days=60 * offset),
+        units=[
+            UnitAssignment(lead, UnitRole.LEAD, "分管副局长", "副局长"),
+            UnitAssignment(demo.office_unit, UnitRole.ACCEPTING),
+        ],
+    )
+    shares = services.task_split(
+        actor=demo.office, task=parent, expected_version=None, units=[_unit(k) for k in districts]
+    )
+    services.task_assign(actor=demo.office, task=parent, expected_version=None)
+    goals = [Status.SIGNED_OFF, Status.IN_PROGRESS, Status.ACCEPTANCE_APPLIED, Status.IN_PROGRESS]
+    for i, share in enumerate(shares):
+        executor = _district_admin(
+            next(tu.unit for tu in share.task_units.all() if tu.role == UnitRole.IMPLEMENTING)
+        )
+        reviewer = _department_reviewer(lead)
+        drive(share, goals[i % 4], office=demo.office, executor=executor, lead_reviewer=reviewer)
+        share.refresh_from_db()
+        if share.status == Status.IN_PROGRESS:
             services.task_report(
                 actor=executor,
-                task=task,
+                task=share,
                 expected_version=None,
-                text=f"已完成阶段性整改，{'、'.join(measures[:2])}工作有序推进。",
-                percent=progress,
-                measure_status=done,
-                files=[photo(f"现场照片{number}.png")] if number % 2 else [],
+                text="已完成问题清单梳理，正在分类整治。",
+                percent=40 + 10 * i,
+                measure_status={"1": "done"},
+                files=[document()],
             )
-            task.refresh_from_db()
-            if number in (1, 4, 32):
-                services.task_urge(
-                    actor=office,
-                    task=task,
-                    expected_version=None,
-                    to_unit=district,
-                    text="整改进度滞后，请于期限内书面说明原因并加快推进。",
-                    response_due=today + dt.timedelta(days=5 if number != 4 else 3),
-                )
-            if number == 5:
-                services.extension_request(
-                    actor=executor,
-                    task=task,
-                    expected_version=None,
-                    requested_deadline=deadline + dt.timedelta(days=90),
-                    reason="受汛期影响，部分工程无法施工，申请延期三个月。",
-                )
-        # Date the round back: assignment a month after feedback, reports since then.
-        task.refresh_from_db()
-        assigned = feedback + dt.timedelta(days=rng.randint(0, 20))
-        if status in ("assigned", "reopened"):
-            assigned = now - dt.timedelta(days=rng.randint(3, 12))
-        last_report = now - dt.timedelta(days=since_report) if since_report is not None else None
-        Task.objects.filter(pk=task.pk).update(
-            assigned_at=assigned if task.assigned_at else None,
-            last_report_at=last_report if task.last_report_at else None,
-        )
-        if last_report:
-            task.reports.update(submitted_at=last_report)
-        task.refresh_from_db()
-        _backdate(task, assigned - dt.timedelta(days=10), last_report or now)
-        if status == "in_public_notice":
-            start = today - dt.timedelta(days=3)
-            Task.objects.filter(pk=task.pk).update(
-                notice_start=start, notice_end=start + dt.timedelta(days=10)
-            )
-        services.refresh_warning(task)
-        created.append(f"task {task.code} ({status})")
-
-    for offset, (title, cats, lead_key, districts, measures) in enumerate(SPLIT, start=1):
-        lead = _unit(lead_key)
-        parent = services.task_create(
-            actor=office,
-            campaign=campaign,
-            code=f"CQ3-S{offset}",
-            title=title,
-            problem=f"全市{title}，部分区县进展不平衡。",
-            target="全面完成整改并建立长效机制。",
-            measures=measures,
-            categories=cats,
-            deadline=today + dt.timedelta(days=60 * offset),
-            units=[
-                UnitAssignment(lead, UnitRole.LEAD, "分管副局长", "副局长"),
-                UnitAssignment(office_unit, UnitRole.ACCEPTING),
-            ],
-        )
-        shares = services.task_split(
-            actor=office, task=parent, expected_version=None, units=[_unit(k) for k in districts]
-        )
-        services.task_assign(actor=office, task=parent, expected_version=None)
-        for i, share in enumerate(shares):
-            executor = _district_admin(
-                next(tu.unit for tu in share.task_units.all() if tu.role == UnitRole.IMPLEMENTING)
-            )
-            reviewer = _department_reviewer(lead)
-            goal = [
-                Status.SIGNED_OFF,
-                Status.IN_PROGRESS,
-                Status.ACCEPTANCE_APPLIED,
-                Status.IN_PROGRESS,
-            ][i % 4]
-            drive(share, goal, office=office, executor=executor, lead_reviewer=reviewer)
-            share.refresh_from_db()
-            if share.status == Status.IN_PROGRESS:
-                services.task_report(
-                    actor=executor,
-                    task=share,
-                    expected_version=None,
-                    text="已完成问题清单梳理，正在分类整治。",
-                    percent=40 + 10 * i,
-                    measure_status={"1": "done"},
-                    files=[document()],
-                )
-        created.append(f"task {parent.code} split into {len(shares)} shares")
-    return created
+    return f"task {parent.code} split into {len(shares)} shares"

@@ -1,4 +1,11 @@
-"""A small JSON-API client over real HTTP (urllib), for tests against the live server."""
+"""A small client for the JSON API (/api/v1/), the same for two transports.
+
+``ClientApi`` goes through Django's test client, inside the test's rolled-back transaction: what
+the API answers does not depend on the transport, and most API tests are about the answers.
+``Api`` talks real HTTP (urllib) to pytest-django's ``live_server``, for the few tests where the
+wire itself matters (the Authorization header through a WSGI server, multipart bodies and file
+downloads as bytes on a socket); those tests need ``django_db(transaction=True)``.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,8 @@ import json
 import urllib.error
 import urllib.request
 import uuid
+
+from django.test import Client
 
 
 class Api:
@@ -53,3 +62,25 @@ class Api:
         headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
         status, _, raw = self.send(who, path, method="POST", body=body, headers=headers)
         return status, json.loads(raw or b"null")
+
+
+class ClientApi(Api):
+    """The same requests through Django's test client (no server, no extra transaction)."""
+
+    def __init__(self, tokens):
+        super().__init__("", tokens)
+
+    def send(self, who, path, *, method="GET", body=None, headers=None):
+        headers = dict(headers or {})
+        content_type = headers.pop("Content-Type", "application/octet-stream")
+        if who:
+            headers["Authorization"] = f"Bearer {self.tokens.get(who, who)}"
+        # A fresh client per request, like urllib: no cookie carries over from one to the next.
+        # Errors come back as answers (a 500 too), as they would from a server.
+        client = Client(raise_request_exception=False)
+        response = client.generic(
+            method, "/api/v1" + path, body or b"", content_type=content_type, headers=headers
+        )
+        # The client closes the response itself (for a file, once its content is read).
+        raw = b"".join(response.streaming_content) if response.streaming else response.content
+        return response.status_code, response.headers, raw

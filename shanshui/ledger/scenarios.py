@@ -1,4 +1,9 @@
-"""Building ledger tasks in any state through the services, for tests, demo data and benchmarks."""
+"""Ledger scenarios: campaigns and tasks brought to any state through the services.
+
+The demo data (demo.py) and the tests build on these, so a task "in public notice" is made the
+way people would make one, with its events, reports and evidence, never by setting a status.
+The small PNG and PDF files are real enough for the upload checks (file type, image metadata).
+"""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""Building cases in any state through the services, for tests and benchmarks."""
+"""Complaint scenarios: transfer batches, citizens' reports and cases brought to any state
+through the services, the way people would, with their events (for tests and benchmarks)."""
 
 from __future__ import annotations
 
