@@ -33,8 +33,12 @@ run: demo
 	@echo ""
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The suite in parallel: one pytest-xdist worker per core, each with its own test database, each
+# test file on one worker, and the browser tests together (shanshui/conftest.py).
+# `make test XDIST=` runs it in one process.
+XDIST ?= -n auto --dist loadfile
 test: setup
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(XDIST) $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -20,7 +20,8 @@ DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
     # A file, not the in-memory default: concurrent tests need SQLite's real locking (WAL and
     # the busy timeout), which shared-cache memory databases do not honour.
-    # One file per run, so two suites on one checkout never share it (removed at the end).
+    # One file per process, so two suites on one checkout never share it, nor two pytest-xdist
+    # workers (pytest-django also appends the worker's name); removed at the end.
     DATABASES["default"]["TEST"] = {  # noqa: F405
         "NAME": str(VAR_DIR / f"test-shanshui-{os.getpid()}.sqlite3")  # noqa: F405
     }

@@ -229,7 +229,12 @@ _ZONES = [
 
 
 def reference_units() -> list[dict]:
-    """All reference units as dicts, parents before children."""
+    """All reference units as dicts, parents before children.
+
+    A data table written as code: its length is the city's structure (party committee,
+    government, departments, districts, counties, zones, the districts merged away), one short
+    loop per kind filling in what the kind implies; there is nothing to split.
+    """
     units: list[dict] = [*_PARTY, *_GOVERNMENT]
     for order, (key, name, short, aliases) in enumerate(_DEPARTMENTS, start=1):
         units.append(

@@ -7,9 +7,9 @@ from django.urls import reverse
 
 from shanshui.complaints import services
 from shanshui.complaints.models import ApiClient, Complaint, HandlingPolicy, TransferBatch
+from shanshui.complaints.scenarios import make_batch, make_report, make_transferred
+from shanshui.ledger.scenarios import make_campaign
 from shanshui.orgs.models import AuditEntry
-from shanshui.testing.complaints import make_batch, make_report, make_transferred
-from shanshui.testing.ledger import make_campaign
 
 pytestmark = pytest.mark.django_db
 

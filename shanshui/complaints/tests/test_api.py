@@ -1,5 +1,5 @@
-"""Cases in /api/v1/ over real HTTP: scope, the workflow, refusals, the import and the public
-endpoints."""
+"""Cases in /api/v1/: scope, the workflow, refusals, the import and the public endpoints.
+Through the test client; real HTTP is covered by the ledger's and Open311's live-server tests."""
 
 import datetime as dt
 import io
@@ -9,23 +9,23 @@ import pytest
 from django.utils import timezone
 
 from shanshui.complaints.models import Complaint, ComplaintContact, Status
+from shanshui.complaints.scenarios import make_batch, make_report, make_transferred
+from shanshui.ledger.scenarios import make_campaign
 from shanshui.orgs.models import Role
 from shanshui.orgs.services import api_token_create
-from shanshui.testing.complaints import make_batch, make_report, make_transferred
-from shanshui.testing.http import Api
-from shanshui.testing.ledger import make_campaign
+from shanshui.testing.http import ClientApi
 from shanshui.testing.personas import make_user
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 NAMES = ("office", "district_a", "district_a_staff", "district_b", "department", "leader")
 
 
 @pytest.fixture
-def api(live_server, personas):
+def api(personas):
     tokens = {n: api_token_create(user=getattr(personas, n), name="t")[1] for n in NAMES}
     viewer = make_user("p_viewer", unit=personas.unit_a, role=Role.VIEWER)
     tokens["viewer"] = api_token_create(user=viewer, name="t")[1]
-    return Api(live_server.url, tokens)
+    return ClientApi(tokens)
 
 
 @pytest.fixture

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from shanshui.complaints import services
 from shanshui.complaints.models import UNIT_COPIES, Complaint, ComplaintUnit, Status
-from shanshui.testing.complaints import drive_case, make_batch, make_report, make_transferred
-from shanshui.testing.ledger import make_campaign
+from shanshui.complaints.scenarios import drive_case, make_batch, make_report, make_transferred
+from shanshui.ledger.scenarios import make_campaign
 
 pytestmark = pytest.mark.django_db
 

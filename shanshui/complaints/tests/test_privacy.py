@@ -7,10 +7,10 @@ from django.test import Client
 
 from shanshui.complaints import services
 from shanshui.complaints.models import Complaint, Status
+from shanshui.complaints.scenarios import drive_case, make_batch, make_report
+from shanshui.ledger.scenarios import make_campaign
 from shanshui.lib.tests.test_imagemeta import phone_jpeg
 from shanshui.orgs.models import Role
-from shanshui.testing.complaints import drive_case, make_batch, make_report
-from shanshui.testing.ledger import make_campaign
 from shanshui.testing.personas import make_user
 
 pytestmark = pytest.mark.django_db

@@ -28,9 +28,9 @@ from shanshui.complaints.models import (
     RejectReason,
     Status,
 )
+from shanshui.ledger.scenarios import make_campaign, png_bytes
 from shanshui.lib import geo, imagemeta
 from shanshui.lib.tests.test_imagemeta import phone_jpeg
-from shanshui.testing.ledger import make_campaign, png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from shanshui.complaints import public, rules, services
+from shanshui.complaints import public, rules, selectors, services
 from shanshui.complaints.models import (
     CATEGORY_BITS,
     UNIT_COPIES,
@@ -27,15 +27,16 @@ from shanshui.complaints.models import (
     UnitRole,
     category_bits,
 )
+from shanshui.complaints.scenarios import drive_case, make_batch, make_report, make_transferred
 from shanshui.ledger import services as ledger_services
 from shanshui.ledger.models import Status as TaskStatus
-from shanshui.ledger.rules import Conflict, InvalidTransition
+from shanshui.ledger.scenarios import drive, make_campaign, make_task, png_bytes
+from shanshui.lib.workflow import Conflict, InvalidTransition
 from shanshui.orgs.models import Membership, Role, Unit
-from shanshui.testing.complaints import drive_case, make_batch, make_report, make_transferred
-from shanshui.testing.ledger import drive, make_campaign, make_task, png_bytes
 from shanshui.testing.personas import make_user
 
-pytestmark = pytest.mark.django_db
+# Deadlines are working days from today: the clock stands on an ordinary working day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_day")]
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_web_report_is_received_with_private_contact_and_codes(personas):
     assert c.channel == Channel.WEB
     assert c.code == f"{c.received_at:%Y}{c.pk:07d}"
     assert len(c.tracking_code) == 12 and c.tracking_code.isalnum()
-    assert services.categories_of(c) == ["water", "air"]
+    assert selectors.categories_of(c) == ["water", "air"]
     assert ComplaintContact.objects.get(complaint=c).phone == "13800001111"
     event = c.events.get()
     assert event.kind == EventKind.SUBMITTED and event.is_public and event.actor is None
@@ -204,7 +205,7 @@ def test_transfer_down_to_own_town_only(personas, case, batch):
             actor=personas.district_a, complaint=case, expected_version=None, town=other_town
         )
     # The town now sees the case and may record the result; the district closes it.
-    assert services.visible_complaints(personas.town_a).filter(pk=case.pk).exists()
+    assert selectors.visible_complaints(personas.town_a).filter(pk=case.pk).exists()
     services.complaint_handle(
         actor=personas.town_a,
         complaint=case,
@@ -226,7 +227,7 @@ def test_send_back_returns_a_single_unit_case_to_the_office(personas, case):
     case.refresh_from_db()
     assert case.status == Status.RECEIVED and case.deadline is None
     assert not case.units.exists()
-    assert not services.visible_complaints(personas.district_a).filter(pk=case.pk).exists()
+    assert not selectors.visible_complaints(personas.district_a).filter(pk=case.pk).exists()
 
 
 def test_send_back_by_one_of_several_units_leaves_the_others(personas):
@@ -440,16 +441,16 @@ def test_repeats_by_enterprise_and_distance(personas, batch):
     near = make_report(district=personas.unit_a, lat=30.8085, lon=108.3895)  # ~75 m
     far = make_report(district=personas.unit_a, lat=30.85, lon=108.45)
     same_firm = make_report(district=personas.unit_a, enterprise="万州某食品公司")
-    found = {c.pk: reason for c, reason in services.possible_repeats(near, user=personas.office)}
+    found = {c.pk: reason for c, reason in selectors.possible_repeats(near, user=personas.office)}
     assert first.pk in found and far.pk not in found
-    found = {c.pk for c, _ in services.possible_repeats(same_firm, user=personas.office)}
+    found = {c.pk for c, _ in selectors.possible_repeats(same_firm, user=personas.office)}
     assert first.pk in found
     # A district user sees only the earlier cases in their scope.
-    assert services.possible_repeats(near, user=personas.district_b) == []
+    assert selectors.possible_repeats(near, user=personas.district_b) == []
     services.complaint_link(actor=personas.office, complaint=near, earlier=first)
     assert ComplaintLink.objects.filter(complaint=near, earlier=first).exists()
-    assert first.pk not in {c.pk for c, _ in services.possible_repeats(near, user=personas.office)}
-    assert [c.pk for c, _ in services.linked_cases(first, user=personas.office)] == [near.pk]
+    assert first.pk not in {c.pk for c, _ in selectors.possible_repeats(near, user=personas.office)}
+    assert [c.pk for c, _ in selectors.linked_cases(first, user=personas.office)] == [near.pk]
     with pytest.raises(ValidationError):
         services.complaint_link(actor=personas.office, complaint=near, earlier=first)
     with pytest.raises(ValidationError):
@@ -463,7 +464,7 @@ def test_closed_cases_outside_the_window_are_not_repeats(personas, settings):
         status=Status.CLOSED, closed_at=timezone.now() - dt.timedelta(days=40)
     )
     new = make_report(district=personas.unit_a, enterprise="某化工厂", lat=30.0, lon=108.0)
-    assert services.possible_repeats(new, user=personas.office) == []
+    assert selectors.possible_repeats(new, user=personas.office) == []
 
 
 def test_promote_links_both_ways_and_repeat_reopens_signed_off_task(personas, campaign, case):
@@ -548,14 +549,14 @@ def test_moderation_hides_without_deleting(personas):
 
 def test_scope_and_contact_visibility(personas, case):
     ComplaintContact.objects.filter(complaint=case).update(name="王五", phone="13700000000")
-    assert services.visible_complaints(personas.district_a).filter(pk=case.pk).exists()
-    assert services.visible_complaints(personas.leader).filter(pk=case.pk).exists()
-    assert not services.visible_complaints(personas.district_b).exists()
-    assert not services.visible_complaints(personas.department).exists()
-    assert not services.visible_complaints(personas.citizen).exists()
-    assert not services.visible_complaints(personas.town_a).exists()  # until transferred down
+    assert selectors.visible_complaints(personas.district_a).filter(pk=case.pk).exists()
+    assert selectors.visible_complaints(personas.leader).filter(pk=case.pk).exists()
+    assert not selectors.visible_complaints(personas.district_b).exists()
+    assert not selectors.visible_complaints(personas.department).exists()
+    assert not selectors.visible_complaints(personas.citizen).exists()
+    assert not selectors.visible_complaints(personas.town_a).exists()  # until transferred down
     viewer = make_user("p_viewer", unit=personas.unit_a, role=Role.VIEWER)
-    assert services.visible_complaints(viewer).filter(pk=case.pk).exists()
+    assert selectors.visible_complaints(viewer).filter(pk=case.pk).exists()
     assert rules.sees_contact(personas.office, case)
     assert rules.sees_contact(personas.district_a, case)
     assert not rules.sees_contact(viewer, case)

@@ -11,7 +11,6 @@ import pytest
 from django.core.cache import cache
 from django.db.models import Count
 from django.urls import reverse
-from django.utils import timezone
 
 from shanshui.complaints import public, stats
 from shanshui.complaints.models import (
@@ -25,11 +24,13 @@ from shanshui.complaints.models import (
     Status,
 )
 from shanshui.complaints.tests.test_public import handle_case, hotline, submit, transferred
-from shanshui.testing.ledger import make_campaign
+from shanshui.ledger.scenarios import make_campaign
+from shanshui.testing.clock import ORDINARY_DAY
 
-pytestmark = pytest.mark.django_db
+# Years and months are counted from today: the clock stands on an ordinary working day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_day")]
 
-THIS_YEAR = timezone.localdate().year
+THIS_YEAR = ORDINARY_DAY.year  # the year on the tests' clock, not at import time
 LAST_YEAR = THIS_YEAR - 1
 TWO_YEARS_AGO = THIS_YEAR - 2
 

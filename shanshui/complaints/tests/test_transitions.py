@@ -21,9 +21,10 @@ from django.utils import timezone
 from shanshui.complaints import rules, services
 from shanshui.complaints.models import Complaint, Finding, Status
 from shanshui.ledger.models import Status as TaskStatus
-from shanshui.testing.ledger import drive, make_campaign, make_task
+from shanshui.ledger.scenarios import drive, make_campaign, make_task
 
-pytestmark = pytest.mark.django_db
+# The forms carry dates relative to today: the clock stands on an ordinary working day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_day")]
 
 S = Status
 # Named states: the status, and for "handled" and "published" the variants that matter.

@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from shanshui.testing.ledger import drive, make_campaign, make_task
+from shanshui.ledger.scenarios import drive, make_campaign, make_task
 
 
 @pytest.fixture
@@ -35,7 +35,9 @@ def task_in(personas, campaign):
 
 
 @pytest.fixture
-def today():
+def today(ordinary_day):
+    """Today, on a clock stopped on an ordinary working day: a test that asks for today depends
+    on it, and must not see it change at midnight or meet a holiday by chance."""
     return timezone.localdate()
 
 

@@ -1,5 +1,6 @@
-"""The ledger's JSON API (/api/v1/) over real HTTP: auth, data scope, the lifecycle, refusals,
-uploads, downloads and the public notice."""
+"""The ledger's JSON API (/api/v1/): auth, data scope, the lifecycle, refusals, uploads,
+downloads and the public notice. Through the test client, except the lifecycle and the exact
+bytes of a download, which go over real HTTP to a live server (see shanshui.testing.http)."""
 
 import datetime as dt
 import hashlib
@@ -12,21 +13,31 @@ from django.utils import timezone
 
 from shanshui.ledger import services
 from shanshui.ledger.models import ChecklistItem, Evidence, Objection, ProgressReport, Status, Task
+from shanshui.ledger.scenarios import pdf_bytes, png_bytes
 from shanshui.orgs.services import api_token_create
-from shanshui.testing.http import Api
-from shanshui.testing.ledger import pdf_bytes, png_bytes
+from shanshui.testing.http import Api, ClientApi
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db
 
 HTML_AS_PDF = ("files", "整改报告.pdf", b"<!DOCTYPE html><html><script>alert(1)</script>", "")
 PHOTO = ("files", "现场.png", png_bytes(), "image/png")
 NAMES = ("office", "district_a", "district_a_staff", "district_b", "department")
 
 
+def tokens_for(personas):
+    return {n: api_token_create(user=getattr(personas, n), name="t")[1] for n in NAMES}
+
+
 @pytest.fixture
-def api(live_server, personas):
-    tokens = {n: api_token_create(user=getattr(personas, n), name="t")[1] for n in NAMES}
-    return Api(live_server.url, tokens)
+def api(personas):
+    return ClientApi(tokens_for(personas))
+
+
+@pytest.fixture
+def live_api(live_server, personas):
+    """Real HTTP: bearer tokens through a WSGI server, multipart bodies and downloads on a
+    socket. Only for the tests marked ``django_db(transaction=True)`` below."""
+    return Api(live_server.url, tokens_for(personas))
 
 
 def snapshot(task):
@@ -134,7 +145,9 @@ def test_it_never_lets_another_district_see_or_touch_a_task(api, personas, task_
     assert snapshot(task) == before
 
 
-def test_it_walks_a_task_from_campaign_to_sign_off(api, personas):
+@pytest.mark.django_db(transaction=True)
+def test_it_walks_a_task_from_campaign_to_sign_off(live_api, personas):
+    api = live_api
     status, campaign = api.post(
         "office", "/campaigns", code="city-2025-1", name="2025年市级生态环境保护督察",
         kind="city", notice_days=10,
@@ -273,7 +286,9 @@ def test_it_rejects_html_disguised_as_a_pdf_and_stores_nothing(api, task_in, set
     assert not (folder.exists() and any(p.name.startswith(sha) for p in folder.iterdir()))
 
 
-def test_it_returns_the_exact_bytes_uploaded(api, task_in):
+@pytest.mark.django_db(transaction=True)
+def test_it_returns_the_exact_bytes_uploaded(live_api, task_in):
+    api = live_api
     task = task_in(Status.IN_PROGRESS)
     content = pdf_bytes("现场核查记录 " + uuid.uuid4().hex)
     files = [("files", "核查记录.pdf", content, "application/pdf")]

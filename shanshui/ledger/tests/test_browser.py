@@ -8,10 +8,10 @@ import pytest
 from django.utils import timezone, translation
 
 from shanshui.ledger.models import ChecklistItem, EventKind, Status, Task
+from shanshui.ledger.scenarios import make_campaign, make_task, pdf_bytes, png_bytes
 from shanshui.orgs.demo import DEMO_PASSWORD, load_demo
 from shanshui.orgs.models import Unit
 from shanshui.testing.browser import chromium_or_skip_reason, launch_chromium
-from shanshui.testing.ledger import make_campaign, make_task, pdf_bytes, png_bytes
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls below happen outside it.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -7,8 +7,8 @@ from django.db import connection
 
 from shanshui.ledger import services
 from shanshui.ledger.models import Status, Task
-from shanshui.ledger.rules import Conflict, InvalidTransition
-from shanshui.testing.ledger import drive, make_campaign, make_task
+from shanshui.ledger.scenarios import drive, make_campaign, make_task
+from shanshui.lib.workflow import Conflict, InvalidTransition
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

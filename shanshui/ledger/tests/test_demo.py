@@ -4,14 +4,24 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from shanshui.ledger.models import Campaign, Event, Evidence, Status, Task
 
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(scope="module", autouse=True)
+def demo(django_db_setup, django_db_blocker):
+    """The demo loaded once for this module, inside a transaction rolled back after its last
+    test; each test runs in a savepoint within it, as usual."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("load_demo", stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)
+
+
 def test_the_demo_ledger_covers_every_state_and_colour():
-    call_command("load_demo", stdout=io.StringIO())
     campaign = Campaign.objects.get(code="demo-central-3")
     assert campaign.is_demo and "演示数据" in campaign.name
     tasks = Task.objects.filter(campaign=campaign)
@@ -38,7 +48,6 @@ def test_the_demo_ledger_covers_every_state_and_colour():
 
 
 def test_loading_the_demo_twice_changes_nothing():
-    call_command("load_demo", stdout=io.StringIO())
     counts = (Task.objects.count(), Event.objects.count(), Evidence.objects.count())
     out = io.StringIO()
     call_command("load_demo", stdout=out)

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from shanshui.ledger import services
 from shanshui.ledger.models import Evidence, Status
-from shanshui.testing.ledger import pdf_bytes, photo, png_bytes
+from shanshui.ledger.scenarios import pdf_bytes, photo, png_bytes
 
 pytestmark = pytest.mark.django_db
 

@@ -6,13 +6,16 @@ import io
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django.utils import timezone
 
 from shanshui.ledger import services
 from shanshui.ledger.models import Notification, Status, Task
 from shanshui.ledger.reminders import deliver, due_reminders
 from shanshui.ledger.services import work_calendar
 
-pytestmark = pytest.mark.django_db
+# Tasks are worked today and reminded on fixed days: the clock stands on an ordinary working
+# day, so which reminders are due does not depend on when the suite runs.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_day")]
 
 
 @pytest.fixture(autouse=True)
@@ -86,7 +89,7 @@ def test_unanswered_urge_notices(personas, task_in):
         expected_version=None,
         to_unit=personas.unit_a,
         text="说明情况",
-        response_due=dt.date.today() + dt.timedelta(days=2),
+        response_due=timezone.localdate() + dt.timedelta(days=2),
     )
     later = urge.response_due + dt.timedelta(days=1)
     people = {user for kind, user in kinds(later) if kind == "urge_unanswered"}
@@ -109,14 +112,14 @@ def test_the_command_is_idempotent_and_has_a_dry_run(personas, task_in):
 
 
 def test_the_sweep_recomputes_colours_for_a_new_day(personas, task_in):
-    task = task_in(Status.IN_PROGRESS, deadline=dt.date.today() + dt.timedelta(days=2))
+    task = task_in(Status.IN_PROGRESS, deadline=timezone.localdate() + dt.timedelta(days=2))
     Task.objects.filter(pk=task.pk).update(
         progress=95, last_report_at=None, assigned_at=None, warning="green"
     )
     call_command(
         "ledger_reminders",
         "--today",
-        (dt.date.today() + dt.timedelta(days=5)).isoformat(),
+        (timezone.localdate() + dt.timedelta(days=5)).isoformat(),
         stdout=io.StringIO(),
     )
     task.refresh_from_db()

@@ -9,10 +9,11 @@ from django.urls import reverse
 
 from shanshui.ledger import services
 from shanshui.ledger.models import Objection, Status, Task
-from shanshui.ledger.rules import RateLimited
-from shanshui.testing.ledger import make_task
+from shanshui.ledger.scenarios import make_task
+from shanshui.lib.workflow import RateLimited
 
-pytestmark = pytest.mark.django_db
+# Deadlines and urges are dated from today: the clock stands on an ordinary working day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_day")]
 
 
 def client_for(user) -> Client:
@@ -181,7 +182,7 @@ def test_the_deadline_of_an_assigned_task_is_not_edited_silently(personas, task_
 def test_withdrawn_evidence_is_not_served_by_the_api(personas, task_in):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from shanshui.testing.ledger import pdf_bytes
+    from shanshui.ledger.scenarios import pdf_bytes
 
     task = task_in(Status.IN_PROGRESS)
     (evidence,) = services.evidence_add(

@@ -19,10 +19,11 @@ from shanshui.ledger.models import (
     Status,
     Task,
 )
-from shanshui.ledger.rules import Conflict, InvalidTransition
-from shanshui.testing.ledger import document, drive, make_campaign, make_task
+from shanshui.ledger.scenarios import document, drive, make_campaign, make_task
+from shanshui.lib.workflow import Conflict, InvalidTransition
 
-pytestmark = pytest.mark.django_db
+# Deadlines, notices and urges are dated from today: the clock stands on an ordinary working day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_day")]
 
 
 def test_the_plan_is_due_30_working_days_after_feedback(personas):

@@ -14,9 +14,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shanshui.ledger.models import Event, MeasureStatus, Status, Task
-from shanshui.testing.ledger import document, photo
+from shanshui.ledger.scenarios import document, photo
 
-pytestmark = pytest.mark.django_db
+# The forms carry dates relative to today: the clock stands on an ordinary working day.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("ordinary_day")]
 
 S = Status
 STATES = [

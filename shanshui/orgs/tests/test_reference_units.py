@@ -5,8 +5,9 @@ import datetime as dt
 import pytest
 from django.core.exceptions import ValidationError
 
-from shanshui.orgs.loader import load_reference_units
+from shanshui.orgs.loader import _apply, load_reference_units
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitAlias, UnitKind
+from shanshui.orgs.reference_units import reference_units
 
 pytestmark = pytest.mark.django_db
 
@@ -122,6 +123,50 @@ def test_loading_again_changes_nothing():
     assert result.unchanged == Unit.objects.exclude(key=None).count()
     assert list(Unit.objects.order_by("pk").values()) == before
     assert list(UnitAlias.objects.order_by("pk").values()) == aliases
+
+
+def _reference_rows():
+    """Units and aliases in id order, ids and paths spelled as keys (ids differ between loads)."""
+    key_of = dict(Unit.objects.values_list("pk", "key"))
+    fields = ["name", "short_name", "kind", "depth", "admin_code", "valid_from", "valid_to"]
+    fields += ["sort_order", "note", "reference_hash"]
+    units = [
+        (
+            u.key,
+            key_of.get(u.parent_id),
+            key_of.get(u.successor_id),
+            [key_of[int(part)] for part in u.path.split("/") if part],
+            *(getattr(u, f) for f in fields),
+        )
+        for u in Unit.objects.order_by("pk")
+    ]
+    aliases = list(
+        UnitAlias.objects.order_by("pk").values_list("unit__key", "alias", "key", "is_derived")
+    )
+    return units, aliases
+
+
+def _remove_reference_units():
+    UnitAlias.objects.all().delete()
+    Unit.objects.update(parent=None, successor=None)
+    Unit.objects.all().delete()
+
+
+def test_the_bulk_first_load_writes_what_the_unit_by_unit_load_writes():
+    # An empty database gets every unit in a few bulk queries (_create_all: the first migrate,
+    # every flush of the test database); it must equal the general path, unit by unit.
+    _remove_reference_units()
+    first = load_reference_units()
+    bulk = _reference_rows()
+    _remove_reference_units()
+    one_by_one = _apply(reference_units(), {})
+    assert _reference_rows() == bulk
+    assert (first.created, first.updated, first.unchanged) == (
+        one_by_one.created,
+        one_by_one.updated,
+        one_by_one.unchanged,
+    )
+    assert len(first.created) == len(reference_units()) and len(bulk[1]) > len(bulk[0])
 
 
 def test_local_edits_survive_reloading():
