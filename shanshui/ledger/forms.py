@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shanshui.ledger import measures as measure_texts
 from shanshui.ledger.models import (
     AccountabilityMeasure,
     Campaign,
@@ -53,6 +54,14 @@ class IdsChoiceField(forms.ModelMultipleChoiceField):
                     params={"value": str(item)[:20]},
                 )
         return super()._check_values(value)
+
+
+class MeasuresField(forms.CharField):
+    """The measures typed in one box, as a list: numbered ("1.…↵2.…") or one per line. The
+    ledger takes the numbering off (ledger.measures), so what was typed is what is stored."""
+
+    def clean(self, value) -> list[str]:
+        return measure_texts.parse_text(super().clean(value))
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -166,7 +175,7 @@ class TaskForm(TaskUnitsForm):
     target = forms.CharField(
         label=_("Rectification target"), required=False, widget=forms.Textarea({"rows": 2})
     )
-    measures = forms.CharField(
+    measures = MeasuresField(
         label=_("Measures"),
         required=False,
         widget=forms.Textarea({"rows": 4}),
@@ -214,7 +223,7 @@ class EditForm(TaskUnitsForm, VersionedForm):
         widget=forms.DateInput(DATE, format=ISO_DATE),
         help_text=_("Only for drafts; after assignment the deadline moves by extension."),
     )
-    measures = forms.CharField(
+    measures = MeasuresField(
         label=_("Measures"),
         required=False,
         widget=forms.Textarea({"rows": 4}),
@@ -235,7 +244,7 @@ class EditForm(TaskUnitsForm, VersionedForm):
             "target": task.target,
             "is_public": task.is_public,
             "deadline": task.deadline,
-            "measures": "\n".join(m.text for m in task.measures.all()),
+            "measures": measure_texts.form_text(m.text for m in task.measures.all()),
             "lead": (ids("lead") or [None])[0],
             "responsible": ids("responsible"),
             "implementing": ids("implementing"),

@@ -22,6 +22,7 @@ from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shanshui.ledger import measures as measure_texts
 from shanshui.ledger import rules
 from shanshui.ledger import warnings as warning_rules
 from shanshui.ledger.models import (
@@ -263,7 +264,7 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
     for task, new in zip(built, tasks, strict=True):
         measures += [
             Measure(task=task, number=n, text=t.strip())
-            for n, t in enumerate([t for t in new.measures if t.strip()], 1)
+            for n, t in enumerate(measure_texts.clean(new.measures), 1)
         ]
         categories += [TaskCategory(task=task, category=c) for c in dict.fromkeys(new.categories)]
         units += _task_units(task, new.units)
@@ -466,7 +467,7 @@ def task_set_measures(
     """Reword or add numbered measures; a measure's progress stays with its number. Measures are
     never removed (the ledger keeps what was promised)."""
     task, _roles = FLOW.act(task, actor=actor, action="edit", expected_version=expected_version)
-    texts = [t.strip() for t in measures if t.strip()]
+    texts = measure_texts.clean(measures)
     existing = {m.number: m for m in task.measures.all()}
     if len(texts) < len(existing):
         raise ValidationError({"measures": _("Measures can be reworded or added, not removed.")})

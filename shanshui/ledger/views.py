@@ -294,7 +294,7 @@ def _edit(request, task, form):
     services.task_update(
         **acting(request, form, task=task),
         units=form.unit_assignments(task),
-        measures=form.cleaned_data["measures"].splitlines(),
+        measures=form.cleaned_data["measures"],
         **changes,
     )
     return _("The task was updated.")
@@ -588,7 +588,7 @@ def task_new(request: HttpRequest) -> HttpResponse:
                 title=d["title"],
                 problem=d["problem"],
                 target=d["target"],
-                measures=[line for line in d["measures"].splitlines() if line.strip()],
+                measures=d["measures"],
                 categories=d["categories"],
                 deadline_kind=d["deadline_kind"],
                 deadline=d.get("deadline"),

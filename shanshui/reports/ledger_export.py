@@ -22,6 +22,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shanshui.ledger import measures as ledger_measures
 from shanshui.ledger.models import (
     AcceptanceApplication,
     DeadlineKind,
@@ -188,7 +189,7 @@ def _ledger_row(seq: int, task: _Row) -> list[tuple]:
         (task.title, "wrap"),
         (task.problem, "wrap"),
         (task.target, "wrap"),
-        (sheettext.format_measures(task.measures), "wrap"),
+        (ledger_measures.format_cell(task.measures), "wrap"),
         (_names(units, UnitRole.LEAD), "wrap"),
         (_names(units, UnitRole.RESPONSIBLE), "wrap"),
         (_names(units, UnitRole.SUPPORTING), "wrap"),

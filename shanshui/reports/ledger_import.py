@@ -24,6 +24,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from shanshui.ledger import measures as ledger_measures
 from shanshui.ledger import rules
 from shanshui.ledger import services as ledger
 from shanshui.ledger.models import (
@@ -342,7 +343,8 @@ def _parse_row(
             title=title,
             problem=problem,
             target=header.cell(values, TARGET),
-            measures=sheettext.split_measures(header.cell(values, MEASURES)),
+            # As the ledger will store them, so a re-import compares like with like.
+            measures=ledger_measures.clean(ledger_measures.split(header.cell(values, MEASURES))),
             categories=categories,
             deadline_kind=deadline_kind,
             deadline=deadline,
