@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import (
     Case,
     Exists,
@@ -13,8 +14,11 @@ from django.db.models import (
     Value,
     When,
 )
+from django.utils.translation import gettext as _
 
 from shanshui.ledger.models import (
+    Category,
+    DeadlineKind,
     EventKind,
     ExtensionRequest,
     ExtensionStatus,
@@ -77,6 +81,82 @@ def events_for(user, task: Task):
     if not sees_task_directly(user, task):
         events = events.exclude(kind__in=SHARE_PRIVATE_EVENTS)
     return events
+
+
+def with_changes(events) -> list:
+    """The events, each edit (修改) with ``changes``: what it changed, as (what, before, after)
+    lines a person reads — "整改时限 2027-03-31 → 2027-06-30" — from the before and after the
+    services keep in the event's data. Units are named with one query for the whole page."""
+    events = list(events)
+    edits = [e for e in events if e.kind == EventKind.EDITED]
+    unit_ids = {
+        row[0]
+        for e in edits
+        for side in ("before", "after")
+        for row in (e.data or {}).get("units", {}).get(side, [])
+    }
+    names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "short_name"))
+    for e in events:
+        e.changes = _edit_lines(e.data or {}, names) if e.kind == EventKind.EDITED else []
+    return events
+
+
+def _edit_lines(data: dict, unit_names: dict[int, str]) -> list[tuple[str, str, str]]:
+    lines = []
+    for name, (old, new) in data.get("changes", {}).items():
+        lines.append((_field_label(name), _field_value(name, old), _field_value(name, new)))
+    for number, (old, new) in sorted(data.get("measures", {}).items(), key=lambda kv: int(kv[0])):
+        lines.append((f"{_('Measures')} {number}", old or "—", new))
+    categories = data.get("categories")
+    if categories:
+        label = dict(Category.choices)
+        lines.append(
+            (
+                str(_("Categories")),
+                "、".join(str(label.get(c, c)) for c in categories["before"]) or "—",
+                "、".join(str(label.get(c, c)) for c in categories["after"]) or "—",
+            )
+        )
+    units = data.get("units")
+    if units:
+        lines += _unit_lines(units, unit_names)
+    return lines
+
+
+def _unit_lines(units: dict, names: dict[int, str]) -> list[tuple[str, str, str]]:
+    """One line per role whose units or leaders changed."""
+
+    def by_role(rows):
+        out: dict[str, list[str]] = {}
+        for unit_id, role, leader, post in rows:
+            who = names.get(unit_id, str(unit_id))
+            if leader:
+                who += f"（{leader}{'，' + post if post else ''}）"
+            out.setdefault(role, []).append(who)
+        return out
+
+    before, after = by_role(units.get("before", [])), by_role(units.get("after", []))
+    lines = []
+    for role in UnitRole.values:
+        old, new = before.get(role, []), after.get(role, [])
+        if old != new:
+            lines.append((str(UnitRole(role).label), "、".join(old) or "—", "、".join(new) or "—"))
+    return lines
+
+
+def _field_label(name: str) -> str:
+    try:
+        return str(Task._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def _field_value(name: str, value: str) -> str:
+    if name == "is_public":
+        return str(_("Yes") if value == "True" else _("No"))
+    if name == "deadline_kind":
+        return str(dict(DeadlineKind.choices).get(value, value))
+    return value if value not in ("", "None") else "—"
 
 
 WARNING_RANK = Case(

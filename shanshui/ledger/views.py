@@ -243,7 +243,7 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         "shares": selectors.with_units(
             task.shares.all() if direct else visible_tasks(user).filter(parent=task)
         ).order_by("code"),
-        "events": selectors.events_for(user, task).order_by("-at", "-pk"),
+        "events": selectors.with_changes(selectors.events_for(user, task).order_by("-at", "-pk")),
         "reports": task.reports.select_related("author", "unit").prefetch_related("evidence"),
         "evidence": _evidence(user, task, scope, may_withdraw="add_evidence" in allowed),
         "urges": _urges(task, scope, direct=direct),

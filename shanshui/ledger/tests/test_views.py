@@ -1,6 +1,7 @@
 """Ledger pages: list with filters, my tasks, detail, scope through every view, public pages."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.test import Client
@@ -8,7 +9,7 @@ from django.urls import reverse
 
 from shanshui.ledger import forms, services
 from shanshui.ledger.models import ChecklistItem, Notification, Objection, Status, Task
-from shanshui.ledger.scenarios import make_task
+from shanshui.ledger.scenarios import make_campaign, make_task
 
 pytestmark = pytest.mark.django_db
 
@@ -398,3 +399,44 @@ def test_the_notifications_page_marks_only_the_users_own_read(personas, task_in)
     assert response.status_code == 302
     unread = Notification.objects.filter(read_at__isnull=True)
     assert list(unread.values_list("key", flat=True)) == ["b1"]
+
+
+def test_the_timeline_shows_what_an_edit_changed(personas, client_as):
+    """修改 events say what changed, from what to what: fields, measures, units and leaders."""
+    campaign = make_campaign(personas.office, code="timeline-1")
+    task = make_task(
+        personas.office,
+        campaign,
+        code="T-1",
+        lead=personas.unit_department,
+        implementing=personas.unit_a,
+        accepting=personas.unit_office,
+        deadline=dt.date(2027, 3, 31),
+        measures=["查明原因"],
+    )
+    services.task_edit(
+        actor=personas.office,
+        task=task,
+        expected_version=None,
+        deadline=dt.date(2027, 6, 30),
+        is_public=False,
+    )
+    services.task_set_measures(
+        actor=personas.office,
+        task=task,
+        expected_version=None,
+        measures=["查明排口来源", "限期封堵"],
+    )
+    page = client_as(personas.office).get(reverse("ledger:task", args=[task.pk]))
+    lines = [
+        " ".join(li.split())
+        for li in re.findall(
+            r'<ul class="[^"]*event-changes">(.*?)</ul>', page.content.decode(), re.S
+        )
+    ]
+    text = " ".join(re.sub(r"<[^>]+>", " ", line) for line in lines)
+    text = " ".join(text.split())
+    assert "2027-03-31 → 2027-06-30" in text
+    assert "查明原因 → 查明排口来源" in text
+    assert "— → 限期封堵" in text
+    assert "是 → 否" in text or "Yes → No" in text
