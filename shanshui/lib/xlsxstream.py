@@ -10,19 +10,53 @@ borders, fills, bold headers, dates as real dates (serial numbers with a date fo
         sheet = book.sheet("整改台账", widths=[6, 12, 40], freeze_rows=2)
         sheet.row([("标题", "title")])
         sheet.row([(1, "center"), ("A-1", "center"), ("问题", "wrap")])
+
+No value a caller passes makes a file that Excel refuses or "repairs". What a cell holds:
+
+- ``None`` and ``""`` leave the cell empty (its style still applies).
+- ``bool`` is a TRUE/FALSE cell; ``int``, ``float`` and ``decimal.Decimal`` are numbers (a
+  Decimal as the nearest double, which is what Excel stores: Decimal("0.1") reads back as 0.1).
+- An ``int`` of more than 15 digits is text: Excel keeps 15 significant digits, so an 18-digit
+  identity-card number (身份证号) as a number would show as 1.23457E+17 with its last digits
+  zeroed. A finite Decimal too large for a double is text too.
+- NaN and ±infinity (float or Decimal) leave the cell empty: Excel has no such numbers, and an
+  empty cell is how a spreadsheet says "no value" — a text "nan" would be taken for data.
+- Dates (and datetimes, by their date) are day serial numbers with the date format.
+- Anything else is text, ``str(value)`` cleaned by :func:`clean_text`: CR LF and a lone CR
+  become LF (as any XML reader would make of them anyway); what XML 1.0 cannot carry is dropped
+  — control characters other than tab and newline (text pasted from Word carries them), U+FFFE,
+  U+FFFF and lone surrogates (a surrogate pair is first joined into its character); then text
+  beyond Excel's limit of 32,767 characters per cell is cut there. Excel counts UTF-16 code
+  units (a character outside the BMP, such as an emoji, counts two) and so does the cut, which
+  never falls inside a character. A text that cleans to nothing leaves the cell empty.
+- Sheet names lose what Excel forbids (``[]:*?/\\``, control characters, an apostrophe at
+  either end), are cut to 31 characters and made unique ("名称 (2)"); an empty one is "Sheet".
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
+import re
 import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 from xml.sax.saxutils import escape
 
 _EPOCH = dt.date(1899, 12, 30)
-# XML 1.0 forbids most control characters; text pasted from Word sometimes carries them.
-_CONTROL = dict.fromkeys(c for c in range(32) if c not in (9, 10, 13))
+MAX_CELL_TEXT = 32767  # Excel's limit per cell, in UTF-16 code units
+MAX_SHEET_NAME = 31
+# Integers from here on have more digits than the 15 significant ones Excel keeps.
+_BIG_INT = 10**15
+# What XML 1.0 cannot carry: control characters but tab, LF and CR; surrogates; U+FFFE and
+# U+FFFF. Text pasted from Word sometimes carries controls; lone surrogates come from bytes
+# decoded with errors="surrogateescape" or from text built of UTF-16 halves.
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The same and CR: one scan that tells whether a text needs cleaning at all.
+_DIRTY = re.compile(r"[\x00-\x08\x0b-\x1f\ud800-\udfff\ufffe\uffff]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_NOT_IN_SHEET_NAME = re.compile(r"[\x00-\x1f\[\]:*?/\\]")
 
 
 @dataclass(frozen=True)
@@ -64,8 +98,77 @@ def _column(n: int) -> str:
     return out
 
 
-def _text(value: str) -> str:
-    return escape(value.translate(_CONTROL))
+def clean_text(value: str) -> str:
+    """The text as it is written into a cell, and so read back (see the module docstring)."""
+    if len(value) <= MAX_CELL_TEXT // 2 and _DIRTY.search(value) is None:
+        return value  # nearly every text: one scan, no copy
+    if _SURROGATE.search(value):
+        # A pair held as two code points becomes its character; a lone half is dropped.
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "ignore")
+    if "\r" in value:
+        # An XML reader turns a written CR into LF anyway; doing it here keeps the length
+        # count, and what is read back, equal to what this function returns.
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return _truncate(_ILLEGAL.sub("", value), MAX_CELL_TEXT)
+
+
+def _truncate(value: str, limit: int) -> str:
+    """At most ``limit`` UTF-16 code units (as Excel counts), never half a character."""
+    if len(value) <= limit // 2:
+        return value
+    data = value.encode("utf-16-le")
+    if len(data) <= 2 * limit:
+        return value
+    data = data[: 2 * limit]
+    if 0xD8 <= data[-1] <= 0xDB:  # the cut fell after the high half of a pair: drop that half
+        data = data[:-2]
+    return data.decode("utf-16-le")
+
+
+def _text_cell(head: str, value: str) -> str:
+    text = clean_text(value)
+    if not text:
+        return f"{head}/>"
+    return f'{head} t="inlineStr"><is><t xml:space="preserve">{escape(text)}</t></is></c>'
+
+
+def _cell(head: str, value: object) -> str:
+    """A cell holding any value but a plain str (see the module docstring)."""
+    if value is None:
+        return f"{head}/>"
+    if isinstance(value, bool):
+        return f'{head} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int):
+        if -_BIG_INT < value < _BIG_INT:
+            return f"{head}><v>{value}</v></c>"
+        return _text_cell(head, str(value))
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            return f"{head}/>"  # Excel has no NaN or infinity: "no value" is an empty cell
+        return f"{head}><v>{value}</v></c>"
+    if isinstance(value, Decimal):
+        if not value.is_finite():  # NaN, sNaN, ±Infinity: empty, as for a float
+            return f"{head}/>"
+        number = float(value)
+        if not math.isfinite(number):  # beyond a double: keep the digits, as text
+            return _text_cell(head, str(value))
+        return f"{head}><v>{number!r}</v></c>"
+    if isinstance(value, dt.date):
+        day = value.date() if isinstance(value, dt.datetime) else value
+        return f"{head}><v>{(day - _EPOCH).days}</v></c>"
+    return _text_cell(head, str(value))
+
+
+def _sheet_name(name: str, taken: set[str]) -> str:
+    """A name Excel accepts and unique among ``taken`` (casefolded: Excel ignores case)."""
+    name = _NOT_IN_SHEET_NAME.sub("", clean_text(name))
+    name = _truncate(name, MAX_SHEET_NAME).strip("'") or "Sheet"
+    base, n = name, 1
+    while name.casefold() in taken:
+        n += 1
+        suffix = f" ({n})"
+        name = _truncate(base, MAX_SHEET_NAME - len(suffix)).strip("'") + suffix
+    return name
 
 
 class Sheet:
@@ -98,29 +201,19 @@ class Sheet:
         self._out.write(text.encode("utf-8"))
 
     def row(self, cells: Iterable[tuple[object, str]]) -> None:
-        """One row of (value, style name) pairs; None values leave the cell empty."""
+        """One row of (value, style name) pairs; None values leave the cell empty (what each
+        kind of value becomes: the module docstring)."""
         self._row += 1
         r = self._row
         parts = [f'<row r="{r}">']
         letters = self._letters
         for i, (value, style) in enumerate(cells):
-            s = _INDEX[style]
-            ref = f"{letters[i]}{r}"
-            if value is None or value == "":
-                parts.append(f'<c r="{ref}" s="{s}"/>')
-            elif isinstance(value, bool):
-                parts.append(f'<c r="{ref}" s="{s}" t="b"><v>{int(value)}</v></c>')
-            elif isinstance(value, int | float):
-                parts.append(f'<c r="{ref}" s="{s}"><v>{value}</v></c>')
-            elif isinstance(value, dt.date):
-                day = value.date() if isinstance(value, dt.datetime) else value
-                serial = (day - _EPOCH).days
-                parts.append(f'<c r="{ref}" s="{s}"><v>{serial}</v></c>')
+            head = f'<c r="{letters[i]}{r}" s="{_INDEX[style]}"'
+            # Plain text is most cells of an export: it skips the chain of type tests.
+            if value.__class__ is str:
+                parts.append(_text_cell(head, value))
             else:
-                parts.append(
-                    f'<c r="{ref}" s="{s}" t="inlineStr"><is><t xml:space="preserve">'
-                    f"{_text(str(value))}</t></is></c>"
-                )
+                parts.append(_cell(head, value))
         parts.append("</row>")
         self._write("".join(parts))
 
@@ -147,7 +240,7 @@ class XlsxWriter:
         """Start the next worksheet (the previous one is finished)."""
         if self._open is not None:
             self._open.close()
-        name = name.translate(str.maketrans("", "", "[]:*?/\\"))[:31] or "Sheet"
+        name = _sheet_name(name, {taken.casefold() for taken in self._names})
         self._names.append(name)
         stream = self._zip.open(f"xl/worksheets/sheet{len(self._names)}.xml", "w", force_zip64=True)
         self._open = Sheet(stream, widths=widths, freeze_rows=freeze_rows)
