@@ -113,6 +113,11 @@ class TaskRoles:
     def holds(self, units: list[Unit], roles: tuple[str, ...]) -> bool:
         return any(self.scope.has_role(u, *roles) for u in units)
 
+    def works_for(self, units: list[Unit], roles: tuple[str, ...]) -> bool:
+        """Whether the user is one of these units' people in one of the roles — the steps a
+        unit takes for itself (签收, reporting, applying, answering an urge notice)."""
+        return any(self.scope.own_roles_on(u) & set(roles) for u in units)
+
     def acting_unit(self, units: list[Unit], roles: tuple[str, ...]) -> Unit | None:
         """The first of ``units`` on which the user holds one of ``roles`` (for the event)."""
         for unit in units:
@@ -159,7 +164,7 @@ def role_allows(scope: DataScope, task: Task, action: str, roles: TaskRoles | No
     }:
         return False  # a split task is worked through its shares
     if action in {"accept_assignment", "request_extension", "apply_acceptance"}:
-        return r.holds(r.executing, ACTING)
+        return r.works_for(r.executing, ACTING)
     if action in {"report", "add_evidence"}:
         if (
             action == "report"
@@ -167,9 +172,9 @@ def role_allows(scope: DataScope, task: Task, action: str, roles: TaskRoles | No
             and (task.deadline_kind != DeadlineKind.ONGOING)
         ):
             return False
-        return r.holds(r.executing, REPORTING)
+        return r.works_for(r.executing, REPORTING)
     if action == "answer_urge":
-        return any(scope.has_role(unit, *ACTING) for unit in r.open_urge_units)
+        return r.works_for(r.open_urge_units, ACTING)
     if action == "recheck":
         return r.holds(r.reviewing_lead, REVIEWING) if r.reviewing_lead else office
     if action == "accept":

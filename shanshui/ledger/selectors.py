@@ -33,7 +33,7 @@ from shanshui.ledger.models import (
     WarningLevel,
 )
 from shanshui.ledger.rules import ACTING, REVIEWING
-from shanshui.orgs.models import Unit
+from shanshui.orgs.models import Role, Unit
 from shanshui.orgs.scope import scope_for
 
 
@@ -233,10 +233,17 @@ def my_tasks(user) -> QuerySet:
 
 
 def waiting_for_me(user) -> dict[str, QuerySet]:
-    """What is waiting for the user's action, by kind."""
+    """What is waiting for the user's action, by kind: the steps of the user's own units (the
+    office's queue holds what waits for the office, not every district's step), and for the
+    office the decisions only it takes."""
     scope = scope_for(user)
-    acting = list(scope.units_with_role(*ACTING).values_list("pk", flat=True))
-    reviewing = list(scope.units_with_role(*REVIEWING).values_list("pk", flat=True))
+    # The office's own unit (督察整改办) acts and reviews through the office role.
+    acting = list(
+        scope.units_with_role(*ACTING, Role.OFFICE, own=True).values_list("pk", flat=True)
+    )
+    reviewing = list(
+        scope.units_with_role(*REVIEWING, Role.OFFICE, own=True).values_list("pk", flat=True)
+    )
     out: dict[str, QuerySet] = {}
 
     def having(role_filter: Q) -> QuerySet:

@@ -116,6 +116,12 @@ class DataScope:
         the unit that succeeded it."""
         if self.sees_all:
             return ALL_ROLES
+        return self.own_roles_on(unit)
+
+    def own_roles_on(self, unit: Unit) -> frozenset[str]:
+        """The roles the user holds on ``unit`` through their own memberships: what they do as
+        one of that unit's people. Seeing everything is not among them — the office oversees
+        every district's task but does not sign for the district (签收) or report its progress."""
         roles: set[str] = set()
         paths = self._paths(unit)
         for path, held in self._roles_by_path.items():
@@ -158,9 +164,10 @@ class DataScope:
         if not self.has_role(unit, *roles):
             raise PermissionDenied
 
-    def units_with_role(self, *roles: str) -> QuerySet[Unit]:
-        """Units on which the user holds one of ``roles`` (including units below them)."""
-        if self.sees_all:
+    def units_with_role(self, *roles: str, own: bool = False) -> QuerySet[Unit]:
+        """Units on which the user holds one of ``roles`` (including units below them); with
+        ``own``, only through the user's own memberships (see :meth:`own_roles_on`)."""
+        if self.sees_all and not own:
             return Unit.objects.all()
         paths = [m.unit.path for m in self.memberships if m.role in set(roles) and m.unit.path]
         if not paths:

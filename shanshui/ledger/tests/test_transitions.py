@@ -41,18 +41,18 @@ WORKFLOW = {
     "split": ({S.DRAFT}, {"office"}, S.DRAFT),
     "accept_assignment": (
         {S.ASSIGNED, S.REOPENED},
-        {"office", "district_a", "leader"},
+        {"district_a", "leader"},  # the unit signs for itself, never the office for it
         S.IN_PROGRESS,
     ),
-    "report": ({S.IN_PROGRESS}, {"office", "district_a", "district_a_staff", "leader"}, None),
+    "report": ({S.IN_PROGRESS}, {"district_a", "district_a_staff", "leader"}, None),
     "add_evidence": (
         {S.IN_PROGRESS, S.ACCEPTANCE_APPLIED},
-        {"office", "district_a", "district_a_staff", "leader"},
+        {"district_a", "district_a_staff", "leader"},
         None,
     ),
     "urge": (WORKING | {S.ACCEPTANCE_APPLIED}, {"office", "department"}, None),
-    "request_extension": (WORKING, {"office", "district_a", "leader"}, None),
-    "apply_acceptance": ({S.IN_PROGRESS}, {"office", "district_a", "leader"}, S.ACCEPTANCE_APPLIED),
+    "request_extension": (WORKING, {"district_a", "leader"}, None),
+    "apply_acceptance": ({S.IN_PROGRESS}, {"district_a", "leader"}, S.ACCEPTANCE_APPLIED),
     "recheck": ({S.ACCEPTANCE_APPLIED}, {"office", "department"}, S.RECHECKED),
     "accept": ({S.RECHECKED}, {"office"}, S.ACCEPTED),
     "return": (

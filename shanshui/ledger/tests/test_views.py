@@ -7,7 +7,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from shanshui.ledger import forms, services
+from shanshui.ledger import forms, selectors, services
 from shanshui.ledger.models import ChecklistItem, Notification, Objection, Status, Task
 from shanshui.ledger.scenarios import make_campaign, make_task
 
@@ -102,7 +102,8 @@ def test_the_detail_page_offers_only_allowed_actions(personas, task_in):
     assert 'id="form-accept_assignment"' not in html  # staff draft, admins sign
     html = client_for(personas.office).get(url).content.decode()
     assert 'id="form-withdraw"' in html and 'id="form-urge"' in html
-    assert "签收任务" in html or "accept_assignment" in html
+    # The office oversees the district's task; it does not sign for the district (签收).
+    assert 'id="form-accept_assignment"' not in html
 
 
 def test_a_form_error_is_shown_field_by_field_in_chinese(personas, task_in):
@@ -440,3 +441,16 @@ def test_the_timeline_shows_what_an_edit_changed(personas, client_as):
     assert "查明原因 → 查明排口来源" in text
     assert "— → 限期封堵" in text
     assert "是 → 否" in text or "Yes → No" in text
+
+
+def test_each_unit_sees_its_own_queue(personas, task_in):
+    """待我办理: a district's 签收 waits for the district, not for the office, which sees what
+    waits for the office itself (acceptance as the accepting unit, its own decisions)."""
+    assigned = task_in(Status.ASSIGNED)
+    rechecked = task_in(Status.RECHECKED)  # the office is the accepting unit
+    district = selectors.waiting_for_me(personas.district_a)
+    office = selectors.waiting_for_me(personas.office)
+    assert assigned in district["to_accept_assignment"]
+    assert assigned not in office["to_accept_assignment"]
+    assert rechecked in office["to_accept"]
+    assert rechecked not in district["to_accept"]

@@ -34,6 +34,7 @@ from shanshui.reports.demo import load_bulletin_templates
 from shanshui.reports.docx_chart import read_chart
 from shanshui.reports.figures import Period
 from shanshui.reports.models import Bulletin, BulletinTemplate
+from shanshui.testing.personas import make_user
 
 COMPLETED = (Status.ACCEPTED, Status.IN_PUBLIC_NOTICE, Status.SIGNED_OFF)
 IN_PROGRESS = (
@@ -86,7 +87,9 @@ def ledger_round(personas, units, today):
     executors = {
         "wanzhou": personas.district_a,
         "yuzhong": personas.district_b,
-        "fuling": None,
+        # Every district signs and reports for itself: the office oversees, it never acts
+        # for a district.
+        "fuling": make_user("fuling", unit=units["fuling"], role="unit_admin"),
     }
     reviewers = {"sthjj": personas.department, "housing": None}
 
