@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import cached_property
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -200,9 +201,16 @@ def state_allows(task: Task, action: str) -> bool:
         return task.is_public
     if action == "sign_off" and task.status == Status.ACCEPTED:
         return not task.is_public  # public tasks are signed off after their notice
+    if action == "sign_off" and task.status == Status.IN_PUBLIC_NOTICE:
+        return notice_over(task)
     if action == "request_extension":
         return task.deadline is not None and task.deadline_kind != DeadlineKind.ONGOING
     return True
+
+
+def notice_over(task: Task) -> bool:
+    """Whether the public notice (公示) has run its days: 销号 comes after it, never during."""
+    return task.notice_end is None or timezone.localdate() > task.notice_end
 
 
 def check(user, task: Task, action: str) -> TaskRoles:
@@ -211,13 +219,21 @@ def check(user, task: Task, action: str) -> TaskRoles:
     enforce(
         state_ok=state_allows(task, action),
         role_ok=lambda: role_allows(scope, task, action, roles),
-        state_refusal=lambda: (
-            _("“%(action)s” is not possible while the task is %(status)s.")
-            % {"action": ACTIONS[action].label, "status": task.get_status_display()}
-        ),
+        state_refusal=lambda: _state_refusal(task, action),
         role_refusal=_("Your role on this task does not allow this action."),
     )
     return roles
+
+
+def _state_refusal(task: Task, action: str) -> str:
+    if action == "sign_off" and task.status == Status.IN_PUBLIC_NOTICE and task.notice_end:
+        return _("The public notice runs until %(day)s; sign off after it ends.") % {
+            "day": task.notice_end.isoformat()
+        }
+    return _("“%(action)s” is not possible while the task is %(status)s.") % {
+        "action": ACTIONS[action].label,
+        "status": task.get_status_display(),
+    }
 
 
 def allowed_actions(user, task: Task) -> list[str]:

@@ -1128,14 +1128,10 @@ def objection_handle(*, actor, objection: Objection, upheld: bool, result: str) 
 def task_sign_off(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
     """销号."""
     task, _roles = FLOW.act(task, actor=actor, action="sign_off", expected_version=expected_version)
-    if task.status == Status.IN_PUBLIC_NOTICE:
-        if task.notice_end and _today() <= task.notice_end:
-            raise InvalidTransition(
-                _("The public notice runs until %(day)s; sign off after it ends.")
-                % {"day": task.notice_end.isoformat()}
-            )
-        if task.objections.filter(status=ObjectionStatus.OPEN).exists():
-            raise InvalidTransition(_("Handle the open objections before signing off."))
+    # The rules refuse it while the notice runs (rules.notice_over); objections come after.
+    open_objections = task.objections.filter(status=ObjectionStatus.OPEN)
+    if task.status == Status.IN_PUBLIC_NOTICE and open_objections.exists():
+        raise InvalidTransition(_("Handle the open objections before signing off."))
     _transition(
         task,
         actor=actor,

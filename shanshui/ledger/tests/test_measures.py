@@ -53,9 +53,13 @@ def test_the_edit_box_keeps_a_measure_of_several_lines_whole():
     assert measures.parse_text(measures.form_text(["只有一条\n两行"])) == ["只有一条\n两行"]
 
 
-_measure = st.text(
-    alphabet=st.sampled_from("查明原因限期整改清淤截污纳管万吨0123456789.、（）"), min_size=1
-).map(str.strip).filter(bool)
+_measure = (
+    st.text(
+        alphabet=st.sampled_from("查明原因限期整改清淤截污纳管万吨0123456789.、（）"), min_size=1
+    )
+    .map(str.strip)
+    .filter(bool)
+)
 
 
 @given(st.lists(_measure, min_size=1, max_size=6))

@@ -85,6 +85,10 @@ def expected(action: str, state: str, persona: str) -> int:
         return 409
     if action == "return":
         allowed = RETURNERS[state]
+    if action == "sign_off" and state == S.IN_PUBLIC_NOTICE and persona not in allowed:
+        # The base task's notice still runs (prepare() ends it only for the allowed persona's
+        # try): 销号 is refused to everyone then, as a matter of state.
+        return 409
     return 302 if persona in allowed else 403
 
 

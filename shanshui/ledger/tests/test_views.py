@@ -6,6 +6,7 @@ import re
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from shanshui.ledger import forms, selectors, services
 from shanshui.ledger.models import ChecklistItem, Notification, Objection, Status, Task
@@ -454,3 +455,19 @@ def test_each_unit_sees_its_own_queue(personas, task_in):
     assert assigned not in office["to_accept_assignment"]
     assert rechecked in office["to_accept"]
     assert rechecked not in district["to_accept"]
+
+
+def test_sign_off_waits_for_the_end_of_the_public_notice(personas, task_in):
+    task = task_in(Status.IN_PUBLIC_NOTICE)
+    url = reverse("ledger:task", args=[task.pk])
+    html = client_for(personas.office).get(url).content.decode()
+    assert 'id="form-sign_off"' not in html  # not offered while the notice runs
+    assert 'id="sign-off-after"' in html and task.notice_end.isoformat() in html
+    response = client_for(personas.office).post(
+        reverse("ledger:action", args=[task.pk, "sign_off"]), {"version": task.version}
+    )
+    assert response.status_code == 409
+    assert task.notice_end.isoformat() in response.content.decode()
+    Task.objects.filter(pk=task.pk).update(notice_end=timezone.localdate() - dt.timedelta(days=1))
+    html = client_for(personas.office).get(url).content.decode()
+    assert 'id="form-sign_off"' in html and 'id="sign-off-after"' not in html
