@@ -3,7 +3,7 @@
 import datetime as dt
 import json
 
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Form, Path, Query, Router, Schema, UploadedFile
 from ninja import Status as NinjaStatus
@@ -29,6 +29,7 @@ from shanshui.ledger.models import (
 )
 from shanshui.ledger.selectors import visible_tasks
 from shanshui.ledger.services import UnitAssignment
+from shanshui.lib.downloads import private_file
 from shanshui.lib.request import client_ip
 from shanshui.orgs.models import Unit
 from shanshui.orgs.pagination import Pagination
@@ -419,9 +420,8 @@ def download_evidence(request, evidence_id: int = Id):
         raise Http404
     if evidence.report_id and evidence.report.task_id != evidence.task_id:
         raise Http404
-    return FileResponse(
+    return private_file(
         evidence.file.open("rb"),
-        as_attachment=True,
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )

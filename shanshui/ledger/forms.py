@@ -244,7 +244,7 @@ class EditForm(TaskUnitsForm, VersionedForm):
             "target": task.target,
             "is_public": task.is_public,
             "deadline": task.deadline,
-            "measures": measure_texts.form_text(m.text for m in task.measures.all()),
+            "measures": "\n".join(m.text for m in task.measures.all()),
             "lead": (ids("lead") or [None])[0],
             "responsible": ids("responsible"),
             "implementing": ids("implementing"),

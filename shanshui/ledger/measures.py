@@ -117,12 +117,6 @@ def clean(items: Iterable[str]) -> list[str]:
     return [t for t in texts if t]
 
 
-def form_text(measures: Iterable[str]) -> str:
-    """The text box's content for editing stored measures: always numbered, so a measure of
-    several lines stays one measure when the box is saved."""
-    return "\n".join(_numbered_item(i, m) for i, m in enumerate(measures, 1))
-
-
 def _numbered(text: str) -> bool:
     return split(text) != [text]
 

@@ -115,9 +115,7 @@ class TaskRoles:
         return any(self.scope.has_role(u, *roles) for u in units)
 
     def works_for(self, units: list[Unit], roles: tuple[str, ...]) -> bool:
-        """Whether the user is one of these units' people in one of the roles — the steps a
-        unit takes for itself (签收, reporting, applying, answering an urge notice)."""
-        return any(self.scope.own_roles_on(u) & set(roles) for u in units)
+        return any(acts_for(self.scope, u, roles) for u in units)
 
     def acting_unit(self, units: list[Unit], roles: tuple[str, ...]) -> Unit | None:
         """The first of ``units`` on which the user holds one of ``roles`` (for the event)."""
@@ -125,6 +123,15 @@ class TaskRoles:
             if self.scope.has_role(unit, *roles):
                 return unit
         return None
+
+
+def acts_for(scope: DataScope, unit: Unit, roles: tuple[str, ...]) -> bool:
+    """Whether the user is one of ``unit``'s own people in one of ``roles`` — for the steps a
+    unit takes for itself (签收, reporting, applying, answering an urge notice). Oversight is not
+    enough: the office sees every district's task but does not sign for the district. On its own
+    unit (督察整改办 as the implementing unit) the office role acts."""
+    own = scope.own_roles_on(unit)
+    return bool(own & set(roles)) or Role.OFFICE in own
 
 
 def _office(scope: DataScope) -> bool:

@@ -829,7 +829,7 @@ def urge_answer(*, actor, urge: UrgeNotice, response: str) -> UrgeNotice:
     scope = scope_for(actor)
     if not scope.can_see_unit(urge.to_unit) and not scope.sees_all:
         raise PermissionDenied
-    if not scope.has_role(urge.to_unit, *rules.ACTING):
+    if not rules.acts_for(scope, urge.to_unit, rules.ACTING):
         raise PermissionDenied(_("Only the notified unit may reply."))
     if urge.responded_at:
         raise InvalidTransition(_("This notice has already been answered."))
@@ -1068,7 +1068,7 @@ def objection_submit(
     task = _lock(task, None)
     if task.status != Status.IN_PUBLIC_NOTICE or not task.is_public:
         raise InvalidTransition(_("This task is not in public notice."))
-    if task.notice_end and _today() > task.notice_end:
+    if task.notice_end and rules.notice_over(task):
         raise InvalidTransition(_("The notice period has ended."))
     text = _require_text(text, "text", _("Write your objection."))
     if len(text) > 5000:

@@ -198,7 +198,9 @@ def _urges(task: Task, scope, *, direct: bool) -> list:
     if not direct:  # only through a share: what concerns the user's own units
         urges = [u for u in urges if scope.can_see_unit(u.to_unit)]
     for urge in urges:
-        urge.can_answer = not urge.responded_at and scope.has_role(urge.to_unit, *rules.ACTING)
+        urge.can_answer = not urge.responded_at and rules.acts_for(
+            scope, urge.to_unit, rules.ACTING
+        )
     return urges
 
 

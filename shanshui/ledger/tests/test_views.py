@@ -4,6 +4,7 @@ import datetime as dt
 import re
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -471,3 +472,25 @@ def test_sign_off_waits_for_the_end_of_the_public_notice(personas, task_in):
     Task.objects.filter(pk=task.pk).update(notice_end=timezone.localdate() - dt.timedelta(days=1))
     html = client_for(personas.office).get(url).content.decode()
     assert 'id="form-sign_off"' in html and 'id="sign-off-after"' not in html
+
+
+def test_only_the_notified_unit_answers_an_urge_notice(personas, task_in, in_days):
+    """The office issues 督办单; the district answers them — the office is not offered the
+    reply and the service refuses it (oversight is not membership)."""
+    task = task_in(Status.IN_PROGRESS)
+    urge = services.task_urge(
+        actor=personas.office,
+        task=task,
+        expected_version=None,
+        to_unit=personas.unit_a,
+        text="加快进度",
+        response_due=in_days(5),
+    )
+    url = reverse("ledger:task", args=[task.pk])
+    assert 'name="response"' not in client_for(personas.office).get(url).content.decode()
+    assert 'name="response"' in client_for(personas.district_a).get(url).content.decode()
+    with pytest.raises(PermissionDenied):
+        services.urge_answer(actor=personas.office, urge=urge, response="代为回复")
+    services.urge_answer(actor=personas.district_a, urge=urge, response="已整改")
+    urge.refresh_from_db()
+    assert urge.responded_by == personas.district_a
