@@ -176,6 +176,11 @@ class Task(models.Model):
     notice_start = models.DateField(_("notice from"), null=True, blank=True)
     notice_end = models.DateField(_("notice until"), null=True, blank=True)
     signed_off_at = models.DateTimeField(null=True, blank=True)
+    # The rectification site (整改点位), optional: WGS84 like complaints; shown on 整改一张图 and
+    # used to flag evidence photos taken far from it.
+    site_address = models.CharField(_("site address"), max_length=200, blank=True)
+    site_lat = models.FloatField(_("site latitude (WGS84)"), null=True, blank=True)
+    site_lon = models.FloatField(_("site longitude (WGS84)"), null=True, blank=True)
     # The task's categories (TaskCategory rows) as CATEGORY_BITS, kept by the services, so that
     # the dashboard's "by category" figures need no join.
     category_bits = models.PositiveIntegerField(default=0, editable=False)
@@ -475,6 +480,19 @@ class AcceptanceApplication(models.Model):
     # {"measures_done": "statement", ...} — every ChecklistItem must be present.
     checklist = models.JSONField(default=dict)
     outcome = models.CharField(max_length=12, blank=True)  # "", "accepted", "returned"
+    # Why one file backs several checklist items (refused without a reason).
+    reuse_reason = models.TextField(_("why one file backs several items"), blank=True)
+    # The lead unit's recheck (复查): pass or fail, always with an opinion.
+    recheck_passed = models.BooleanField(null=True, blank=True)
+    recheck_opinion = models.TextField(_("recheck opinion"), blank=True)
+    rechecked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rechecked_at = models.DateTimeField(null=True, blank=True)
+    # Acceptance (验收): the opinion and the name of who accepted, both required.
+    acceptance_opinion = models.TextField(_("acceptance opinion"), blank=True)
+    acceptor_name = models.CharField(_("accepted by"), max_length=60, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-applied_at", "-pk"]
@@ -510,6 +528,11 @@ class Evidence(models.Model):
     sha256 = models.CharField(max_length=64, db_index=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # A photo's capture time and place from its own metadata (EXIF), read at upload and kept
+    # internally (public copies are stripped): the proof a watermark camera gives.
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    taken_lat = models.FloatField(null=True, blank=True)
+    taken_lon = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "pk"]
