@@ -23,6 +23,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "ledger": {"lib", "orgs"},
     "complaints": {"lib", "orgs", "ledger"},
     "monitoring": {"lib", "orgs", "ledger"},
+    "directives": {"lib", "orgs", "ledger"},
     "reports": {"lib", "orgs", "ledger", "complaints", "monitoring"},
 }
 TEST_ONLY = "testing"

@@ -1,0 +1,366 @@
+"""Text normalisation for documents as they really arrive (文本规范化). Pure module: no Django.
+
+Reports copied from some news sites carry a web artifact: Traditional characters, many followed
+by their pinyin in half-width brackets, and half-width punctuation (``生態(tài)環(huán)境,``).
+``normalize(text, mode=...)`` returns the cleaned text and the list of what it changed, where
+(offsets in the *input*) and why, so that a person can review the result as a diff:
+
+- ``"strip"`` removes the pinyin annotations only. A bracketed group (half- or full-width brackets)
+  is an annotation when it directly follows a Han character and holds one of that character's
+  readings (pypinyin's dictionary, every reading; with tone marks, toneless or with tone numbers).
+  Any other bracket stays: "(记者 杨帆 张珺)", "(2022)", "(PM2.5)", "(China)", "(试行)".
+- ``"t2s"`` strips, then converts Traditional to Simplified with OpenCC, plus the short list of
+  fixes below for OpenCC's known misses.
+- ``"full"`` also restores full-width punctuation (，；：？！ and （） around Chinese text) in
+  Chinese context; numbers ("1,000", "10:30"), Latin text and URLs are left alone.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from functools import cached_property, lru_cache
+
+import numpy as np
+from pypinyin.contrib.tone_convert import to_normal, to_tone3
+from pypinyin.pinyin_dict import pinyin_dict
+
+from shanshui.lib.hanzi import to_simplified
+
+MODES = ("strip", "t2s", "full")
+
+# Reasons, stable identifiers (the page translates them).
+PINYIN = "pinyin"  # 拼音注音
+T2S = "t2s"  # 繁体转简体
+PUNCT = "punct"  # 全角标点
+
+HAN = (
+    "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+    "\U00020000-\U0002a6df\U0002a700-\U0002ebef\U00030000-\U0003134f"
+)
+# Pinyin letters: ASCII, the vowels with tone marks and ü/ê (precomposed or combining).
+_PINYIN_LETTERS = "a-zA-Z\u00c0-\u024f\u1e00-\u1eff\u0300-\u036f"
+# A bracketed group of pinyin letters; whether it follows a Han character whose reading it is, is
+# checked per distinct (character, group) pair (cached), not in the pattern: a pattern that starts
+# at a bracket is scanned for fast, one that looks behind at every character is not.
+_ANNOTATION = re.compile(
+    rf"(\([{_PINYIN_LETTERS}]{{1,7}}[1-5]?\)|（[{_PINYIN_LETTERS}]{{1,7}}[1-5]?）)"
+)
+
+# OpenCC's t2s keeps 著 where Simplified Chinese writes 着 (the zhuó/zháo/zhe readings; 著 stays
+# for zhù: 著作, 显著, 土著, 著名). Applied to OpenCC's output, so the context is Simplified.
+_ZHE_AFTER = "力手重眼陆想落急实装迷火凉色墨魔"  # 着力 着手 着重 着眼 着陆 着想 …
+_ZHE_BEFORE = "穿看沉执衣睡随为味附接本朝向顺沿按"  # 穿着 看着 沉着 执着 衣着 睡着 随着 …
+_ZHE = re.compile(rf"著(?=[{_ZHE_AFTER}])|(?<=[{_ZHE_BEFORE}])著")
+# The documented fixes for OpenCC's known misses (applied to its Simplified output).
+OPENCC_FIXES = (
+    (
+        "著 → 着",
+        "OpenCC keeps 著 where Simplified writes 着: 着力, 着手, 随着, 意味着 (not 显著, 著作)",
+    ),
+)
+
+# Full-width punctuation in Chinese context.
+_CJK_CLOSE = "”’」』》〉）】。，、；：？！…"
+_CJK_OPEN = "“‘「『《〈（【"
+_CHINESE_BEFORE = re.compile(rf"[{HAN}{_CJK_CLOSE}]")
+_CHINESE_AFTER = re.compile(rf"[{HAN}{_CJK_OPEN}]")
+_HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
+_MARKS = re.compile(r"([,;:?!])")
+_URL = re.compile(r"(?:https?|ftp)://[!-~]+|www\.[!-~]+", re.IGNORECASE)
+# A half-width bracket pair around text that holds a Han character and no other bracket.
+_CN_BRACKETS = re.compile(rf"\(([^()\n]{{0,200}}?[{HAN}][^()\n]{{0,200}}?)\)")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One edit: ``before`` at ``start:end`` of the input became ``after``, for ``reason``."""
+
+    start: int
+    end: int
+    before: str
+    after: str
+    reason: str
+
+
+class NormalizeResult:
+    """The cleaned ``text``; ``changes`` (in input offsets, sorted) are worked out when asked
+    for, from the intermediate texts the pipeline keeps — the pipeline itself only cleans."""
+
+    def __init__(self, text: str, *, source: str, stages: _Stages) -> None:
+        self.text = text
+        self._source = source
+        self._stages = stages
+
+    @cached_property
+    def changes(self) -> list[Change]:
+        return self._stages.changes(self._source)
+
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for c in self.changes:
+            out[c.reason] = out.get(c.reason, 0) + 1
+        return out
+
+
+@dataclass
+class _Stages:
+    """What each step did, kept to explain it: the split of the input at bracket groups with
+    which of them were annotations, and the texts after t2s and after punctuation."""
+
+    removals: tuple[np.ndarray, np.ndarray] | None = None  # (starts, ends) in the input
+    stripped: str = ""
+    converted: str | None = None
+    punctuated: str | None = None
+
+    def changes(self, source: str) -> list[Change]:
+        out: list[Change] = []
+        to_input = self._removals(source, out)
+        if self.converted is not None and self.converted != self.stripped:
+            for c in _diff(self.stripped, self.converted, T2S):
+                out += _mapped(c, to_input)
+        if self.punctuated is not None and self.converted is not None:
+            for c in _diff(self.converted, self.punctuated, PUNCT):
+                out += _mapped(c, to_input)
+        out.sort(key=lambda c: (c.start, c.reason != PINYIN))
+        return out
+
+    def _removals(self, source: str, out: list[Change]):
+        if self.removals is None:
+            return lambda p: p
+        r_start, r_end = self.removals
+        for s, e in zip(r_start.tolist(), r_end.tolist(), strict=True):
+            out.append(Change(s, e, source[s:e], "", PINYIN))
+        # Position p of the stripped text lies after every removal whose stripped position ≤ p.
+        r_len = (r_end - r_start).astype(np.int64)
+        shift = np.cumsum(r_len)
+        at = r_start.astype(np.int64) - (shift - r_len)
+
+        def to_input(pos: int) -> int:
+            i = int(np.searchsorted(at, pos, side="right"))
+            return pos + (int(shift[i - 1]) if i else 0)
+
+        return to_input
+
+
+@lru_cache(maxsize=65536)
+def readings(char: str) -> frozenset[str]:
+    """Every reading pypinyin knows for ``char``: tone marks, toneless (lv and lü), tone3."""
+    raw = pinyin_dict.get(ord(char)) if len(char) == 1 else None
+    if not raw:
+        return frozenset()
+    out: set[str] = set()
+    for marked in raw.split(","):
+        marked = unicodedata.normalize("NFC", marked)
+        plain = to_normal(marked)
+        out |= {
+            marked,
+            plain,
+            plain.replace("ü", "v"),
+            plain.replace("v", "ü"),
+            to_tone3(marked),
+            to_tone3(marked, v_to_u=True),
+        }
+    return frozenset(r.lower() for r in out if r)
+
+
+def is_reading(char: str, candidate: str) -> bool:
+    """Whether ``candidate`` (pinyin, any style) is one of ``char``'s readings."""
+    return unicodedata.normalize("NFC", candidate).lower() in readings(char)
+
+
+# Annotations are found with numpy over the text's code points, not per match in Python (the seed
+# carries one every eight characters): each bracket group of up to 7 pinyin symbols is encoded
+# exactly as 6 bits a symbol, with the preceding character above them, and looked up in the
+# sorted keys of every (character, reading) pair pypinyin knows.
+_SYMBOLS = "abcdefghijklmnopqrstuvwxyz12345āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêếềḿńňǹ"
+_MAX_SYMBOLS = 7
+_OPEN = {0x28: 0x29, 0xFF08: 0xFF09}  # ( → ), （ → ）
+
+
+@lru_cache(maxsize=1)
+def _symbol_codes() -> np.ndarray:
+    table = np.zeros(0x1F00, dtype=np.uint8)
+    for i, ch in enumerate(_SYMBOLS, start=1):
+        table[ord(ch)] = i
+        upper = ch.upper()
+        if upper != ch and len(upper) == 1 and ord(upper) < table.size:
+            table[ord(upper)] = i
+    return table
+
+
+def _encode(char: int, reading: str) -> int | None:
+    key = char << (6 * _MAX_SYMBOLS)
+    if not 0 < len(reading) <= _MAX_SYMBOLS:
+        return None
+    for k, ch in enumerate(reading):
+        i = _SYMBOLS.find(ch)
+        if i < 0:
+            return None
+        key |= (i + 1) << (6 * k)
+    return key
+
+
+@lru_cache(maxsize=1)
+def _annotation_keys() -> np.ndarray:
+    keys = set()
+    for code in pinyin_dict:
+        for reading in readings(chr(code)):
+            key = _encode(code, reading)
+            if key is not None:
+                keys.add(key)
+    return np.array(sorted(keys), dtype=np.uint64)
+
+
+def _annotations(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, ends) of the annotations among ``points`` (the text's code points)."""
+    n = points.size
+    opens = np.flatnonzero((points == 0x28) | (points == 0xFF08))
+    opens = opens[(opens > 0) & (opens < n - 2)]
+    if not opens.size:
+        return opens, opens
+    table = _symbol_codes()
+    closing = np.where(points[opens] == 0x28, 0x29, 0xFF09).astype(np.uint32)
+    keys = points[opens - 1].astype(np.uint64) << np.uint64(6 * _MAX_SYMBOLS)
+    length = np.zeros(opens.size, dtype=np.int64)  # symbols before the closing bracket
+    alive = np.ones(opens.size, dtype=bool)  # still reading symbols
+    for k in range(_MAX_SYMBOLS + 1):
+        at = np.minimum(opens + 1 + k, n - 1)
+        ch = points[at]
+        closed = alive & (ch == closing) & (k > 0) & (opens + 1 + k < n)
+        length[closed] = k
+        alive &= ~closed
+        if k == _MAX_SYMBOLS:
+            break
+        code = table[np.minimum(ch, table.size - 1)].astype(np.uint64)
+        code[ch >= table.size] = 0
+        alive &= code > 0
+        keys |= np.where(alive, code << np.uint64(6 * k), np.uint64(0))
+    ok = length > 0
+    valid = _annotation_keys()
+    at = np.minimum(np.searchsorted(valid, keys), valid.size - 1)
+    ok &= valid[at] == keys
+    return opens[ok], opens[ok] + length[ok] + 2
+
+
+def _strip(text: str, stages: _Stages) -> str:
+    if "(" not in text and "（" not in text:
+        return text
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    starts, ends = _annotations(points)
+    if not starts.size:
+        return text
+    stages.removals = (starts, ends)
+    edge = np.zeros(points.size + 1, dtype=np.int8)
+    edge[starts] += 1
+    edge[ends] -= 1
+    keep = np.cumsum(edge[:-1]) == 0
+    return points[keep].tobytes().decode("utf-32-le")
+
+
+def _t2s(text: str) -> str:
+    converted = to_simplified(text)
+    if "著" in converted:
+        converted = _ZHE.sub("着", converted)
+    return converted
+
+
+@lru_cache(maxsize=65536)
+def _chinese_mark(context: str) -> str:
+    """``context`` = the character before, the mark, the character after ("日,中")."""
+    before, mark, after = context[0:1], context[1:2], context[2:3]
+    if _CHINESE_BEFORE.fullmatch(before) or _CHINESE_AFTER.fullmatch(after):
+        return _HALF_TO_FULL[mark]
+    return mark
+
+
+def _punct(text: str) -> str:
+    urls = [m.span() for m in _URL.finditer(text)] if ("://" in text or "www." in text) else []
+    if urls:  # leave URLs exactly as they are: punctuate the text between them
+        pieces, last = [], 0
+        for s, e in urls:
+            pieces += [_punct(text[last:s]), text[s:e]]
+            last = e
+        pieces.append(_punct(text[last:]))
+        return "".join(pieces)
+    parts = _MARKS.split(text)
+    if len(parts) > 1:
+        texts = parts[0::2]
+        contexts = [
+            a[-1:] + m + (b[:1] or " ")
+            for a, m, b in zip(texts, parts[1::2], texts[1:], strict=False)
+        ]
+        parts[1::2] = map(_chinese_mark, contexts)
+        text = "".join(parts)
+    if "(" in text:
+        text = _CN_BRACKETS.sub(r"（\1）", text)
+    return text
+
+
+def _diff(before: str, after: str, reason: str) -> list[Change]:
+    if len(before) == len(after):
+        return _char_diff(before, after, reason)
+    return _line_diff(before, after, reason)
+
+
+def _char_diff(before: str, after: str, reason: str) -> list[Change]:
+    """Runs of differing characters between two strings of the same length (numpy)."""
+    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
+    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    diff = np.flatnonzero(a != b)
+    if not diff.size:
+        return []
+    breaks = np.flatnonzero(np.diff(diff) != 1) + 1
+    out = []
+    for run in np.split(diff, breaks):
+        s, e = int(run[0]), int(run[-1]) + 1
+        out.append(Change(s, e, before[s:e], after[s:e], reason))
+    return out
+
+
+def _line_diff(before: str, after: str, reason: str) -> list[Change]:
+    """When a conversion changed the length (rare with OpenCC t2s): diff line by line."""
+    out: list[Change] = []
+    pos = 0
+    for old, new in zip(
+        before.splitlines(keepends=True), after.splitlines(keepends=True), strict=False
+    ):
+        if old != new:
+            ops = SequenceMatcher(None, old, new, autojunk=False).get_opcodes()
+            for tag, i1, i2, j1, j2 in ops:
+                if tag != "equal":
+                    out.append(Change(pos + i1, pos + i2, old[i1:i2], new[j1:j2], reason))
+        pos += len(old)
+    return out
+
+
+def _mapped(c: Change, to_input) -> list[Change]:
+    """``c`` (stripped-text offsets) in input offsets, split where a removed annotation lay."""
+    if c.end - c.start <= 1 or len(c.before) != len(c.after):
+        start = to_input(c.start)
+        end = to_input(c.end - 1) + 1 if c.end > c.start else start
+        return [Change(start, end, c.before, c.after, c.reason)]
+    out: list[Change] = []
+    run = 0
+    for i in range(1, len(c.before) + 1):
+        if i == len(c.before) or to_input(c.start + i) != to_input(c.start + i - 1) + 1:
+            s = to_input(c.start + run)
+            out.append(Change(s, s + i - run, c.before[run:i], c.after[run:i], c.reason))
+            run = i
+    return out
+
+
+def normalize(text: str, *, mode: str = "full") -> NormalizeResult:
+    """Clean ``text``; see the module's docstring for the modes."""
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {', '.join(MODES)}")
+    source = text if text.isascii() else unicodedata.normalize("NFC", text)
+    stages = _Stages()
+    out = stages.stripped = _strip(source, stages)
+    if mode != "strip":
+        out = stages.converted = _t2s(out)
+        if mode == "full":
+            out = stages.punctuated = _punct(out)
+    return NormalizeResult(out, source=source, stages=stages)
