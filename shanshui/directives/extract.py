@@ -208,7 +208,14 @@ def _speaker_named(sentence: str) -> str:
     return ""
 
 
-def extract_directives(text: str) -> list[Directive]:
+def extract_directives(
+    text: str,
+    *,
+    unit_keywords: Mapping[str, Iterable[str]] | None = None,
+    category_keywords: Mapping[str, str] | None = None,
+) -> list[Directive]:
+    """The directives of ``text``; units and categories are suggested from the keyword tables
+    given (default: :data:`UNIT_KEYWORDS`, :data:`CATEGORY_KEYWORDS`)."""
     out: list[Directive] = []
     speaker = ""
     last_named = ""
@@ -257,8 +264,8 @@ def extract_directives(text: str) -> list[Directive]:
             end=start + len(body),
             marker=marker,
         )
-        d.units = suggest_units(body)
-        d.categories = suggest_categories(body)
+        d.units = suggest_units(body, unit_keywords)
+        d.categories = suggest_categories(body, category_keywords)
         out.append(d)
         previous_was_directive = True
     return out

@@ -65,10 +65,7 @@ OPENCC_FIXES = (
 # Full-width punctuation in Chinese context.
 _CJK_CLOSE = "”’」』》〉）】。，、；：？！…"
 _CJK_OPEN = "“‘「『《〈（【"
-_CHINESE_BEFORE = re.compile(rf"[{HAN}{_CJK_CLOSE}]")
-_CHINESE_AFTER = re.compile(rf"[{HAN}{_CJK_OPEN}]")
 _HALF_TO_FULL = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！"}
-_MARKS = re.compile(r"([,;:?!])")
 _URL = re.compile(r"(?:https?|ftp)://[!-~]+|www\.[!-~]+", re.IGNORECASE)
 # A half-width bracket pair around text that holds a Han character and no other bracket.
 _CN_BRACKETS = re.compile(rf"\(([^()\n]{{0,200}}?[{HAN}][^()\n]{{0,200}}?)\)")
@@ -267,36 +264,74 @@ def _t2s(text: str) -> str:
     return converted
 
 
-@lru_cache(maxsize=65536)
-def _chinese_mark(context: str) -> str:
-    """``context`` = the character before, the mark, the character after ("日,中")."""
-    before, mark, after = context[0:1], context[1:2], context[2:3]
-    if _CHINESE_BEFORE.fullmatch(before) or _CHINESE_AFTER.fullmatch(after):
-        return _HALF_TO_FULL[mark]
-    return mark
+@lru_cache(maxsize=1)
+def _context_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Lookup tables over code points: may precede a full-width mark (Han, closing punctuation),
+    may follow one (Han, opening punctuation); and each half-width mark's full-width form."""
+    size = 0x31350  # past the last Han block
+    before = np.zeros(size, dtype=bool)
+    after = np.zeros(size, dtype=bool)
+    for lo, hi in (
+        (0x3400, 0x4DBF),
+        (0x4E00, 0x9FFF),
+        (0xF900, 0xFAFF),
+        (0x20000, 0x2A6DF),
+        (0x2A700, 0x2EBEF),
+        (0x30000, 0x3134F),
+    ):
+        before[lo : hi + 1] = True
+        after[lo : hi + 1] = True
+    before[[ord(c) for c in _CJK_CLOSE]] = True
+    after[[ord(c) for c in _CJK_OPEN]] = True
+    full = np.arange(128, dtype=np.uint32)
+    for half, wide in _HALF_TO_FULL.items():
+        full[ord(half)] = ord(wide)
+    return before, after, full
+
+
+_MARK_CODES = np.array([ord(c) for c in _HALF_TO_FULL], dtype=np.uint32)
+
+
+def _marks(text: str, urls: list[tuple[int, int]]) -> str:
+    """, ; : ? ! made full-width where Chinese precedes or follows them (numpy, no per-mark
+    Python): the context is the text as it was, so "好!!" makes only the first one full-width."""
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
+    at = np.flatnonzero(np.isin(points, _MARK_CODES))
+    if not at.size:
+        return text
+    before, after, full = _context_tables()
+    n = points.size
+    prev = points[np.maximum(at - 1, 0)]
+    prev = np.where(at > 0, prev, 0)
+    nxt = points[np.minimum(at + 1, n - 1)]
+    nxt = np.where(at < n - 1, nxt, 0)
+    prev = np.minimum(prev, before.size - 1)  # beyond the tables: neither
+    nxt = np.minimum(nxt, after.size - 1)
+    chinese = before[prev] | after[nxt]
+    for start, end in urls:
+        chinese &= ~((at >= start) & (at < end))
+    turn = at[chinese]
+    if not turn.size:
+        return text
+    points[turn] = full[points[turn]]
+    return points.tobytes().decode("utf-32-le")
+
+
+def _brackets(text: str, urls: list[tuple[int, int]]) -> str:
+    if not urls:
+        return _CN_BRACKETS.sub(r"（\1）", text)
+    pieces, last = [], 0
+    for start, end in urls:  # URLs stay exactly as they are
+        pieces += [_CN_BRACKETS.sub(r"（\1）", text[last:start]), text[start:end]]
+        last = end
+    pieces.append(_CN_BRACKETS.sub(r"（\1）", text[last:]))
+    return "".join(pieces)
 
 
 def _punct(text: str) -> str:
     urls = [m.span() for m in _URL.finditer(text)] if ("://" in text or "www." in text) else []
-    if urls:  # leave URLs exactly as they are: punctuate the text between them
-        pieces, last = [], 0
-        for s, e in urls:
-            pieces += [_punct(text[last:s]), text[s:e]]
-            last = e
-        pieces.append(_punct(text[last:]))
-        return "".join(pieces)
-    parts = _MARKS.split(text)
-    if len(parts) > 1:
-        texts = parts[0::2]
-        contexts = [
-            a[-1:] + m + (b[:1] or " ")
-            for a, m, b in zip(texts, parts[1::2], texts[1:], strict=False)
-        ]
-        parts[1::2] = map(_chinese_mark, contexts)
-        text = "".join(parts)
-    if "(" in text:
-        text = _CN_BRACKETS.sub(r"（\1）", text)
-    return text
+    text = _marks(text, urls)  # one character for one: the URLs' spans still hold
+    return _brackets(text, urls) if "(" in text else text
 
 
 def _diff(before: str, after: str, reason: str) -> list[Change]:
@@ -364,3 +399,18 @@ def normalize(text: str, *, mode: str = "full") -> NormalizeResult:
         if mode == "full":
             out = stages.punctuated = _punct(out)
     return NormalizeResult(out, source=source, stages=stages)
+
+
+def segments(source: str, changes: list[Change]) -> list[tuple[str, str, str]]:
+    """The input cut at its changes, for showing the cleaning as a diff: ("same", text, "") for
+    unchanged text, (reason, before, after) for each change."""
+    out: list[tuple[str, str, str]] = []
+    last = 0
+    for c in changes:
+        if c.start > last:
+            out.append(("same", source[last : c.start], ""))
+        out.append((c.reason, c.before, c.after))
+        last = max(last, c.end)
+    if last < len(source):
+        out.append(("same", source[last:], ""))
+    return out
