@@ -1,0 +1,113 @@
+"""Demo carbon data: five years (2020–2024) of energy consumption for four districts — an
+industrial one (长寿区: chemicals and steel), a mixed one (涪陵区), a river port (万州区) and the
+city centre (渝中区: services and households) — with GDP, deflator and population, so that the
+dual-carbon page is not empty after ``make run``. Synthetic but of a plausible size and trend
+(industry's coal slowly replaced by gas and electricity, services growing).
+
+Loaded through the same import service as a file (CSV in memory). Idempotent: nothing is done
+when the districts already have activity data. Never used in production.
+"""
+
+from __future__ import annotations
+
+import io
+
+from shanshui.carbon import services
+from shanshui.carbon.models import ActivityRecord
+from shanshui.orgs.models import Unit
+
+YEARS = range(2020, 2025)
+
+# district: {(sector, energy, unit): quantity in 2020, yearly change}
+PROFILES: dict[str, dict[tuple[str, str, str], tuple[float, float]]] = {
+    "长寿区": {
+        ("能源生产", "原煤", "吨"): (900_000, -0.04),
+        ("工业/化工", "天然气", "万立方米"): (42_000, 0.03),
+        ("工业/化工", "电力", "万千瓦时"): (380_000, 0.05),
+        ("工业/钢铁", "焦炭", "吨"): (610_000, -0.03),
+        ("工业/钢铁", "原煤", "吨"): (260_000, -0.05),
+        ("工业/钢铁", "电力", "万千瓦时"): (160_000, 0.02),
+        ("交通运输", "柴油", "吨"): (52_000, 0.01),
+        ("交通运输", "汽油", "吨"): (31_000, 0.02),
+        ("服务业", "电力", "万千瓦时"): (21_000, 0.06),
+        ("居民生活", "天然气", "万立方米"): (4_800, 0.03),
+        ("居民生活", "电力", "万千瓦时"): (36_000, 0.04),
+        ("能源生产", "非化石电力", "万千瓦时"): (12_000, 0.15),
+    },
+    "涪陵区": {
+        ("工业/建材", "原煤", "吨"): (420_000, -0.05),
+        ("工业/建材", "电力", "万千瓦时"): (110_000, 0.02),
+        ("工业/化工", "天然气", "万立方米"): (65_000, 0.02),
+        ("工业/化工", "电力", "万千瓦时"): (140_000, 0.04),
+        ("交通运输", "柴油", "吨"): (61_000, 0.0),
+        ("交通运输", "汽油", "吨"): (40_000, 0.02),
+        ("建筑", "电力", "万千瓦时"): (9_000, 0.03),
+        ("服务业", "电力", "万千瓦时"): (38_000, 0.05),
+        ("居民生活", "天然气", "万立方米"): (7_200, 0.02),
+        ("居民生活", "电力", "万千瓦时"): (52_000, 0.04),
+        ("能源生产", "非化石电力", "万千瓦时"): (30_000, 0.08),
+    },
+    "万州区": {
+        ("工业/食品", "原煤", "吨"): (150_000, -0.06),
+        ("工业/食品", "电力", "万千瓦时"): (48_000, 0.03),
+        ("交通运输", "柴油", "吨"): (88_000, 0.01),
+        ("交通运输", "燃料油", "吨"): (26_000, -0.02),
+        ("交通运输", "汽油", "吨"): (55_000, 0.02),
+        ("农业", "柴油", "吨"): (9_500, -0.01),
+        ("服务业", "电力", "万千瓦时"): (61_000, 0.05),
+        ("服务业", "液化石油气", "吨"): (8_200, -0.03),
+        ("居民生活", "天然气", "万立方米"): (11_000, 0.03),
+        ("居民生活", "电力", "万千瓦时"): (83_000, 0.04),
+    },
+    "渝中区": {
+        ("交通运输", "汽油", "吨"): (62_000, 0.0),
+        ("交通运输", "柴油", "吨"): (14_000, -0.02),
+        ("建筑", "电力", "万千瓦时"): (18_000, 0.02),
+        ("服务业", "电力", "万千瓦时"): (260_000, 0.04),
+        ("服务业", "天然气", "万立方米"): (9_800, 0.02),
+        ("居民生活", "天然气", "万立方米"): (6_100, 0.01),
+        ("居民生活", "电力", "万千瓦时"): (72_000, 0.03),
+    },
+}
+# district: GDP 2020 (亿元, current prices), nominal growth, population (万人)
+ECONOMY = {
+    "长寿区": (880.0, 0.07, 69.0),
+    "涪陵区": (1400.0, 0.07, 111.0),
+    "万州区": (1020.0, 0.065, 156.0),
+    "渝中区": (1530.0, 0.06, 58.9),
+}
+DISTRICT_KEYS = ["cq-changshou", "cq-fuling", "cq-wanzhou", "cq-yuzhong"]
+INFLATION = 0.02  # the deflator rises 2 % a year (2020 = 100)
+
+
+def _activity_csv() -> bytes:
+    lines = ["区县,年份,行业,能源品种,消费量,计量单位"]
+    for district, profile in PROFILES.items():
+        for (sector, energy, unit), (base, trend) in profile.items():
+            for i, year in enumerate(YEARS):
+                quantity = round(base * (1 + trend) ** i)
+                lines.append(f"{district},{year},{sector},{energy},{quantity},{unit}")
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def _economy_csv() -> bytes:
+    lines = ["区县,年份,地区生产总值（亿元）,平减指数,价格基年,常住人口（万人）"]
+    for district, (gdp, growth, population) in ECONOMY.items():
+        for i, year in enumerate(YEARS):
+            lines.append(
+                f"{district},{year},{gdp * (1 + growth) ** i:.2f},{100 * (1 + INFLATION) ** i:.2f},"
+                f"2020,{population + 0.3 * i:.1f}"
+            )
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def load_demo() -> list[str]:
+    names = list(PROFILES)
+    districts = Unit.objects.filter(key__in=DISTRICT_KEYS)
+    if ActivityRecord.objects.filter(district__in=districts).exists():
+        return []
+    result = services.activity_import(actor=None, fileobj=io.BytesIO(_activity_csv()))
+    if not result.ok:  # the reference units changed: say so instead of failing the demo
+        return [f"no carbon demo data ({result.errors[0].message})"]
+    services.economy_import(actor=None, fileobj=io.BytesIO(_economy_csv()))
+    return [f"carbon activity data: {result.inserted} rows for {len(names)} districts, 2020–2024"]

@@ -1,0 +1,330 @@
+"""Dual carbon (双碳): emission factors as versioned data, activity data by district, year,
+sector and energy type, the district economy (GDP, deflator, population), and the inventory
+computed from them.
+
+Factors are never constants in code: a ``FactorSet`` (the provincial guideline with GB/T 2589,
+IPCC 2006 …) holds one ``EmissionFactor`` per energy type, a ``GridFactorSet`` (national average,
+a regional or provincial set) one ``GridFactor`` per year; one set of each kind is in use. Every
+edit by the office is kept as a ``FactorChange`` (who, when, old → new).
+
+``InventoryCell`` is a copy computed by ``services.inventory_recompute`` from the activity rows
+and the factors in use, refreshed by every import and factor change; the drill-down recomputes
+one cell's rows with their factors (inventory.row_figures) to explain it.
+
+Later parts of issue 16 fit beside these: targets per district or city and plan period
+(``district`` null = city), the two-high project register (its own workflow on
+lib/workflow.py), and enterprises in the carbon markets, each raising ledger tasks.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shanshui.carbon import factors as calc
+from shanshui.orgs.models import Unit
+
+
+class EnergyKind(models.TextChoices):
+    FUEL = "fuel", _("Fuel (combustion)")
+    ELECTRICITY = "electricity", _("Grid electricity")
+    NON_FOSSIL = "non_fossil", _("Non-fossil energy")
+
+
+class EnergyType(models.Model):
+    """An energy type of the activity data (能源品种), measured in one canonical unit."""
+
+    code = models.SlugField(_("code"), max_length=30, unique=True)
+    name = models.CharField(_("name"), max_length=30, unique=True)  # 原煤, 天然气 …
+    unit = models.CharField(_("unit"), max_length=10)  # 吨, 万立方米, 万千瓦时
+    kind = models.CharField(_("kind"), max_length=12, choices=EnergyKind.choices)
+    aliases = models.CharField(
+        _("other names"), max_length=200, blank=True, help_text=_("Separated by 、 or commas.")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("energy type")
+        verbose_name_plural = _("energy types")
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FactorSet(models.Model):
+    """A set of per-fuel factors from one source and edition; exactly one is in use."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    source = models.TextField(_("source"))
+    edition = models.CharField(_("edition"), max_length=60)
+    in_use = models.BooleanField(_("in use"), default=False)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("emission factor set")
+        verbose_name_plural = _("emission factor sets")
+        ordering = ["-in_use", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["in_use"], condition=models.Q(in_use=True), name="carbon_one_factor_set"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EmissionFactor(models.Model):
+    """One energy type's factors in a set: NCV (GJ per unit), carbon content (tC/TJ), oxidation
+    rate and standard coal (tce per unit). Fuels have all four; electricity and non-fossil
+    sources only the tce."""
+
+    factor_set = models.ForeignKey(FactorSet, on_delete=models.CASCADE, related_name="factors")
+    energy_type = models.ForeignKey(EnergyType, on_delete=models.PROTECT, related_name="+")
+    ncv_gj = models.DecimalField(
+        _("net calorific value (GJ per unit)"), max_digits=12, decimal_places=4, null=True
+    )
+    carbon_tc_per_tj = models.DecimalField(
+        _("carbon content (tC/TJ)"), max_digits=8, decimal_places=3, null=True
+    )
+    oxidation = models.DecimalField(_("oxidation rate"), max_digits=5, decimal_places=3, null=True)
+    tce_per_unit = models.DecimalField(_("tce per unit"), max_digits=10, decimal_places=4)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("emission factor")
+        verbose_name_plural = _("emission factors")
+        ordering = ["factor_set", "energy_type__order"]
+        constraints = [
+            models.UniqueConstraint(fields=["factor_set", "energy_type"], name="carbon_factor_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.factor_set.name} · {self.energy_type.name}"
+
+    @property
+    def co2_per_unit(self) -> Decimal:
+        return calc.co2_per_unit(self.ncv_gj, self.carbon_tc_per_tj, self.oxidation)
+
+
+class GridFactorSet(models.Model):
+    """Grid electricity factors of one region and source (national average, a regional grid,
+    a province); exactly one is in use."""
+
+    key = models.SlugField(_("key"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=120)
+    region = models.CharField(_("region"), max_length=40)
+    source = models.TextField(_("source"))
+    in_use = models.BooleanField(_("in use"), default=False)
+
+    class Meta:
+        verbose_name = _("grid factor set")
+        verbose_name_plural = _("grid factor sets")
+        ordering = ["-in_use", "key"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["in_use"], condition=models.Q(in_use=True), name="carbon_one_grid_set"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GridFactor(models.Model):
+    grid_set = models.ForeignKey(GridFactorSet, on_delete=models.CASCADE, related_name="factors")
+    year = models.PositiveSmallIntegerField(_("year"))
+    tco2_per_mwh = models.DecimalField(_("tCO2/MWh"), max_digits=8, decimal_places=4)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("grid factor")
+        verbose_name_plural = _("grid factors")
+        ordering = ["grid_set", "year"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid_set", "year"], name="carbon_grid_factor_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.grid_set.name} {self.year}"
+
+
+class FactorChange(models.Model):
+    """One change by the office: a factor's field (old → new), a grid factor added or changed,
+    a set taken into use. Append-only."""
+
+    subject = models.CharField(_("subject"), max_length=160)  # "省级指南 · 原煤", "全国 · 2024"
+    field = models.CharField(_("field"), max_length=40)
+    old = models.CharField(_("old value"), max_length=60, blank=True)
+    new = models.CharField(_("new value"), max_length=60, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    emission_factor = models.ForeignKey(
+        EmissionFactor, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    grid_factor = models.ForeignKey(
+        GridFactor, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("factor change")
+        verbose_name_plural = _("factor changes")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.field}: {self.old} → {self.new}"
+
+
+class Sector(models.TextChoices):
+    """The sectors of the activity data; industry by sub-sector (工业/钢铁)."""
+
+    ENERGY = "energy", _("Energy production")  # 能源生产
+    INDUSTRY = "industry", _("Industry")  # 工业
+    BUILDINGS = "buildings", _("Buildings")  # 建筑
+    TRANSPORT = "transport", _("Transport")  # 交通运输
+    AGRICULTURE = "agriculture", _("Agriculture")  # 农业
+    SERVICES = "services", _("Services")  # 服务业
+    HOUSEHOLDS = "households", _("Households")  # 居民生活
+
+
+# The names of the import layout (Chinese whatever the page's language).
+SECTOR_NAMES: dict[str, str] = {
+    Sector.ENERGY: "能源生产",
+    Sector.INDUSTRY: "工业",
+    Sector.BUILDINGS: "建筑",
+    Sector.TRANSPORT: "交通运输",
+    Sector.AGRICULTURE: "农业",
+    Sector.SERVICES: "服务业",
+    Sector.HOUSEHOLDS: "居民生活",
+}
+
+
+def sector_label(sector: str, subsector: str = "") -> str:
+    name = SECTOR_NAMES.get(sector, sector)
+    return f"{name}/{subsector}" if subsector else name
+
+
+class ImportBatch(models.Model):
+    """One import of activity or economy data (what the rows' ``batch`` points to)."""
+
+    class Kind(models.TextChoices):
+        ACTIVITY = "activity", _("Activity data")
+        ECONOMY = "economy", _("GDP and population")
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    file_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name}"
+
+
+class ActivityRecord(models.Model):
+    """Energy consumed in a district, year (month 0 = the whole year), sector and energy type.
+
+    ``quantity`` is in the energy type's unit; what the file said is kept beside it
+    (``entered_quantity``, ``entered_unit``), so that the drill-down shows the conversion and an
+    export gives back what came in."""
+
+    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"), default=0)
+    sector = models.CharField(_("sector"), max_length=12, choices=Sector.choices)
+    subsector = models.CharField(_("sub-sector"), max_length=40, blank=True)
+    energy_type = models.ForeignKey(EnergyType, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=6)
+    entered_quantity = models.DecimalField(max_digits=20, decimal_places=6)
+    entered_unit = models.CharField(max_length=12)
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("activity record")
+        verbose_name_plural = _("activity records")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "month", "sector", "subsector", "energy_type"],
+                name="carbon_activity_key",
+            )
+        ]
+        indexes = [models.Index(fields=["year", "district"])]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.year} {sector_label(self.sector, self.subsector)}"
+
+
+class DistrictEconomy(models.Model):
+    """A district's GDP (亿元, current prices), its GDP deflator (base year = 100) and resident
+    population (万人) in a year: the denominators of the intensities."""
+
+    district = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveSmallIntegerField(_("year"))
+    gdp_100m_yuan = models.DecimalField(
+        _("GDP (100 million yuan)"), max_digits=14, decimal_places=4, null=True
+    )
+    deflator = models.DecimalField(
+        _("GDP deflator (base year = 100)"), max_digits=8, decimal_places=3, null=True
+    )
+    price_base_year = models.PositiveSmallIntegerField(_("price base year"), null=True)
+    population_10k = models.DecimalField(
+        _("population (10,000)"), max_digits=10, decimal_places=4, null=True
+    )
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("district economy")
+        verbose_name_plural = _("district economy")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="carbon_economy_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.year}"
+
+
+class InventoryCell(models.Model):
+    """The computed inventory of one district, year and sector (a copy the services refresh)."""
+
+    district = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    year = models.PositiveSmallIntegerField()
+    sector = models.CharField(max_length=12, choices=Sector.choices)
+    subsector = models.CharField(max_length=40, blank=True)
+    direct_co2_t = models.FloatField()
+    indirect_co2_t = models.FloatField()
+    energy_tce = models.FloatField()
+    non_fossil_tce = models.FloatField()
+    rows = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "year", "sector", "subsector"], name="carbon_cell_key"
+            )
+        ]
+        indexes = [models.Index(fields=["year", "district"])]
+
+    def __str__(self) -> str:
+        return f"{self.district_id} {self.year} {sector_label(self.sector, self.subsector)}"

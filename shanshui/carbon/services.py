@@ -1,0 +1,515 @@
+"""Writes of the carbon app: imports (all or nothing, idempotent), the inventory's recompute,
+and the office's factor edits (each change kept as a ``FactorChange``). Only the office writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+from django.db import connection, transaction
+from django.db.models import FloatField
+from django.db.models.functions import Cast
+from django.utils.translation import gettext as _
+
+from shanshui.carbon import importing, inventory
+from shanshui.carbon.importing import FileProblem, Lookups, Table
+from shanshui.carbon.models import (
+    ActivityRecord,
+    DistrictEconomy,
+    EmissionFactor,
+    FactorChange,
+    FactorSet,
+    GridFactor,
+    GridFactorSet,
+    ImportBatch,
+    InventoryCell,
+)
+from shanshui.carbon.selectors import factors_in_use
+from shanshui.lib.sheets import RowError
+from shanshui.orgs.scope import scope_for
+
+PAGE_MAX_BYTES = 20 * 1024 * 1024
+COMMAND_MAX_BYTES = 200 * 1024 * 1024
+
+
+@dataclass
+class ImportResult:
+    kind: str
+    dry_run: bool
+    file_name: str = ""
+    encoding: str = ""
+    errors: list[RowError] = field(default_factory=list)
+    total_rows: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    written: bool = False
+    districts: int = 0
+    years: list[int] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def error_count(self) -> int:
+        return len(self.errors)
+
+    def as_dict(self) -> dict:
+        return {
+            "ok": self.ok,
+            "dry_run": self.dry_run,
+            "written": self.written,
+            "rows": self.total_rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "districts": self.districts,
+            "years": self.years,
+            "errors": [
+                {"row": e.row, "column": e.column, "message": e.message} for e in self.errors
+            ],
+        }
+
+
+def _office(actor) -> None:
+    if actor is not None:
+        scope_for(actor).require_office(_("Only the office changes carbon data and factors."))
+
+
+def _read(fileobj, spec, result: ImportResult, max_bytes: int) -> Table | None:
+    try:
+        table = importing.read_table(fileobj, spec, max_bytes=max_bytes)
+    except FileProblem as exc:
+        result.errors.append(RowError(0, "", exc.message))
+        return None
+    result.file_name, result.encoding = table.file_name, table.encoding
+    return table
+
+
+def _sha256(fileobj) -> str:
+    try:
+        fileobj.seek(0)
+        digest = hashlib.sha256(fileobj.read()).hexdigest()
+        fileobj.seek(0)
+        return digest
+    except (AttributeError, OSError, ValueError):
+        return ""
+
+
+def activity_import(
+    *, actor, fileobj, dry_run: bool = False, max_bytes: int = PAGE_MAX_BYTES
+) -> ImportResult:
+    """Activity data from a workbook or CSV: every row checked, nothing written if any row is
+    wrong; a row of the same district, year, month, sector and energy type replaces the stored
+    one, so the same file twice leaves the same data. The inventory of the districts and years
+    touched is recomputed."""
+    _office(actor)
+    result = ImportResult(kind=ImportBatch.Kind.ACTIVITY, dry_run=dry_run)
+    table = _read(fileobj, importing.ACTIVITY_SPEC, result, max_bytes)
+    if table is None:
+        return result
+    checked = importing.check_activity(table, Lookups())
+    result.total_rows, result.errors = checked.total_rows, checked.errors
+    rows = checked.rows
+    if not rows and not result.errors:
+        result.errors.append(RowError(0, "", _("The file has no data rows.")))
+    if result.errors:
+        return result
+    districts = {r.district.pk for r in rows}
+    years = {r.year for r in rows}
+    result.districts, result.years = len(districts), sorted(years)
+    with transaction.atomic():
+        existing = {
+            (a.district_id, a.year, a.month, a.sector, a.subsector, a.energy_type_id): a
+            for a in ActivityRecord.objects.select_for_update().filter(
+                district_id__in=districts, year__in=years
+            )
+        }
+        # A year given by month in the file and as a whole in the database (or the reverse)
+        # would be counted twice.
+        stored_kind = {k[:2] + k[3:]: k[2] > 0 for k in existing}
+        for r in rows:
+            annual_key = r.key[:2] + r.key[3:]
+            if annual_key in stored_kind and stored_kind[annual_key] != (r.month > 0):
+                result.errors.append(
+                    RowError(
+                        r.number,
+                        "",
+                        _(
+                            "The database holds this data for the same year %(how)s; a year is "
+                            "given either by month or as a whole, not both."
+                        )
+                        % {"how": _("by month") if stored_kind[annual_key] else _("as a whole")},
+                    )
+                )
+        if result.errors:
+            return result
+        new, changed = [], []
+        for r in rows:
+            a = existing.get(r.key)
+            if a is None:
+                new.append(
+                    ActivityRecord(
+                        district=r.district,
+                        year=r.year,
+                        month=r.month,
+                        sector=r.sector,
+                        subsector=r.subsector,
+                        energy_type=r.energy,
+                        quantity=r.quantity,
+                        entered_quantity=r.entered_quantity,
+                        entered_unit=r.entered_unit,
+                    )
+                )
+            elif (a.quantity, a.entered_quantity, a.entered_unit) != (
+                r.quantity,
+                r.entered_quantity,
+                r.entered_unit,
+            ):
+                a.quantity, a.entered_quantity = r.quantity, r.entered_quantity
+                a.entered_unit = r.entered_unit
+                changed.append(a)
+            else:
+                result.unchanged += 1
+        result.inserted, result.updated = len(new), len(changed)
+        if dry_run:
+            return result
+        batch = ImportBatch.objects.create(
+            kind=ImportBatch.Kind.ACTIVITY,
+            file_name=result.file_name[:200],
+            sha256=_sha256(fileobj),
+            rows=len(rows),
+            inserted=result.inserted,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            actor=actor,
+        )
+        for a in new + changed:
+            a.batch = batch
+        ActivityRecord.objects.bulk_create(new, batch_size=2000)
+        ActivityRecord.objects.bulk_update(
+            changed, ["quantity", "entered_quantity", "entered_unit", "batch"], batch_size=2000
+        )
+        if new or changed:
+            inventory_recompute(districts=districts, years=years)
+        result.written = True
+    return result
+
+
+def economy_import(
+    *, actor, fileobj, dry_run: bool = False, max_bytes: int = PAGE_MAX_BYTES
+) -> ImportResult:
+    """GDP (亿元, current prices), deflator and population per district and year; a cell left
+    empty keeps what is stored."""
+    _office(actor)
+    result = ImportResult(kind=ImportBatch.Kind.ECONOMY, dry_run=dry_run)
+    table = _read(fileobj, importing.ECONOMY_SPEC, result, max_bytes)
+    if table is None:
+        return result
+    checked = importing.check_economy(table, Lookups())
+    result.total_rows, result.errors = checked.total_rows, checked.errors
+    if not checked.rows and not result.errors:
+        result.errors.append(RowError(0, "", _("The file has no data rows.")))
+    if result.errors:
+        return result
+    rows = checked.rows
+    result.districts = len({r.district.pk for r in rows})
+    result.years = sorted({r.year for r in rows})
+    fields = ("gdp_100m_yuan", "deflator", "price_base_year", "population_10k")
+    with transaction.atomic():
+        existing = {
+            (e.district_id, e.year): e
+            for e in DistrictEconomy.objects.select_for_update().filter(
+                district_id__in={r.district.pk for r in rows}, year__in=result.years
+            )
+        }
+        new, changed = [], []
+        for r in rows:
+            e = existing.get((r.district.pk, r.year))
+            if e is None:
+                new.append(
+                    DistrictEconomy(
+                        district=r.district, year=r.year, **{f: getattr(r, f) for f in fields}
+                    )
+                )
+                continue
+            before = tuple(getattr(e, f) for f in fields)
+            for f in fields:
+                if getattr(r, f) is not None:
+                    setattr(e, f, getattr(r, f))
+            if tuple(getattr(e, f) for f in fields) != before:
+                changed.append(e)
+            else:
+                result.unchanged += 1
+        result.inserted, result.updated = len(new), len(changed)
+        if dry_run:
+            return result
+        batch = ImportBatch.objects.create(
+            kind=ImportBatch.Kind.ECONOMY,
+            file_name=result.file_name[:200],
+            sha256=_sha256(fileobj),
+            rows=len(rows),
+            inserted=result.inserted,
+            updated=result.updated,
+            unchanged=result.unchanged,
+            actor=actor,
+        )
+        for e in new + changed:
+            e.batch = batch
+        DistrictEconomy.objects.bulk_create(new)
+        DistrictEconomy.objects.bulk_update(changed, [*fields, "batch"])
+        result.written = True
+    return result
+
+
+# --- the inventory -----------------------------------------------------------------------------
+
+
+def compute_cells(*, districts=None, years=None) -> tuple[inventory.Cells, list[tuple[str, str]]]:
+    """The inventory of the activity rows (optionally of some districts and years), computed
+    from scratch with the factors in use; also the (sector, sub-sector) list the cells index."""
+    factors = factors_in_use()
+    rows = ActivityRecord.objects.all()
+    if districts is not None:
+        rows = rows.filter(district_id__in=list(districts))
+    if years is not None:
+        rows = rows.filter(year__in=list(years))
+    columns, sectors = _activity_columns(rows)
+    cells = inventory.compute(**columns, factors=factors.by_energy, grid=factors.grid)
+    return cells, sectors
+
+
+_ARRAYS_SQL = """
+WITH r (district_id, year, sector, subsector, energy_type_id, quantity) AS ({inner}),
+s AS (
+    SELECT sector, subsector, row_number() OVER (ORDER BY sector, subsector) - 1 AS idx
+    FROM (SELECT DISTINCT sector, subsector FROM r) AS d
+)
+SELECT array_agg(r.district_id), array_agg(r.year), array_agg(s.idx),
+       array_agg(r.energy_type_id), array_agg(r.quantity::float8),
+       (SELECT array_agg(sector ORDER BY idx) FROM s),
+       (SELECT array_agg(subsector ORDER BY idx) FROM s)
+FROM r JOIN s USING (sector, subsector)
+"""
+
+
+def _activity_columns(rows) -> tuple[dict[str, np.ndarray], list[tuple[str, str]]]:
+    """The rows as numpy columns (district, year, sector index, energy, quantity) and the
+    (sector, sub-sector) list the index points into."""
+    query = rows.annotate(q=Cast("quantity", FloatField())).values_list(
+        "district_id", "year", "sector", "subsector", "energy_type_id", "q"
+    )
+    inner, params = query.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        # One row of arrays, built by PostgreSQL and parsed by psycopg's C code: about twice as
+        # fast as 351,000 row tuples (bench/carbon_bench.py).
+        with connection.cursor() as cursor:
+            cursor.execute(_ARRAYS_SQL.format(inner=inner), params)
+            d, y, s, e, q, sector, subsector = cursor.fetchone()
+        sectors = list(zip(sector or [], subsector or [], strict=True))
+        columns = [d or [], y or [], s or [], e or [], q or []]
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(inner, params)
+            data = cursor.fetchall()
+        index: dict[tuple[str, str], int] = {}
+        columns = [[r[0] for r in data], [r[1] for r in data]]
+        columns.append([index.setdefault((r[2], r[3]), len(index)) for r in data])
+        columns += [[r[4] for r in data], [r[5] for r in data]]
+        sectors = list(index)
+    names = ("district", "year", "sector", "energy")
+    out = {name: np.asarray(c, dtype=np.int64) for name, c in zip(names, columns, strict=False)}
+    out["quantity"] = np.asarray(columns[4], dtype=np.float64)
+    return out, sectors
+
+
+_INSERT_CELLS_SQL = """
+INSERT INTO carbon_inventorycell (district_id, year, sector, subsector, direct_co2_t,
+    indirect_co2_t, energy_tce, non_fossil_tce, "rows")
+SELECT * FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[], %s::float8[],
+    %s::float8[], %s::float8[], %s::float8[], %s::int[])
+"""
+
+
+def inventory_recompute(*, districts=None, years=None) -> int:
+    """Replace the stored inventory (all, or of some districts and years) by a fresh one."""
+    cells, sectors = compute_cells(districts=districts, years=years)
+    sector = [sectors[i][0] for i in cells.sector]
+    subsector = [sectors[i][1] for i in cells.sector]
+    with transaction.atomic():
+        stale = InventoryCell.objects.all()
+        if districts is not None:
+            stale = stale.filter(district_id__in=list(districts))
+        if years is not None:
+            stale = stale.filter(year__in=list(years))
+        stale._raw_delete(stale.db)  # no signals or cascades on cells: one DELETE
+        if connection.vendor == "postgresql":
+            # One INSERT of arrays instead of 11,700 parameter rows.
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _INSERT_CELLS_SQL,
+                    [
+                        cells.district.tolist(),
+                        cells.year.tolist(),
+                        sector,
+                        subsector,
+                        cells.direct_co2_t.tolist(),
+                        cells.indirect_co2_t.tolist(),
+                        cells.energy_tce.tolist(),
+                        cells.non_fossil_tce.tolist(),
+                        cells.rows.tolist(),
+                    ],
+                )
+            return len(cells)
+        InventoryCell.objects.bulk_create(
+            [
+                InventoryCell(
+                    district_id=int(cells.district[i]),
+                    year=int(cells.year[i]),
+                    sector=sector[i],
+                    subsector=subsector[i],
+                    direct_co2_t=float(cells.direct_co2_t[i]),
+                    indirect_co2_t=float(cells.indirect_co2_t[i]),
+                    energy_tce=float(cells.energy_tce[i]),
+                    non_fossil_tce=float(cells.non_fossil_tce[i]),
+                    rows=int(cells.rows[i]),
+                )
+                for i in range(len(cells))
+            ],
+            batch_size=2000,
+        )
+    return len(cells)
+
+
+# --- factors -----------------------------------------------------------------------------------
+
+FACTOR_FIELDS = ("ncv_gj", "carbon_tc_per_tj", "oxidation", "tce_per_unit")
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+@transaction.atomic
+def factor_update(*, actor, factor: EmissionFactor, values: dict, reason: str) -> int:
+    """Change a factor's numbers; each changed field is kept as a FactorChange. The inventory is
+    recomputed when the factor's set is in use. Returns the number of fields changed."""
+    _office(actor)
+    factor = (
+        EmissionFactor.objects.select_for_update()
+        .select_related("factor_set", "energy_type")
+        .get(pk=factor.pk)
+    )
+    changes = []
+    for name in FACTOR_FIELDS:
+        if name not in values:
+            continue
+        new = values[name]
+        new = None if new is None else Decimal(new)
+        old = getattr(factor, name)
+        if old == new:
+            continue
+        places = EmissionFactor._meta.get_field(name).decimal_places
+        if new is not None:
+            new = new.quantize(Decimal(1).scaleb(-places))
+        setattr(factor, name, new)
+        changes.append(
+            FactorChange(
+                subject=str(factor)[:160],
+                field=name,
+                old=_text(old),
+                new=_text(new),
+                reason=reason,
+                emission_factor=factor,
+                actor=actor,
+            )
+        )
+    if changes:
+        factor.full_clean()
+        factor.save()
+        FactorChange.objects.bulk_create(changes)
+        if factor.factor_set.in_use:
+            inventory_recompute()
+    return len(changes)
+
+
+@transaction.atomic
+def factor_set_use(*, actor, factor_set: FactorSet, reason: str = "") -> None:
+    _office(actor)
+    current = FactorSet.objects.select_for_update().filter(in_use=True).first()
+    if current == factor_set:
+        return
+    FactorSet.objects.filter(in_use=True).update(in_use=False)
+    FactorSet.objects.filter(pk=factor_set.pk).update(in_use=True)
+    FactorChange.objects.create(
+        subject=_("Emission factor set in use")[:160],
+        field="in_use",
+        old=current.name[:60] if current else "",
+        new=factor_set.name[:60],
+        reason=reason,
+        actor=actor,
+    )
+    inventory_recompute()
+
+
+@transaction.atomic
+def grid_set_use(*, actor, grid_set: GridFactorSet, reason: str = "") -> None:
+    _office(actor)
+    current = GridFactorSet.objects.select_for_update().filter(in_use=True).first()
+    if current == grid_set:
+        return
+    GridFactorSet.objects.filter(in_use=True).update(in_use=False)
+    GridFactorSet.objects.filter(pk=grid_set.pk).update(in_use=True)
+    FactorChange.objects.create(
+        subject=_("Grid factor set in use")[:160],
+        field="in_use",
+        old=current.name[:60] if current else "",
+        new=grid_set.name[:60],
+        reason=reason,
+        actor=actor,
+    )
+    inventory_recompute()
+
+
+@transaction.atomic
+def grid_factor_save(
+    *, actor, grid_set: GridFactorSet, year: int, tco2_per_mwh: Decimal, source: str, reason: str
+) -> GridFactor:
+    """Add or change one year's grid factor of a set (kept as a FactorChange)."""
+    _office(actor)
+    factor = GridFactor.objects.select_for_update().filter(grid_set=grid_set, year=year).first()
+    old = factor.tco2_per_mwh if factor else None
+    if factor is None:
+        factor = GridFactor(grid_set=grid_set, year=year)
+    if old == tco2_per_mwh and factor.source == source:
+        return factor
+    factor.tco2_per_mwh, factor.source = tco2_per_mwh, source
+    factor.full_clean()
+    factor.save()
+    FactorChange.objects.create(
+        subject=f"{grid_set.name} · {year}"[:160],
+        field="tco2_per_mwh",
+        old=_text(old),
+        new=_text(tco2_per_mwh),
+        reason=reason,
+        grid_factor=factor,
+        actor=actor,
+    )
+    if grid_set.in_use:
+        inventory_recompute()
+    return factor
+
+
+@transaction.atomic
+def grid_set_create(*, actor, key: str, name: str, region: str, source: str) -> GridFactorSet:
+    """A regional or provincial set; its factors are added year by year."""
+    _office(actor)
+    grid_set = GridFactorSet(key=key, name=name, region=region, source=source)
+    grid_set.full_clean()
+    grid_set.save()
+    FactorChange.objects.create(subject=name[:160], field="created", new=region[:60], actor=actor)
+    return grid_set

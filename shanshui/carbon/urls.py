@@ -1,0 +1,17 @@
+from django.urls import path
+
+from shanshui.carbon import views
+
+app_name = "carbon"
+
+urlpatterns = [
+    path("", views.overview, name="overview"),
+    path("districts/<int:pk>/", views.district, name="district"),
+    path("districts/<int:pk>/<int:year>/rows/", views.district_rows, name="rows"),
+    path("export.xlsx", views.export, name="export"),
+    path("import/", views.data_import, name="import"),
+    path("factors/", views.factors, name="factors"),
+    path("factors/<int:pk>/edit/", views.factor_edit, name="factor_edit"),
+    path("factors/use/<slug:kind>/<int:pk>/", views.set_use, name="set_use"),
+    path("factors/grid/<int:pk>/", views.grid_factor_save, name="grid_factor_save"),
+]
