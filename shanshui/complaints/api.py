@@ -197,6 +197,12 @@ class ModerateIn(Schema):
     reason: str = Field("", max_length=500)
 
 
+class ApproveIn(Schema):
+    text: str | None = Field(
+        None, max_length=4000, description="The text to publish, when edited (先审后发)"
+    )
+
+
 class RegisterIn(Schema):
     channel: Channel = Field(..., description="hotline or letter (the office registers these)")
     description: str = Field(..., min_length=1, max_length=services.MAX_DESCRIPTION)
@@ -590,11 +596,22 @@ def moderate_photo(request, payload: ModerateIn, photo_id: int = Id):
 @router.post(
     "/complaints/{complaint_id}/moderation-checked",
     response=OkOut,
-    summary="Mark the public content as checked",
+    summary="Approve the report for publication (先审后发)",
 )
 def moderation_checked(request, complaint_id: int = Id):
     c = _case(request, complaint_id)
     services.moderate_approve(actor=request.user, complaint=c)
+    return _ok(c)
+
+
+@router.post(
+    "/complaints/{complaint_id}/approve-publication",
+    response=OkOut,
+    summary="Approve the report for publication (先审后发), its text edited if needed",
+)
+def approve_publication(request, payload: ApproveIn, complaint_id: int = Id):
+    c = _case(request, complaint_id)
+    services.moderate_approve(actor=request.user, complaint=c, text=payload.text)
     return _ok(c)
 
 

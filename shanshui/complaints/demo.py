@@ -269,6 +269,12 @@ def _citizen_reports(office) -> list[str]:
             )
         )
         created.append(f"web report {c.code}")
+    # 先审后发: the office has approved all but the newest, which waits in the moderation queue.
+    waiting = Complaint.objects.filter(channel=Channel.WEB).order_by("-pk").first()
+    for c in Complaint.objects.filter(channel=Channel.WEB, moderated_at__isnull=True).exclude(
+        pk=getattr(waiting, "pk", None)
+    ):
+        services.moderate_approve(actor=office, complaint=c)
     first_web = Complaint.objects.filter(channel=Channel.WEB).order_by("pk").first()
     if first_web is not None:
         services.complaint_transfer(

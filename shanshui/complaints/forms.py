@@ -30,6 +30,7 @@ from shanshui.ledger.forms import (
 )
 from shanshui.ledger.models import Campaign, Task
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
+from shanshui.orgs.widgets import UnitsPicker
 
 RADIO = {"class": "form-check-input"}
 
@@ -110,7 +111,7 @@ class TransferForm(VersionedForm):
     units = IdsChoiceField(
         label=_("Handling units"),
         queryset=Unit.objects.none(),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        widget=UnitsPicker,  # searchable, grouped (static/js/unit-picker.js)
         help_text=_("Districts first, then departments; several units may share a case."),
     )
     deadline = forms.DateField(
@@ -333,12 +334,38 @@ class ModerateForm(VersionedForm):
     op = forms.ChoiceField(choices=[(op, op) for op in OPS], widget=forms.HiddenInput)
     photo = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+    # approve: the text as it is to be published (the original when unchanged).
+    text = forms.CharField(label=_("Text to publish"), required=False, max_length=4000, strip=False)
     back = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def clean(self):
         data = super().clean()
         if data.get("op") in ("hide_photo", "show_photo") and not data.get("photo"):
             raise forms.ValidationError(_("Choose a photo."))
+        if data.get("op") == "approve" and "text" in self.data and not data.get("text", "").strip():
+            self.add_error("text", _("Write the text to publish, or hide it."))
+        return data
+
+
+class ModerateManyForm(forms.Form):
+    """Approve, or hide the text of, the reports ticked in the moderation queue."""
+
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=(), required=True)
+    op = forms.ChoiceField(choices=[("approve", "approve"), ("hide_text", "hide_text")])
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=500)
+
+    def __init__(self, *args, waiting: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ids"].choices = [(pk, pk) for pk in waiting]
+        self.fields["ids"].error_messages["required"] = _("Tick at least one report.")
+        self.fields["ids"].error_messages["invalid_choice"] = _(
+            "A ticked report has been checked by someone else meanwhile. Reload the page."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("op") == "hide_text" and not (data.get("reason") or "").strip():
+            self.add_error("reason", _("Say why the text is hidden."))
         return data
 
 

@@ -44,11 +44,14 @@ def form_token(now: float | None = None) -> str:
 
 
 def token_age(token: str) -> float | None:
-    """Seconds since :func:`form_token` made ``token``; None for a missing or forged token."""
+    """Seconds since :func:`form_token` made ``token``; None for a missing or forged token.
+    A genuine token older than a week counts as very old (someone left the page open)."""
     if not token:
         return None
     try:
         started = signing.loads(token, salt=_TOKEN_SALT, max_age=7 * 86400)
+    except signing.SignatureExpired:
+        return float("inf")
     except (signing.BadSignature, TypeError, ValueError):
         return None
     if not isinstance(started, int):
@@ -287,11 +290,12 @@ class ReportForm(forms.Form):
 
     @property
     def is_bot(self) -> bool:
-        """The honeypot was filled, or the form came back faster than a person can fill it."""
+        """The honeypot was filled, the start token is missing or forged (a script that posts
+        without loading the form), or the form came back faster than a person can fill it."""
         if (self.data.get("website") or "").strip():
             return True
         age = token_age(self.data.get("started") or "")
-        return age is not None and age < MIN_FILL_SECONDS
+        return age is None or age < MIN_FILL_SECONDS
 
     def report(self) -> services.Report:
         data = self.cleaned_data

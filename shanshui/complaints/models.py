@@ -244,8 +244,12 @@ class Complaint(models.Model):
         related_name="complaints",
         verbose_name=_("ledger task"),
     )
-    # Moderation (office): hidden text is replaced on every public surface; the original stays.
+    # Moderation (office), 先审后发: a citizen's report is public only once the office has
+    # checked it (``moderated_at``): approved, perhaps with its text edited for publication
+    # (``public_description``; the original ``description`` stays for the handling units), or
+    # with its text hidden (replaced on every public surface by a notice).
     description_hidden = models.BooleanField(default=False)
+    public_description = models.TextField(_("public text"), blank=True, default="")
     moderated_at = models.DateTimeField(null=True, blank=True)
     search_text = models.TextField(blank=True, editable=False, default="")
     version = models.PositiveIntegerField(default=1)
@@ -284,7 +288,15 @@ class Complaint(models.Model):
             # Newest first with the columns Open311's lists filter on (public, service_code,
             # open/closed): a page's ids come from the index alone, the rest is left unread.
             models.Index(
-                fields=["-received_at", "-id", "category", "status", "channel", "reject_reason"],
+                fields=[
+                    "-received_at",
+                    "-id",
+                    "category",
+                    "status",
+                    "channel",
+                    "reject_reason",
+                    "moderated_at",
+                ],
                 name="complaints_recent_open311",
             ),
             # Open work, newest first, with its deadline: the overdue list skips the cases not
@@ -326,7 +338,14 @@ class Complaint(models.Model):
 
     def compute_search_text(self) -> str:
         return " ".join(
-            [self.code, self.receipt_no, self.description, self.address, self.enterprise]
+            [
+                self.code,
+                self.receipt_no,
+                self.description,
+                self.public_description,
+                self.address,
+                self.enterprise,
+            ]
         ).lower()
 
 
@@ -458,6 +477,7 @@ class EventKind(models.TextChoices):
     HIDDEN = "hidden", _("Hidden by moderation")
     UNHIDDEN = "unhidden", _("Shown again")
     MODERATED = "moderated", _("Checked by moderation")
+    TEXT_EDITED = "text_edited", _("Public text edited by moderation")
     URGED = "urged", _("Urged")
 
 

@@ -1,8 +1,12 @@
 """What the public may see of a case — one place for the public pages, /api/v1/public and Open311.
 
-Which cases are public: citizens' own reports (web form, Open311) from the moment they arrive,
-and every other case once its handling result is published. What is shown: the description with
-personal data masked (or a notice when moderation hid it), the district and address, the map
+Which cases are public (先审后发): citizens' own reports (web form, Open311) once the office has
+checked them in the moderation queue — approved, perhaps with the text edited for publication, or
+with the text hidden — and every other case once its handling result is published (publishing
+is the office's check). Until then nothing the reporter wrote is shown anywhere public; Open311
+answers such a request by its id and status alone (:func:`awaiting_review`). What is shown: the
+approved text with personal data masked (or a notice when moderation hid it, and then the
+district instead of the address), the district and address, the map
 point, the types, the handling units, the status and its public note, photos without metadata
 and not hidden, the public timeline (facts, never names of people), and — once published — the
 handling result in the columns districts publish. Never: the reporter's contact, actors' names,
@@ -33,10 +37,23 @@ from shanshui.complaints.textmask import mask_personal_data
 CITIZEN_CHANNELS = (Channel.WEB, Channel.OPEN311)
 
 
+# Checked by the office: a citizen's report once moderated, any other case once published.
+_CHECKED = Q(channel__in=CITIZEN_CHANNELS, moderated_at__isnull=False) | (
+    ~Q(channel__in=CITIZEN_CHANNELS) & Q(status=Status.PUBLISHED)
+)
+_ABUSIVE = Q(status=Status.REJECTED, reject_reason=RejectReason.ABUSIVE)
+
+
 def public_complaints() -> QuerySet[Complaint]:
+    return Complaint.objects.filter(_CHECKED).exclude(_ABUSIVE)
+
+
+def awaiting_review() -> QuerySet[Complaint]:
+    """Citizens' reports the office has not checked yet: their id and status may be told (to
+    the Open311 client that posted one), nothing they say."""
     return Complaint.objects.filter(
-        Q(channel__in=CITIZEN_CHANNELS) | Q(status=Status.PUBLISHED)
-    ).exclude(status=Status.REJECTED, reject_reason=RejectReason.ABUSIVE)
+        channel__in=CITIZEN_CHANNELS, moderated_at__isnull=True
+    ).exclude(_ABUSIVE)
 
 
 def with_public_relations(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
@@ -57,13 +74,16 @@ def with_public_relations(qs: QuerySet[Complaint]) -> QuerySet[Complaint]:
 def is_public(c: Complaint) -> bool:
     if c.status == Status.REJECTED and c.reject_reason == RejectReason.ABUSIVE:
         return False
-    return c.channel in CITIZEN_CHANNELS or c.status == Status.PUBLISHED
+    if c.channel in CITIZEN_CHANNELS:
+        return c.moderated_at is not None
+    return c.status == Status.PUBLISHED
 
 
 def text(c: Complaint) -> str:
+    """The text the office approved (its edit, else the original), personal data masked."""
     if c.description_hidden:
         return _("(This text was hidden by moderation.)")
-    return mask_personal_data(c.description)
+    return mask_personal_data(c.public_description or c.description)
 
 
 def result_published(c: Complaint) -> bool:
@@ -75,8 +95,10 @@ def result_text(value: str) -> str:
 
 
 def address(c: Complaint) -> str:
-    """Most specific first, as Open311 asks; never empty."""
-    parts = [mask_personal_data(c.address.strip())] if c.address.strip() else []
+    """Most specific first, as Open311 asks; never empty. Hidden text hides the address too
+    (the reporter's words): the district alone is shown."""
+    shown = "" if c.description_hidden else c.address.strip()
+    parts = [mask_personal_data(shown)] if shown else []
     if c.district_id and c.district.name not in c.address:
         parts.append(c.district.name)
     if not parts:

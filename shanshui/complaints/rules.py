@@ -37,13 +37,27 @@ ACTIONS: dict[str, Action] = actions_table(
         Action("send_back", gettext_lazy("Send back to the office"), WORKING),
         Action("handle", gettext_lazy("Record the handling result"), (Status.INVESTIGATING,)),
         Action("review", gettext_lazy("Second review"), (Status.HANDLED,)),
-        Action("close", gettext_lazy("Close"), (Status.HANDLED,)),
+        Action(
+            "close",
+            gettext_lazy("Close"),
+            (Status.HANDLED,),
+            confirm=gettext_lazy(
+                "The case will be closed with the handling result recorded. This cannot be undone."
+            ),
+        ),
         Action(
             "complete_follow_up",
             gettext_lazy("Complete the follow-up"),
             (Status.STAGE_CLOSED, Status.PUBLISHED),
         ),
-        Action("publish", gettext_lazy("Publish"), (Status.CLOSED, Status.STAGE_CLOSED)),
+        Action(
+            "publish",
+            gettext_lazy("Publish"),
+            (Status.CLOSED, Status.STAGE_CLOSED),
+            confirm=gettext_lazy(
+                "The handling result will be published for everyone to read. This cannot be undone."
+            ),
+        ),
         Action(
             "link",
             gettext_lazy("Link an earlier case"),

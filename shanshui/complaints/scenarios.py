@@ -62,8 +62,11 @@ def make_report(
     photos=(),
     channel: str = Channel.WEB,
     actor=None,
+    moderator=None,
 ) -> Complaint:
-    return services.complaint_submit(
+    """A citizen's report (or a call the office registers); ``moderator``: the office user who
+    approves it for publication at once (先审后发: otherwise it waits in the queue)."""
+    c = services.complaint_submit(
         actor=actor,
         report=services.Report(
             description=description,
@@ -78,6 +81,10 @@ def make_report(
         ),
         photos=list(photos),
     )
+    if moderator is not None and channel in (Channel.WEB, Channel.OPEN311):
+        services.moderate_approve(actor=moderator, complaint=c)
+        c.refresh_from_db()
+    return c
 
 
 ORDER = [

@@ -419,7 +419,8 @@ def waiting_for_me(user) -> dict[str, Waiting]:
 
 
 def moderation_queue() -> QuerySet[Complaint]:
-    """Citizens' reports nobody has checked yet, newest first (office only)."""
+    """Citizens' reports nobody has checked yet, the longest waiting first (office only):
+    none of them is public until checked (先审后发)."""
     return Complaint.objects.filter(
         channel__in=CITIZEN_CHANNELS, moderated_at__isnull=True
-    ).order_by("-received_at", "-pk")
+    ).order_by("received_at", "pk")

@@ -26,7 +26,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shanshui.complaints import rules
+from shanshui.complaints import notify, rules
 from shanshui.complaints.models import (
     PUBLIC_EVENT_KINDS,
     UNIT_COPIES,
@@ -98,6 +98,7 @@ FLOW = Workflow(
     event_fields=lambda c, kind: {"is_public": kind in PUBLIC_EVENT_KINDS},
     after_save=lambda c: ComplaintUnit.objects.filter(complaint=c).update(**unit_copies(c)),
     touch_fields=("version", "updated_at"),
+    after_record=notify.event_recorded,  # whoever must act next hears of it, after commit
 )
 _lock = FLOW.lock
 _transition = FLOW.transition
@@ -992,15 +993,53 @@ def moderate_photo(*, actor, photo: Photo, hidden: bool, reason: str = "") -> Ph
 
 
 @transaction.atomic
-def moderate_approve(*, actor, complaint: Complaint) -> Complaint:
-    """Mark the public content as checked (it leaves the moderation queue)."""
+def moderate_approve(*, actor, complaint: Complaint, text: str | None = None) -> Complaint:
+    """Approve the report for publication (先审后发; it leaves the moderation queue and becomes
+    public). ``text``: the description as it is to be published, when the office edits it (the
+    original stays for the handling units; the edit is an event of its own)."""
     c, _roles = FLOW.act(complaint, actor=actor, action="moderate")
     if c.moderated_at is not None:
         raise InvalidTransition(_("This case has already been checked."))
+    edited = ""
+    if text is not None and " ".join(text.split()) != " ".join(c.description.split()):
+        edited = _require_text(text, "text", _("Write the text to publish, or hide it."))
+    if edited:
+        _record(
+            c,
+            actor=actor,
+            kind=EventKind.TEXT_EDITED,
+            data={"what": "description", "before": c.public_description, "after": edited},
+        )
+        c.public_description = edited
+        c.search_text = c.compute_search_text()
     c.moderated_at = _now()
-    c.save(update_fields=["moderated_at", "updated_at"])
-    _record(c, actor=actor, kind=EventKind.MODERATED)
+    c.version += 1
+    c.save(
+        update_fields=["public_description", "search_text", "moderated_at", "version", "updated_at"]
+    )
+    _record(c, actor=actor, kind=EventKind.MODERATED, data={"edited": bool(edited)})
     return c
+
+
+@transaction.atomic
+def moderate_many(
+    *, actor, complaints: Sequence[Complaint], approve: bool, reason: str = ""
+) -> int:
+    """Approve (or hide the text of) several waiting reports at once, from the queue: all or
+    none. Those someone has checked meanwhile are skipped; the number checked is returned."""
+    if not approve:
+        reason = _require_text(reason, "reason", _("Say why the text is hidden."))
+    done = 0
+    for c in complaints:
+        c.refresh_from_db(fields=["moderated_at"])
+        if c.moderated_at is not None:
+            continue
+        if approve:
+            moderate_approve(actor=actor, complaint=c)
+        else:
+            moderate_text(actor=actor, complaint=c, hidden=True, reason=reason)
+        done += 1
+    return done
 
 
 # --- API clients -----------------------------------------------------------------------------

@@ -8,9 +8,12 @@ app_name = "complaints_public"
 
 urlpatterns = [
     path("report/", views.report, name="report"),
-    path("report/done/<str:code>/", views.report_done, name="report_done"),
+    # The tracking code travels in the session, not the URL (the <code> paths: old links).
+    path("report/done/", views.report_done, name="report_done"),
+    path("report/done/<str:code>/", views.report_done_link, name="report_done_link"),
     path("report/track/", views.track, name="track"),
-    path("report/track/<str:code>/", views.track_detail, name="track_detail"),
+    path("report/track/status/", views.track_detail, name="track_detail"),
+    path("report/track/<str:code>/", views.track_link, name="track_link"),
     path("public/complaints/", views.public_list, name="list"),
     path("public/complaints/stats/", views.stats_page, name="stats"),
     path("public/complaints/batches/", views.batches, name="batches"),

@@ -7,6 +7,8 @@ redirects; a ValidationError re-renders the page with field errors (400).
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -60,6 +62,7 @@ SEARCH_COUNT_CAP = 1000
 LIST_COUNT_CAP = 10_000
 WAITING_LIST_SIZE = 10
 MODERATION_PAGE_SIZE = 20
+MODERATION_LATE = dt.timedelta(days=1)  # a report waiting longer is marked in the queue
 
 # The case list's status filter that shows the rest of a waiting group.
 WAITING_STATUS = {
@@ -362,6 +365,8 @@ def _detail_context(request: HttpRequest, c: Complaint, *, bound: dict | None = 
         "allowed": allowed,
         "action_forms": action_forms,
         "action_labels": {name: rules.ACTIONS[name].label for name in rules.ACTIONS},
+        # Steps that cannot be undone ask first (data-confirm, static/js/confirm.js).
+        "action_confirms": {name: a.confirm for name, a in rules.ACTIONS.items() if a.confirm},
         "primary_action": primary,
         "danger_actions": DANGER,
         "categories": [Category(v).label for v in selectors.categories_of(c)],
@@ -540,8 +545,10 @@ def _moderate(request, c, form):
         if op == "hide_photo":
             return _("The photo is hidden from the public; the original is kept.")
         return _("The photo is shown to the public again.")
-    services.moderate_approve(actor=request.user, complaint=c)
-    return _("The report was marked as checked.")
+    services.moderate_approve(
+        actor=request.user, complaint=c, text=d["text"] if "text" in request.POST else None
+    )
+    return _("The report was approved and is now public.")
 
 
 # action name → (form class, handler); _make_form builds the form.
@@ -748,9 +755,18 @@ def batch_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def moderation(request: HttpRequest, *, errors: dict | None = None, status: int = 200):
-    """Citizens' reports waiting for the office's check, with their text and photos."""
+def moderation(
+    request: HttpRequest,
+    *,
+    errors: dict | None = None,
+    bulk_errors: list | None = None,
+    status: int = 200,
+):
+    """Citizens' reports waiting for the office's check (先审后发), oldest first, with their
+    text, photos and how long they have waited. POST: approve or hide several at once."""
     _require_office(request)
+    if request.method == "POST" and errors is None:
+        return _moderate_many(request)
     paginator = Paginator(selectors.moderation_queue(), MODERATION_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list.values_list("pk", flat=True))
@@ -763,12 +779,47 @@ def moderation(request: HttpRequest, *, errors: dict | None = None, status: int 
     page.object_list = [rows[i] for i in ids if i in rows]
     for c in page.object_list:
         c.errors = (errors or {}).get(c.pk, [])
+        c.preview = mask_personal_data(c.description)  # what the public would read
+        c.waiting_long = timezone.now() - c.received_at > MODERATION_LATE
     return render(
         request,
         "complaints/moderation.html",
-        {"page": page, "query": _query_without_page(request)},
+        {
+            "page": page,
+            "query": _query_without_page(request),
+            "now": timezone.now(),
+            "bulk_errors": bulk_errors or [],
+        },
         status=status,
     )
+
+
+def _moderate_many(request: HttpRequest) -> HttpResponse:
+    waiting = selectors.moderation_queue()
+    ticked = [v for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 12]
+    form = forms.ModerateManyForm(
+        request.POST,
+        waiting=list(waiting.filter(pk__in=ticked).values_list("pk", flat=True)),
+    )
+    if not form.is_valid():
+        return moderation(request, errors={}, bulk_errors=_form_errors(form), status=400)
+    d = form.cleaned_data
+    try:
+        n = services.moderate_many(
+            actor=request.user,
+            complaints=list(waiting.filter(pk__in=d["ids"])),
+            approve=d["op"] == "approve",
+            reason=d.get("reason", ""),
+        )
+    except ValidationError as exc:
+        return moderation(request, errors={}, bulk_errors=exc.messages, status=400)
+    if d["op"] == "approve":
+        message = _("%(n)d reports were approved and are now public.") % {"n": n}
+    else:
+        message = _("The text of %(n)d reports is hidden from the public.") % {"n": n}
+    messages.success(request, message)
+    query = _query_without_page(request)
+    return redirect(reverse("complaints:moderation") + (f"?{query}" if query else ""))
 
 
 # --- panels for other pages ------------------------------------------------------------------

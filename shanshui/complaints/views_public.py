@@ -193,9 +193,11 @@ def _too_many(request: HttpRequest, exc: ratelimit.RateLimitExceeded, *, what: s
     return response
 
 
-def _private(response: HttpResponse) -> HttpResponse:
-    """Pages addressed by the secret tracking code: not cached, indexed or sent as referrer."""
-    response["Referrer-Policy"] = "no-referrer"
+def _private(response: HttpResponse, *, referrer: str = "same-origin") -> HttpResponse:
+    """Pages about a report found by its secret code: not indexed, no referrer to other
+    sites. (Not "no-referrer": a form posted from such a page would carry ``Origin: null``,
+    which the CSRF check refuses.) An old link with the code in it: no referrer at all."""
+    response["Referrer-Policy"] = referrer
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -230,7 +232,8 @@ def report(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.apply_service_errors(exc)
         else:
-            return redirect("complaints_public:report_done", code=c.tracking_code)
+            _remember(request, c.tracking_code)
+            return redirect("complaints_public:report_done")
     return render(request, "complaints/public/report.html", _report_context(form), status=400)
 
 
@@ -250,15 +253,10 @@ def _report_context(form) -> dict:
 
 
 def map_settings() -> dict:
-    """The tile source for Leaflet maps (see settings: 天地图 in production)."""
-    from django.conf import settings
+    """The tile source for Leaflet maps (one place for every map: lib.maps)."""
+    from shanshui.lib import maps
 
-    return {
-        "tiles": settings.SHANSHUI_MAP_TILE_URL,
-        "subdomains": settings.SHANSHUI_MAP_TILE_SUBDOMAINS,
-        "attribution": settings.SHANSHUI_MAP_TILE_ATTRIBUTION,
-        "crs": settings.SHANSHUI_MAP_TILE_CRS,
-    }
+    return maps.tile_settings()
 
 
 def _by_tracking_code(code: str) -> Complaint | None:
@@ -268,16 +266,35 @@ def _by_tracking_code(code: str) -> Complaint | None:
     return public.with_public_relations(Complaint.objects.filter(tracking_code=code)).first()
 
 
-@never_cache
-@require_safe
-def report_done(request: HttpRequest, code: str) -> HttpResponse:
+# The tracking code is a secret: it travels in the session (or a POST body), never in a URL,
+# which browsers keep in their history and servers in their logs. Links from before, with the
+# code in the path, still work: they put the code in the session once and redirect.
+SESSION_CODE = "complaints_tracking_code"
+
+
+def _remember(request: HttpRequest, code: str) -> None:
+    request.session[SESSION_CODE] = code
+
+
+def _remembered(request: HttpRequest) -> Complaint | None:
+    return _by_tracking_code(request.session.get(SESSION_CODE, ""))
+
+
+def _limited(request: HttpRequest):
+    """The "track" rate limit's answer, or None within it."""
     try:
         ratelimit.hit("track", _who(request))
     except ratelimit.RateLimitExceeded as exc:
         return _too_many(request, exc, what="track")
-    c = _by_tracking_code(code)
+    return None
+
+
+@never_cache
+@require_safe
+def report_done(request: HttpRequest) -> HttpResponse:
+    c = _remembered(request)
     if c is None:
-        raise Http404
+        return redirect("complaints_public:track")
     return _private(
         render(
             request,
@@ -292,6 +309,19 @@ def report_done(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+@never_cache
+@require_safe
+def report_done_link(request: HttpRequest, code: str) -> HttpResponse:
+    """An old link with the code in its path: into the session, then the page without it."""
+    if (limited := _limited(request)) is not None:
+        return limited
+    c = _by_tracking_code(code)
+    if c is None:
+        raise Http404
+    _remember(request, c.tracking_code)
+    return _private(redirect("complaints_public:report_done"), referrer="no-referrer")
+
+
 # --- tracking --------------------------------------------------------------------------------
 
 
@@ -300,19 +330,21 @@ def _not_found() -> str:
 
 
 @never_cache
-@require_safe
+@require_http_methods(["GET", "HEAD", "POST"])
 def track(request: HttpRequest) -> HttpResponse:
-    if "code" not in request.GET:
+    """The form (GET); the code is posted, kept in the session, and the status page follows.
+    A code in the query string (an old bookmark) is taken the same way, once."""
+    data = request.POST if request.method == "POST" else request.GET
+    if "code" not in data:
         return _private(render(request, "complaints/public/track.html", {"form": TrackForm()}))
-    try:
-        ratelimit.hit("track", _who(request))
-    except ratelimit.RateLimitExceeded as exc:
-        return _too_many(request, exc, what="track")
-    form = TrackForm(request.GET)
+    if (limited := _limited(request)) is not None:
+        return limited
+    form = TrackForm(data)
     if form.is_valid():
         code = form.cleaned_data["code"]
         if Complaint.objects.filter(tracking_code=code).exists():
-            return redirect("complaints_public:track_detail", code=code)
+            _remember(request, code)
+            return _private(redirect("complaints_public:track_detail"))
         form.add_error("code", _not_found())
         return _private(render(request, "complaints/public/track.html", {"form": form}, status=404))
     return _private(render(request, "complaints/public/track.html", {"form": form}, status=400))
@@ -320,20 +352,29 @@ def track(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_safe
-def track_detail(request: HttpRequest, code: str) -> HttpResponse:
-    try:
-        ratelimit.hit("track", _who(request))
-    except ratelimit.RateLimitExceeded as exc:
-        return _too_many(request, exc, what="track")
-    normal = services.normalize_tracking_code(code)
-    if normal and normal != code:
-        return redirect("complaints_public:track_detail", code=normal)
-    c = _by_tracking_code(normal)
+def track_link(request: HttpRequest, code: str) -> HttpResponse:
+    """An old link with the code in its path: into the session, then the page without it."""
+    if (limited := _limited(request)) is not None:
+        return limited
+    c = _by_tracking_code(code)
     if c is None:
         form = TrackForm({"code": code})
         if form.is_valid():
             form.add_error("code", _not_found())
         return _private(render(request, "complaints/public/track.html", {"form": form}, status=404))
+    _remember(request, c.tracking_code)
+    return _private(redirect("complaints_public:track_detail"), referrer="no-referrer")
+
+
+@never_cache
+@require_safe
+def track_detail(request: HttpRequest) -> HttpResponse:
+    """The status of the report whose code this browser's session holds."""
+    if (limited := _limited(request)) is not None:
+        return limited
+    c = _remembered(request)
+    if c is None:
+        return redirect("complaints_public:track")
     shown = public.is_public(c)
     case = represent(c, photos=shown)
     return _private(
@@ -345,6 +386,7 @@ def track_detail(request: HttpRequest, code: str) -> HttpResponse:
                 "code": format_tracking_code(c.tracking_code),
                 "timeline": public.timeline(c),
                 "is_public": shown,
+                "awaiting_review": public.awaiting_review().filter(pk=c.pk).exists(),
             },
         )
     )
@@ -368,7 +410,12 @@ def _search(qs, q: str):
     longest_digits = max((len(run) for run in _digit_runs(q)), default=0)
     if mask_personal_data(q) != q or longest_digits >= 4:
         return qs.filter(indexed & by_number)
-    in_text = Q(address__icontains=q) | Q(description__icontains=q, description_hidden=False)
+    # The published text: the office's edit where there is one, else the original.
+    in_text = Q(description_hidden=False) & (
+        Q(address__icontains=q)
+        | Q(public_description="", description__icontains=q)
+        | Q(public_description__icontains=q)
+    )
     return qs.filter(indexed & (by_number | in_text))
 
 

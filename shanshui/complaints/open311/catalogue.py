@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Max
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -155,6 +156,33 @@ def service_notice() -> str:
         "department, which reports its handling result within %(days)d working days of the "
         "transfer."
     ) % {"days": settings.SHANSHUI_COMPLAINT_HANDLE_WORKDAYS}
+
+
+def generated_description(code: str, attrs: dict, *, photo: bool) -> str:
+    """The description of a request posted without one (optional in the spec), from its
+    service, its attributes and whether it has a photo; in the site's language."""
+    with translation.override(settings.LANGUAGE_CODE):
+        parts = [
+            _("A %(service)s problem reported without a description.")
+            % {"service": Category(code).label}
+        ]
+        if attrs.get("enterprise"):
+            parts.append(_("Enterprise: %(name)s.") % {"name": attrs["enterprise"]})
+        extra = [Category(c).label for c in attrs.get("extra_categories", []) if c != code]
+        if extra:
+            parts.append(_("Also: %(types)s.") % {"types": "、".join(str(t) for t in extra)})
+        if photo:
+            parts.append(_("See the photo."))
+        separator = "" if settings.LANGUAGE_CODE.startswith("zh") else " "
+        return separator.join(str(p) for p in parts)
+
+
+def review_notice() -> str:
+    """The status note of a request the office has not checked yet (先审后发)."""
+    return _(
+        "Received. The report is published once the office has checked it; until then only "
+        "its number and status are shown."
+    )
 
 
 def changeset() -> dt.datetime:

@@ -39,6 +39,9 @@ from shanshui.orgs.models import Unit
 MAX_RESULTS = 1000
 # The longest start_date..end_date range (and updated_after..updated_before range).
 MAX_RANGE = dt.timedelta(days=90)
+# The dates a filter may name (outside them a range of 90 days would leave the calendar).
+EARLIEST = dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+LATEST = dt.datetime(2999, 12, 31, 23, 59, 59, tzinfo=dt.UTC)
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 PHOTO_FIELDS = ("media", "media[]")
 
@@ -166,6 +169,14 @@ def window(
                     "e.g. 2026-11-29T10:15:30+08:00."
                 )
                 % {"name": name}
+            )
+            continue
+        # Near the ends of the calendar a date ± 90 days, or in UTC, does not exist.
+        if not EARLIEST <= found[name] <= LATEST:
+            del found[name]
+            errors.append(
+                _("%(name)s must lie between the years %(first)d and %(last)d.")
+                % {"name": name, "first": EARLIEST.year, "last": LATEST.year}
             )
     if len(errors) > before or (not found and not default):
         return None, None
@@ -310,10 +321,19 @@ def check_body(request) -> None:
         raise Open311Error(400, _("The request body could not be read: send UTF-8 form data."))
 
 
-def api_client(params: QueryDict) -> ApiClient:
-    """The active client whose ``api_key`` the request carries (403 otherwise), counted
-    against its hourly limit."""
-    key = value(params, "api_key")
+def api_client(request) -> ApiClient:
+    """The active client whose ``api_key`` the form body carries (403 otherwise), counted
+    against its hourly limit. Never the query string: it ends up in access logs and proxies'
+    histories, so a key seen there is refused (and should be replaced)."""
+    key = value(request.POST, "api_key")
+    if not key and value(request.GET, "api_key"):
+        raise Open311Error(
+            403,
+            _(
+                "Send api_key in the form body, not in the address: addresses are written to "
+                "logs. Ask the office for a new key if this one was sent that way before."
+            ),
+        )
     if not key:
         raise Open311Error(403, _("api_key is missing: ask the office for a key."))
     client = services.api_client_for_key(key)
@@ -369,6 +389,21 @@ def parse_report(params: QueryDict, files) -> Parsed:
     media_url = _media_url(params, errors)
     email = _email(params, errors)
     parsed.photos = _photos(files, errors)
+    if not description:
+        # Optional in the spec: the service with its attributes or a photo may say it all.
+        if code in Category.values and (
+            attrs.get("enterprise") or attrs.get("extra_categories") or parsed.photos or media_url
+        ):
+            description = catalogue.generated_description(
+                code, attrs, photo=bool(parsed.photos or media_url)
+            )
+        else:
+            errors.append(
+                _(
+                    "description is required unless the attributes or a photo say what the "
+                    "problem is."
+                )
+            )
     if errors:
         return parsed
 
@@ -432,9 +467,7 @@ def _coordinate_in(text: str, name: str, bound: int, errors: list) -> float | No
 
 def _description(params: QueryDict, errors: list) -> str:
     description = value(params, "description")
-    if not description:
-        errors.append(_("description is required: describe the problem."))
-    elif len(description) > services.MAX_DESCRIPTION:
+    if len(description) > services.MAX_DESCRIPTION:
         errors.append(
             _("description takes at most %(n)d characters.") % {"n": services.MAX_DESCRIPTION}
         )

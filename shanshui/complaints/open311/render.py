@@ -314,13 +314,43 @@ def request_out(request, c: Complaint, *, extensions: bool = False) -> dict:
     return out
 
 
-def created_out(c: Complaint, account_id: str) -> dict:
-    """The one ``request`` a POST answers with."""
+def withheld_out(c: Complaint) -> dict:
+    """A request the office has not checked yet (先审后发): what the spec requires of a
+    request, with nothing the reporter wrote — no description, address or point, no photo."""
+    code = _primary_category(c)
     return {
         "service_request_id": c.code,
+        "status": public.open311_status(c),
+        "status_notes": catalogue.review_notice(),
+        "service_name": str(Category(code).label),
+        "service_code": code,
+        "description": None,
+        "agency_responsible": None,
         "service_notice": catalogue.service_notice(),
-        "account_id": account_id or None,
+        "requested_datetime": w3c(c.received_at),
+        "updated_datetime": w3c(_updated(c)),
+        "expected_datetime": None,
+        "address": None,
+        "address_id": None,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
     }
+
+
+def created_out(c: Complaint, account_id: str) -> dict:
+    """The one ``request`` a POST answers with: its id and status at once; what it says is
+    published only after the office's check (the notice says so). ``account_id`` only when
+    the client sent one."""
+    out = {
+        "service_request_id": c.code,
+        "status": public.open311_status(c),
+        "service_notice": catalogue.service_notice(),
+    }
+    if account_id:
+        out["account_id"] = account_id
+    return out
 
 
 # --- lists of requests -----------------------------------------------------------------------
@@ -352,6 +382,7 @@ _LIST_FIELDS = (
     "status_note",
     "description",
     "description_hidden",
+    "public_description",
     "address",
     "district_id",
     "district__name",
@@ -443,6 +474,7 @@ def _list_row(row: tuple, page: _ListPage) -> dict:
         status_note,
         description,
         description_hidden,
+        public_description,
         address,
         district_id,
         district_name,
@@ -458,6 +490,7 @@ def _list_row(row: tuple, page: _ListPage) -> dict:
     case = SimpleNamespace(
         description=description,
         description_hidden=description_hidden,
+        public_description=public_description,
         address=address,
         district_id=district_id,
         district=SimpleNamespace(name=district_name),

@@ -130,8 +130,8 @@ def _search(request, fmt: str):
 def _create(request, fmt: str):
     params.check_body(request)
     params.limit("open311_post_ip", client_ip(request) or "-")
+    client = params.api_client(request)
     query = params.request_params(request)
-    client = params.api_client(query)
     parsed = params.parse_report(query, request.FILES)
     if parsed.errors:
         raise Open311Error(400, *parsed.errors)
@@ -154,9 +154,14 @@ def request_detail(request, fmt: str, request_id: str):
     if extensions:
         qs = qs.prefetch_related(render.public_events_prefetch())
     c = qs.first()
-    if c is None:
-        raise Open311Error(404, _("No service request “%(id)s”.") % {"id": request_id[:50]})
-    rows = [render.request_out(request, c, extensions=extensions)]
+    if c is not None:
+        rows = [render.request_out(request, c, extensions=extensions)]
+    else:
+        # Posted but not yet checked by the office (先审后发): its id and status, nothing said.
+        waiting = public.awaiting_review().filter(code=request_id).first()
+        if waiting is None:
+            raise Open311Error(404, _("No service request “%(id)s”.") % {"id": request_id[:50]})
+        rows = [render.withheld_out(waiting)]
     return render.document(fmt, "service_requests", rows, item="request")
 
 
@@ -164,7 +169,8 @@ def request_detail(request, fmt: str, request_id: str):
 def token_detail(request, fmt: str, token: str):
     params.limit("track", client_ip(request) or "-")
     code = services.normalize_tracking_code(token)
-    c = public.public_complaints().filter(tracking_code=code).only("code").first() if code else None
+    citizens = public.public_complaints() | public.awaiting_review()
+    c = citizens.filter(tracking_code=code).only("code").first() if code else None
     if c is None:
         raise Open311Error(404, _("Unknown token."))
     rows = [{"service_request_id": c.code, "token": code}]

@@ -231,7 +231,11 @@ def test_import_endpoint_all_or_nothing(api, personas, campaign):
 
 
 def test_public_endpoints_need_no_login_and_hide_people(api, personas):
-    c = make_report(district=personas.unit_a, description="油烟直排，我的电话 13812345678")
+    c = make_report(
+        district=personas.unit_a,
+        description="油烟直排，我的电话 13812345678",
+        moderator=personas.office,
+    )
     ComplaintContact.objects.filter(complaint=c).update(name="隐私姓名", email="p@example.org")
     status, body = api.get(None, "/public/complaints")
     assert status == 200 and body["count"] == 1

@@ -35,8 +35,12 @@ def _act(page, name: str) -> None:
     card = page.locator(f"#action-{name}")
     if card.get_attribute("open") is None:
         card.locator("summary").click()
+    form = page.locator(f"#form-{name}")
+    asks = form.get_attribute("data-confirm")  # an irreversible step (办结, 公开) asks first
     with page.expect_navigation():
-        page.locator(f"#form-{name} button[type=submit]").click()
+        form.locator("button[type=submit]").click()
+        if asks:
+            page.locator("#confirm-modal [data-confirm-ok]").click()
 
 
 def test_citizen_reports_from_a_phone_and_a_district_publishes_the_result(
@@ -131,8 +135,19 @@ def test_citizen_reports_from_a_phone_and_a_district_publishes_the_result(
         assert case.status == Status.PUBLISHED
         handler.screenshot(path=str(tmp_path / "case-published.png"), full_page=True)
 
+        # --- the office approves the report for publication (先审后发) ------------------------
+        desk.goto(f"{base}/complaints/moderation/")
+        desk.screenshot(path=str(tmp_path / "moderation.png"), full_page=True)
+        card = desk.locator(f"#queue-{case.pk}")
+        with desk.expect_navigation():
+            card.get_by_role("button", name="通过审核并公开").click()
+        case.refresh_from_db()
+        assert case.moderated_at is not None
+
         # --- the citizen sees the result; the public copy of the photo has no location -------
+        # (an old link with the code in its path: it moves into the session, then redirects)
         phone.goto(f"{base}/report/track/{code}/")
+        assert code not in phone.url
         assert "已整改" in phone.content() or "复查合格" in phone.content()
         phone.screenshot(path=str(tmp_path / "track-published.png"), full_page=True)
         photo_pk = case.photos.get().pk

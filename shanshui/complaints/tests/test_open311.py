@@ -33,6 +33,7 @@ from shanshui.complaints.models import (
 from shanshui.complaints.open311 import catalogue, render
 from shanshui.complaints.open311 import params as open311_params
 from shanshui.complaints.scenarios import drive_case, make_batch, make_report, make_transferred
+from shanshui.complaints.tests.moderation import approve, approve_waiting
 from shanshui.ledger.scenarios import make_campaign, png_bytes
 from shanshui.lib.imagemeta import read_gps
 from shanshui.lib.tests.test_imagemeta import phone_jpeg
@@ -150,9 +151,11 @@ def ids_of(response, fmt: str = "json") -> list[str]:
     return [r["service_request_id"] for r in requests_of(response, fmt)]
 
 
-def report(**kwargs) -> Complaint:
+def report(*, approved: bool = True, **kwargs) -> Complaint:
+    """A citizen's report, approved by the office unless ``approved=False`` (先审后发)."""
     kwargs.setdefault("channel", Channel.OPEN311)
-    return make_report(**kwargs)
+    c = make_report(**kwargs)
+    return approve(c) if approved else c
 
 
 def received(c: Complaint, days_ago: float) -> Complaint:
@@ -406,7 +409,9 @@ def test_post_creates_a_request(client, form):
     )
     assert response.status_code == 200, response.content
     (doc,) = parse(response, "json")
-    assert set(doc) == {"service_request_id", "service_notice", "account_id"}  # no token
+    # The id and status at once (no token); the text is public once the office approved it.
+    assert set(doc) == {"service_request_id", "status", "service_notice", "account_id"}
+    assert doc["status"] == "open"
     assert isinstance(doc["service_request_id"], str)
     assert doc["account_id"] == "acct-42" and doc["service_notice"]
     c = Complaint.objects.get(code=doc["service_request_id"])
@@ -440,10 +445,10 @@ def test_post_xml_answer(client, form):
     root = parse(response, "xml")
     assert root.tag == "service_requests"
     (request,) = root.findall("request")
-    assert [c.tag for c in request] == ["service_request_id", "service_notice", "account_id"]
+    # No account_id was sent: none is answered (not even an empty element).
+    assert [c.tag for c in request] == ["service_request_id", "status", "service_notice"]
     assert request.find("token") is None
     assert Complaint.objects.filter(code=request.findtext("service_request_id")).exists()
-    assert request.findtext("account_id") == ""  # an empty element
 
 
 @pytest.mark.django_db
@@ -456,20 +461,23 @@ def test_post_western_names_and_multipart_without_photos(client, form):
 
 
 @pytest.mark.django_db
-def test_the_api_key_may_come_in_the_query_string_but_the_body_wins(client, form, key):
+def test_the_api_key_is_taken_from_the_form_body_only(client, form, key):
+    # In the address it would be written to access logs: refused, with a reason, nothing stored.
     body = form()
     del body["api_key"]
-    assert post(client, body, query=urlencode({"api_key": key})).status_code == 200
+    response = post(client, body, query=urlencode({"api_key": key}))
+    assert response.status_code == 403 and "表单正文" in response.content.decode()
     response = post(client, form(), query=urlencode({"api_key": "o311_wrong"}))
     assert response.status_code == 200  # the body's key
     response = post(client, form(api_key="o311_wrong"), query=urlencode({"api_key": key}))
     assert response.status_code == 403
-    # The other parameters may come in the query string too (the 2.1 draft's "in: query").
+    # The other parameters may come in the query string (the 2.1 draft's "in: query").
     assert post(client, {"api_key": key}, query=urlencode(form())).status_code == 200
     no_body = client.post(
         url("requests.json", **form()), "", content_type="application/x-www-form-urlencoded"
     )
-    assert no_body.status_code == 200
+    assert no_body.status_code == 403
+    assert Complaint.objects.count() == 2
 
 
 @pytest.mark.django_db
@@ -742,6 +750,8 @@ def test_photo_upload_strips_gps_from_the_public_file(client, form, field):
         public_bytes = f.read()
     assert read_gps(public_bytes, "jpeg") is None
     assert b"ShanshuiPhone" not in public_bytes
+    assert requests_of(client.get(url("requests.json", extensions="true")), "json") == []
+    approve_waiting()  # 先审后发: listed once the office approved it
     (row,) = requests_of(client.get(url("requests.json", extensions="true")), "json")
     try:
         expected = "http://testserver" + reverse("complaints_public:photo", args=[photo.pk])

@@ -12,6 +12,7 @@ from georeport import GeoReport
 
 from shanshui.complaints import services
 from shanshui.complaints.models import Category, Complaint, Photo
+from shanshui.complaints.tests.moderation import approve_waiting
 from shanshui.lib.imagemeta import read_gps
 from shanshui.lib.tests.test_imagemeta import phone_jpeg
 
@@ -104,8 +105,17 @@ def test_post_then_read_back_with_georeport(root, api_key, fmt):
         created = xmltodict.parse(response.content)["service_requests"]["request"]
     request_id = created["service_request_id"]
     assert "token" not in created and created["service_notice"]
+    assert created["status"] == "open" and "account_id" not in created
 
+    # 先审后发: until the office approves it, its id and status are told, nothing it says.
     client = GeoReport(root_address=root, output_format=fmt)
+    waiting = client.get_service_request(request_id)
+    assert waiting["service_request_id"] == request_id and waiting["status"] == "open"
+    assert not waiting["description"] and not waiting["address"] and not waiting["lat"]
+    listing = requests.get(f"{root}/requests.{fmt}?service_request_id={request_id}", timeout=10)
+    assert listing.status_code == 200 and request_id not in listing.text  # not listed yet
+    assert approve_waiting() == 1
+
     found = as_list(client.get_service_requests(service_request_id=request_id))
     assert [r["service_request_id"] for r in found] == [request_id]
     listed = as_list(client.get_service_requests(service_code="air", status="open"))

@@ -14,7 +14,7 @@ from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +28,7 @@ from shanshui.complaints.models import (
     RejectReason,
     Status,
 )
+from shanshui.complaints.tests.moderation import approve
 from shanshui.ledger.scenarios import make_campaign, png_bytes
 from shanshui.lib import geo, imagemeta
 from shanshui.lib.tests.test_imagemeta import phone_jpeg
@@ -71,22 +72,34 @@ def report_data(**overrides) -> dict:
         "contact_phone": "",
         "contact_email": "",
         "website": "",
+        # The form was shown a minute ago (a person's pace; without a token it is a bot's).
+        "started": forms_public.form_token(time.time() - 60),
     }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
 
 def submit(
-    *, description="河道里有黑臭水体。", channel=Channel.WEB, actor=None, photos=(), **fields
+    *,
+    description="河道里有黑臭水体。",
+    channel=Channel.WEB,
+    actor=None,
+    photos=(),
+    approved=True,
+    **fields,
 ) -> Complaint:
+    """A report; a citizen's is approved by the office unless ``approved=False`` (先审后发)."""
     fields.setdefault("categories", ["water"])
     fields.setdefault("address", "万州区太白路 1 号")
     contact = fields.pop("contact", services.Contact())
-    return services.complaint_submit(
+    c = services.complaint_submit(
         report=services.Report(description=description, channel=channel, contact=contact, **fields),
         photos=list(photos),
         actor=actor,
     )
+    if approved and channel in (Channel.WEB, Channel.OPEN311):
+        approve(c)
+    return c
 
 
 def handler_for(personas, unit):
@@ -245,7 +258,9 @@ def test_a_report_is_stored_with_its_categories_private_contact_and_clean_photos
     response = client.post(reverse(REPORT), data)
     assert response.status_code == 302
     c = Complaint.objects.get()
-    assert response["Location"] == reverse("complaints_public:report_done", args=[c.tracking_code])
+    # The tracking code is kept in the session, never put in a URL.
+    assert response["Location"] == reverse("complaints_public:report_done")
+    assert c.tracking_code not in response["Location"]
     assert c.channel == Channel.WEB and c.status == Status.RECEIVED
     assert sorted(c.category_rows.values_list("category", flat=True)) == ["air", "water"]
     assert c.district == personas.unit_a
@@ -269,11 +284,14 @@ def test_a_report_is_stored_with_its_categories_private_contact_and_clean_photos
     assert done.status_code == 200
     grouped = "-".join(c.tracking_code[i : i + 4] for i in (0, 4, 8))
     assert grouped in html and c.code in html
-    assert reverse("complaints_public:track_detail", args=[c.tracking_code]) in html
+    assert reverse("complaints_public:track_detail") in html
     assert done["Cache-Control"].startswith("max-age=0") or "no-cache" in done["Cache-Control"]
-    assert done["Referrer-Policy"] == "no-referrer"
+    assert done["Referrer-Policy"] == "same-origin"
 
-    # The public photo has no location; the original (handlers only) still has it.
+    # Nothing is public before the office approves it (先审后发); then the public photo has no
+    # location, while the original (handlers only) still has it.
+    assert client.get(reverse("complaints_public:photo", args=[jpeg.pk])).status_code == 404
+    approve(c)
     served = client.get(reverse("complaints_public:photo", args=[jpeg.pk]))
     assert served.status_code == 200
     assert served["Content-Type"] == "image/jpeg"
@@ -431,6 +449,21 @@ def test_a_form_sent_back_faster_than_a_person_can_fill_it_is_ignored(client, pe
     assert Complaint.objects.count() == 1
 
 
+@pytest.mark.parametrize("token", [None, "", "forged:token", "MTIz:abc:def"])
+def test_a_form_without_a_genuine_start_token_is_a_bot(client, personas, token):
+    data = report_data(started=token)  # None: the field is left out altogether
+    response = client.post(reverse(REPORT), data)
+    assert response.status_code == 200  # answered as if it worked
+    assert "tracking-code" in response.content.decode()
+    assert Complaint.objects.count() == 0
+
+
+def test_a_page_left_open_for_weeks_still_sends(client, personas):
+    old = forms_public.form_token(time.time() - 30 * 86400)
+    assert client.post(reverse(REPORT), report_data(started=old)).status_code == 302
+    assert Complaint.objects.count() == 1
+
+
 def test_the_form_carries_a_start_token(client, personas):
     html = client.get(reverse(REPORT)).content.decode()
     token = re.search(r'name="started" value="([^"]+)"', html).group(1)
@@ -470,9 +503,9 @@ def test_the_reporter_follows_the_case_with_the_code(client, personas):
     track = reverse("complaints_public:track")
     assert client.get(track).status_code == 200
 
-    response = client.get(track, {"code": c.tracking_code})
+    response = client.post(track, {"code": c.tracking_code})
     assert response.status_code == 302
-    detail_url = reverse("complaints_public:track_detail", args=[c.tracking_code])
+    detail_url = reverse("complaints_public:track_detail")
     assert response["Location"] == detail_url
 
     page = client.get(detail_url)
@@ -483,7 +516,7 @@ def test_the_reporter_follows_the_case_with_the_code(client, personas):
     c.refresh_from_db()
     assert c.deadline.strftime("%Y-%m-%d") in html
     assert "王五" not in html and "13700000000" not in html
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert "no-store" in page["Cache-Control"] or "no-cache" in page["Cache-Control"]
 
 
@@ -491,33 +524,34 @@ def test_codes_with_dashes_spaces_and_small_letters_are_found(client, personas):
     c = submit()
     code = c.tracking_code
     messy = f" {code[:4].lower()}-{code[4:8]} {code[8:].lower()} "
-    response = client.get(reverse("complaints_public:track"), {"code": messy})
+    response = client.post(reverse("complaints_public:track"), {"code": messy})
     assert response.status_code == 302
-    assert response["Location"] == reverse("complaints_public:track_detail", args=[code])
-    # The status page's own address also takes the messy form, and redirects to the clean one.
+    assert response["Location"] == reverse("complaints_public:track_detail")
+    assert c.code in client.get(response["Location"]).content.decode()
+    # An old link with the code in its path also takes the messy form.
     dashed = f"{code[:4]}-{code[4:8]}-{code[8:]}".lower()
-    response = client.get(reverse("complaints_public:track_detail", args=[dashed]))
+    response = Client().get(reverse("complaints_public:track_link", args=[dashed]))
     assert response.status_code == 302
-    assert response["Location"] == reverse("complaints_public:track_detail", args=[code])
+    assert response["Location"] == reverse("complaints_public:track_detail")
 
 
 def test_a_wrong_code_shows_the_form_again_with_404(client, personas):
     submit()
-    response = client.get(reverse("complaints_public:track"), {"code": "ZZZZ-ZZZZ-ZZZZ"})
+    response = client.post(reverse("complaints_public:track"), {"code": "ZZZZ-ZZZZ-ZZZZ"})
     assert response.status_code == 404
     assert "code" in form_errors(response)
     assert 'name="code"' in response.content.decode()
-    response = client.get(reverse("complaints_public:track_detail", args=["ZZZZZZZZZZZZ"]))
+    response = client.get(reverse("complaints_public:track_link", args=["ZZZZZZZZZZZZ"]))
     assert response.status_code == 404
     assert 'name="code"' in response.content.decode()
     assert (
-        client.get(reverse("complaints_public:report_done", args=["ZZZZZZZZZZZZ"])).status_code
+        client.get(reverse("complaints_public:report_done_link", args=["ZZZZZZZZZZZZ"])).status_code
         == 404
     )
 
 
 def test_an_empty_code_is_a_form_error(client, personas):
-    response = client.get(reverse("complaints_public:track"), {"code": " - "})
+    response = client.post(reverse("complaints_public:track"), {"code": " - "})
     assert response.status_code == 400
     assert "code" in form_errors(response)
 
@@ -526,12 +560,12 @@ def test_tracking_is_rate_limited_against_guessing(client, personas, settings):
     settings.SHANSHUI_RATE_LIMITS = {**settings.SHANSHUI_RATE_LIMITS, "track": "2/3600"}
     c = submit()
     track = reverse("complaints_public:track")
-    assert client.get(track, {"code": "AAAAAAAAAAAA"}).status_code == 404
-    assert client.get(track, {"code": "BBBBBBBBBBBB"}).status_code == 404
-    blocked = client.get(track, {"code": c.tracking_code})
+    assert client.post(track, {"code": "AAAAAAAAAAAA"}).status_code == 404
+    assert client.post(track, {"code": "BBBBBBBBBBBB"}).status_code == 404
+    blocked = client.post(track, {"code": c.tracking_code})
     assert blocked.status_code == 429
     assert (
-        client.get(reverse("complaints_public:track_detail", args=[c.tracking_code])).status_code
+        client.get(reverse("complaints_public:track_link", args=[c.tracking_code])).status_code
         == 429
     )
 
@@ -543,7 +577,7 @@ def test_a_hotline_caller_sees_the_status_but_the_case_is_not_public(client, per
         contact=services.Contact(name="来电人赵六", phone="13600000000"),
     )
     handle_case(personas, c, unit=personas.unit_a, publish=False, comment="内部意见：注意保密")
-    page = client.get(reverse("complaints_public:track_detail", args=[c.tracking_code]))
+    page = client.post(reverse("complaints_public:track"), {"code": c.tracking_code}, follow=True)
     html = page.content.decode()
     assert page.status_code == 200
     assert 'id="not-public"' in html
@@ -860,10 +894,10 @@ def test_no_public_page_shows_contact_data_names_or_internal_comments(client, pe
 
     pages = [
         reverse(REPORT),
-        reverse("complaints_public:report_done", args=[web.tracking_code]),
+        reverse("complaints_public:report_done_link", args=[web.tracking_code]),
         reverse("complaints_public:track"),
-        reverse("complaints_public:track_detail", args=[web.tracking_code]),
-        reverse("complaints_public:track_detail", args=[call.tracking_code]),
+        reverse("complaints_public:track_link", args=[web.tracking_code]),
+        reverse("complaints_public:track_link", args=[call.tracking_code]),
         reverse("complaints_public:list"),
         reverse("complaints_public:list") + "?q=工厂",
         reverse("complaints_public:detail", args=[web.code]),
@@ -876,7 +910,7 @@ def test_no_public_page_shows_contact_data_names_or_internal_comments(client, pe
     ]
     actor_names = [u.username for u in (personas.office, personas.district_a, personas.district_b)]
     for url in pages:
-        response = client.get(url)
+        response = client.get(url, follow=True)  # the old links: via the session
         assert response.status_code == 200, url
         html = response.content.decode()
         for marker in (*MARKERS, *actor_names):
@@ -905,9 +939,9 @@ def test_hidden_text_is_replaced_on_public_pages(client, personas):
     for url in (
         reverse("complaints_public:list"),
         reverse("complaints_public:detail", args=[c.code]),
-        reverse("complaints_public:track_detail", args=[c.tracking_code]),
+        reverse("complaints_public:track_link", args=[c.tracking_code]),
     ):
-        assert "不当言论原文" not in client.get(url).content.decode()
+        assert "不当言论原文" not in client.get(url, follow=True).content.decode()
 
 
 def test_public_pages_need_no_login_and_are_chinese_by_default(client, personas):
