@@ -68,7 +68,9 @@ bench: setup
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/complaints_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/reports_bench.py
 	$(BIN)/python bench/monitoring_compute_bench.py
+	$(BIN)/python bench/directives_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/monitoring_load_bench.py
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/carbon_bench.py
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache

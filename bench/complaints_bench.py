@@ -172,7 +172,9 @@ def generate() -> dict:
                 "",
                 None,
                 False,
-                None,
+                "",
+                # 先审后发: citizens' reports are public once the office checked them.
+                received + dt.timedelta(hours=2) if channel in ("web", "open311") else None,
                 f"{code} {text}".lower(),
                 1,
                 False,
@@ -189,8 +191,8 @@ def generate() -> dict:
         "fine_yuan", "police_referrals", "detentions", "interviews", "people_held_accountable",
         "handled_at", "handled_by_id", "reviewed_at", "reviewed_by_id", "closure", "closed_at",
         "follow_up_due", "published_at", "reject_reason", "status_note", "task_id",
-        "description_hidden", "moderated_at", "search_text", "version", "is_demo",
-        "created_at", "updated_at",
+        "description_hidden", "public_description", "moderated_at", "search_text", "version",
+        "is_demo", "created_at", "updated_at",
     ]  # fmt: skip
     copy_rows("complaints_complaint", columns, complaint_rows())
 

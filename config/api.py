@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import json
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
+from shanshui.carbon.api import router as carbon_router
 from shanshui.complaints.api import public_router as complaints_public_router
 from shanshui.complaints.api import router as complaints_router
+from shanshui.directives.api import router as directives_router
 from shanshui.ledger.api import public_router as ledger_public_router
 from shanshui.ledger.api import router as ledger_router
 from shanshui.lib.workflow import WorkflowError
@@ -21,6 +26,24 @@ from shanshui.monitoring.api_data import data_router as monitoring_data_router
 from shanshui.orgs.api import router as orgs_router
 from shanshui.orgs.auth import api_auth
 from shanshui.reports.api import router as reports_router
+
+
+class VendoredSwagger(Swagger):
+    """Swagger UI from static/vendor/swagger-ui, not a CDN: the docs work on an offline network.
+    (django-ninja takes the CDN unless "ninja" is an installed app.) No validator badge: it
+    would be fetched from validator.swagger.io."""
+
+    template = "api_docs.html"
+
+    def render_page(self, request, api, **kwargs):
+        self.settings["url"] = self.get_openapi_url(api, kwargs)
+        context = {
+            "swagger_settings": json.dumps(self.settings),
+            "api": api,
+            "add_csrf": any(getattr(a, "csrf", False) for a in api.auth or ()),
+        }
+        return render(request, self.template, context)
+
 
 api = NinjaAPI(
     title="Shanshui API",
@@ -33,6 +56,7 @@ api = NinjaAPI(
     auth=api_auth,
     urls_namespace="api",
     docs_url="/docs",
+    docs=VendoredSwagger(settings={"validatorUrl": None}),
 )
 
 
@@ -84,5 +108,7 @@ api.add_router("/", complaints_router)
 api.add_router("/", reports_router)
 api.add_router("/", monitoring_router)
 api.add_router("/", monitoring_data_router)
+api.add_router("/", directives_router)
+api.add_router("/", carbon_router)
 api.add_router("/public", ledger_public_router)
 api.add_router("/public", complaints_public_router)

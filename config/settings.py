@@ -53,11 +53,14 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_tasks",
     "shanshui.orgs",
     "shanshui.ledger",
     "shanshui.complaints",
     "shanshui.monitoring",
     "shanshui.reports",
+    "shanshui.directives",
+    "shanshui.carbon",
 ]
 
 MIDDLEWARE = [
@@ -204,7 +207,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Every background job logs its start and end at INFO; failures are logged as errors.
+        "django_tasks": {"level": "WARNING"},
+    },
 }
 
 # Panels other apps add to the home page (see orgs.views.home).
@@ -213,7 +220,10 @@ SHANSHUI_HOME_PANELS = [
     "shanshui.complaints.views.home_panel",
 ]
 # Panels other apps add to the ledger's task page (a case promoted to the task, …).
-SHANSHUI_TASK_PANELS = ["shanshui.complaints.views.task_panel"]
+SHANSHUI_TASK_PANELS = [
+    "shanshui.complaints.views.task_panel",
+    "shanshui.directives.views.task_panel",
+]
 
 # Demo data loaders run in order by `manage.py load_demo` (never in production).
 SHANSHUI_DEMO_LOADERS = [
@@ -222,7 +232,12 @@ SHANSHUI_DEMO_LOADERS = [
     "shanshui.complaints.demo.load_demo",
     "shanshui.monitoring.demo.load_demo",
     "shanshui.reports.demo.load_bulletin_templates",
+    "shanshui.directives.demo.load_demo",
+    "shanshui.carbon.demo.load_demo",
 ]
+# The source article (Chongqing Daily on the meeting of 23 February 2022) beside the project: the
+# demo takes it in as the first meeting document when it is there.
+SHANSHUI_SEED_DIR = Path(env_str("SHANSHUI_SEED_DIR", str(BASE_DIR.parent / "shared" / "seed")))
 
 # Ledger
 SHANSHUI_EVIDENCE_MAX_BYTES = env_int("SHANSHUI_EVIDENCE_MAX_MB", 50) * 1024 * 1024
@@ -251,6 +266,19 @@ if SHANSHUI_JOBS not in ("thread", "worker", "inline"):
     raise ConfigError("SHANSHUI_JOBS must be thread, worker or inline.")
 # Sheets above this size (≈ 1,000 rows) are checked and imported in the background.
 SHANSHUI_IMPORT_BACKGROUND_BYTES = env_int("SHANSHUI_IMPORT_BACKGROUND_BYTES", 200 * 1024)
+# Django's task API (django-tasks; django.tasks from Django 6): notices after events are queued
+# here once their transaction commits. The immediate backend runs them right after the commit,
+# in the same process; a worker-backed backend (the database one) is a later step.
+TASKS = {
+    "default": {
+        "BACKEND": env_str(
+            "SHANSHUI_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+# Text messages (短信 / 政务短信): the gateway class (shanshui.lib.messaging); the console one
+# writes each message to standard output.
+SHANSHUI_SMS_BACKEND = env_str("SHANSHUI_SMS_BACKEND", "shanshui.lib.messaging.ConsoleSms")
 
 SHANSHUI_RATE_LIMITS = {
     "complaint_web": env_str("SHANSHUI_RATE_COMPLAINT_WEB", "10/3600"),

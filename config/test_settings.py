@@ -28,3 +28,5 @@ if DATABASES["default"]["ENGINE"].endswith("sqlite3"):  # noqa: F405
 # Background jobs run in the request, so a test sees their outcome at once; the thread mode
 # has its own tests.
 SHANSHUI_JOBS = "inline"
+# Notices after events (django-tasks) run right after the commit, whatever the environment says.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

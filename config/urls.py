@@ -34,6 +34,8 @@ urlpatterns = [
     path("complaints/", include("shanshui.complaints.urls")),
     path("reports/", include("shanshui.reports.urls")),
     path("monitoring/", include("shanshui.monitoring.urls")),
+    path("directives/", include("shanshui.directives.urls")),
+    path("carbon/", include("shanshui.carbon.urls")),
     path("open311/v2/", include("shanshui.complaints.open311_urls")),
     path("", include("shanshui.complaints.urls_public")),
     path("public/rectification/", ledger_views.public_list, name="public_rectification"),

@@ -5,8 +5,11 @@ import json
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Path, Query, Router, Schema, UploadedFile
 from ninja import Status as NinjaStatus
+from ninja.errors import HttpError
 from ninja.pagination import paginate
 
 from shanshui.ledger import rules, selectors, services
@@ -32,8 +35,10 @@ from shanshui.ledger.services import UnitAssignment
 from shanshui.lib.downloads import private_file
 from shanshui.lib.request import client_ip
 from shanshui.orgs.models import Unit
+from shanshui.orgs.names import Collective, read_units
 from shanshui.orgs.pagination import Pagination
 from shanshui.orgs.scope import scope_for
+from shanshui.orgs.selectors import UnitLookupError, collective_units, resolve_unit
 
 router = Router(tags=["ledger"])
 public_router = Router(tags=["public"])
@@ -100,6 +105,9 @@ class TaskOut(Schema):
     progress: int
     is_public: bool
     version: int
+    site_address: str
+    site_lat: float | None
+    site_lon: float | None
     units: list[TaskUnitOut] = Field(..., alias="task_units")
 
     @staticmethod
@@ -149,7 +157,15 @@ class EventOut(Schema):
 
 
 class UnitIn(Schema):
-    unit_id: int = Field(..., ge=1)
+    unit_id: int | None = Field(None, ge=1, le=2**31 - 1, description="The unit, or `unit`.")
+    unit: str = Field(
+        "",
+        max_length=200,
+        description="The unit by name as plans write it (万州, 市生态环境局), or a class of units: "
+        "各区县政府 or 两江新区、重庆高新区、万盛经开区管委会 give one share per district, county "
+        "or zone (creating a task only); a class that does not say which units (有关区县, "
+        "市级有关部门) is refused with 422: name the units.",
+    )
     role: UnitRole
     leader_name: str = Field("", max_length=60)
     leader_post: str = Field("", max_length=60)
@@ -167,6 +183,9 @@ class TaskIn(Schema):
     deadline: dt.date | None = None
     is_public: bool = True
     units: list[UnitIn] = []
+    site_address: str = Field("", max_length=200, description="The rectification site (整改点位).")
+    site_lat: float | None = Field(None, description="Site latitude, WGS84 (with site_lon).")
+    site_lon: float | None = Field(None, description="Site longitude, WGS84 (with site_lat).")
 
 
 class VersionIn(Schema):
@@ -185,7 +204,12 @@ class EditIn(Schema):
     problem: str | None = Field(None, min_length=1)
     target: str | None = None
     is_public: bool | None = None
-    deadline: dt.date | None = Field(None, description="Drafts only.")
+    deadline: dt.date | None = Field(
+        None, description="Drafts only; after assignment the deadline moves by extension."
+    )
+    site_address: str | None = Field(None, max_length=200)
+    site_lat: float | None = Field(None, description="WGS84; null with site_lon clears the point.")
+    site_lon: float | None = None
 
 
 class SplitIn(Schema):
@@ -193,10 +217,16 @@ class SplitIn(Schema):
     unit_ids: list[int] = Field(..., min_length=1)
 
 
+class RecheckIn(Schema):
+    version: int | None = None
+    passed: bool | None = Field(None, description="Required: true passes, false returns the task.")
+    opinion: str = Field("", description="Required: the lead unit's recheck opinion.")
+
+
 class AcceptIn(Schema):
     version: int | None = None
-    accepted_by_name: str = Field("", max_length=60)
-    comment: str = ""
+    accepted_by_name: str = Field("", description="Required: who answers for the acceptance.")
+    opinion: str = Field("", description="Required: the acceptance opinion.")
 
 
 class ReopenIn(Schema):
@@ -275,6 +305,9 @@ class EvidenceOut(Schema):
     report_id: int | None
     checklist_item: str
     uploaded_at: dt.datetime
+    taken_at: dt.datetime | None = Field(None, description="Capture time from the photo's EXIF.")
+    taken_lat: float | None = None
+    taken_lon: float | None = None
 
 
 class ReportOut(Schema):
@@ -296,6 +329,7 @@ class NotificationOut(Schema):
     title: str
     body: str
     task_id: int | None
+    url: str  # the case's page when the notice is about a case rather than a task
     created_at: dt.datetime
     read_at: dt.datetime | None
 
@@ -324,6 +358,40 @@ def _ok(task: Task) -> dict:
 
 def _unit(unit_id: int) -> Unit:
     return get_object_or_404(Unit, pk=unit_id)
+
+
+def _assignments(items: list[UnitIn]) -> tuple[list[UnitAssignment], list[Unit]]:
+    """The units given by id or by name, and the districts that get a share each from a class
+    of units ("各区县政府"), resolved as the plan import resolves them. A name no unit has, or
+    a class that does not say which units it holds, is refused (422) with the reason."""
+    units: list[UnitAssignment] = []
+    shares: list[Unit] = []
+    for item in items:
+        if item.unit_id is not None:
+            unit = _unit(item.unit_id)
+            units.append(UnitAssignment(unit, item.role, item.leader_name, item.leader_post))
+            continue
+        names = read_units(item.unit)
+        if not names:
+            raise HttpError(422, _("Give each unit by its id (unit_id) or its name (unit)."))
+        for name in names:
+            try:
+                if isinstance(name, Collective):
+                    if item.leader_name:
+                        raise HttpError(
+                            422, _("A leader belongs to one unit: give it with that unit.")
+                        )
+                    direct, shared = services.class_units(item.role, collective_units(name))
+                    units += direct
+                    shares += [u for u in shared if u not in shares]
+                else:
+                    unit = resolve_unit(name, on=timezone.localdate())
+                    units.append(
+                        UnitAssignment(unit, item.role, item.leader_name, item.leader_post)
+                    )
+            except UnitLookupError as exc:
+                raise HttpError(422, exc.message) from exc
+    return services.without_shared(units, shares), shares
 
 
 # --- reads -----------------------------------------------------------------------------------
@@ -376,9 +444,12 @@ def list_tasks(
 @router.post("/tasks", response={201: TaskDetailOut}, summary="Put a task on the ledger (draft)")
 def create_task(request, payload: TaskIn):
     campaign = get_object_or_404(Campaign, pk=payload.campaign_id)
-    task = services.task_create(
+    services.check_deadline_ahead(payload.deadline)  # a new task's deadline is not in the past
+    units, shares = _assignments(payload.units)
+    task = services.task_create_split(
         actor=request.user,
         campaign=campaign,
+        shares=shares,
         code=payload.code,
         title=payload.title,
         problem=payload.problem,
@@ -388,10 +459,10 @@ def create_task(request, payload: TaskIn):
         deadline_kind=payload.deadline_kind,
         deadline=payload.deadline,
         is_public=payload.is_public,
-        units=[
-            UnitAssignment(_unit(u.unit_id), u.role, u.leader_name, u.leader_post)
-            for u in payload.units
-        ],
+        units=units,
+        site_address=payload.site_address,
+        site_lat=payload.site_lat,
+        site_lon=payload.site_lon,
     )
     return NinjaStatus(201, _task(request, task.pk))
 
@@ -477,14 +548,13 @@ class MeasuresIn(Schema):
 )
 def set_units(request, payload: UnitsIn, task_id: int = Id):
     task = _task(request, task_id)
+    units, shares = _assignments(payload.units)
+    if shares:
+        raise HttpError(
+            422, _("A class of districts makes shares: split the task (/split) instead.")
+        )
     services.task_set_units(
-        actor=request.user,
-        task=task,
-        expected_version=payload.version,
-        units=[
-            UnitAssignment(_unit(u.unit_id), u.role, u.leader_name, u.leader_post)
-            for u in payload.units
-        ],
+        actor=request.user, task=task, expected_version=payload.version, units=units
     )
     return _ok(task)
 
@@ -654,6 +724,7 @@ def apply_acceptance(
     files_lessons_applied: list[UploadedFile] = File(None),
     files_mechanism: list[UploadedFile] = File(None),
     files_files_complete: list[UploadedFile] = File(None),
+    reuse_reason: str = Form("", description="Why one file backs several items (else refused)."),
 ):
     task = _task(request, task_id)
     values = locals()
@@ -664,15 +735,20 @@ def apply_acceptance(
         summary=summary,
         checklist={i.value: values[i.value] for i in ChecklistItem},
         files={i.value: values[f"files_{i.value}"] or [] for i in ChecklistItem},
+        reuse_reason=reuse_reason,
     )
     return _ok(task)
 
 
 @router.post("/tasks/{task_id}/recheck", response=OkOut, summary="Recheck (lead unit)")
-def recheck(request, payload: VersionIn, task_id: int = Id):
+def recheck(request, payload: RecheckIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_recheck(
-        actor=request.user, task=task, expected_version=payload.version, comment=payload.comment
+        actor=request.user,
+        task=task,
+        expected_version=payload.version,
+        passed=payload.passed,
+        opinion=payload.opinion,
     )
     return _ok(task)
 
@@ -685,7 +761,7 @@ def accept(request, payload: AcceptIn, task_id: int = Id):
         task=task,
         expected_version=payload.version,
         accepted_by_name=payload.accepted_by_name,
-        comment=payload.comment,
+        opinion=payload.opinion,
     )
     return _ok(task)
 

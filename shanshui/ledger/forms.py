@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
+from django.forms.utils import flatatt
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from shanshui.ledger import measures as measure_texts
@@ -19,8 +23,12 @@ from shanshui.ledger.models import (
     UnitRole,
     WarningLevel,
 )
-from shanshui.ledger.services import REOPEN_TRIGGERS, UnitAssignment
+from shanshui.ledger.services import REOPEN_TRIGGERS, UnitAssignment, check_deadline_ahead
+from shanshui.lib import geo, maps
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
+from shanshui.orgs.names import TERRITORIAL
+from shanshui.orgs.selectors import collective_choices
+from shanshui.orgs.widgets import UnitPicker, UnitsPicker
 
 DATE = {"type": "date"}
 # <input type="date"> takes only ISO dates, whatever the language of the page.
@@ -127,24 +135,142 @@ class CampaignForm(forms.Form):
         return code
 
 
+class MapPickerWidget(forms.Widget):
+    """The map of a point picker (static/js/maps.js): it fills the form's latitude and longitude
+    fields and has no value of its own. Without scripts the numbers are typed."""
+
+    def __init__(self, *, lat: str, lon: str, system: str, attrs=None) -> None:
+        super().__init__(attrs)
+        self.names = {"data-lat": lat, "data-lon": lon, "data-system": system}
+
+    def value_from_datadict(self, data, files, name):
+        return None
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = {
+            "id": (attrs or {}).get("id", f"id_{name}"),
+            "class": "point-map",
+            "data-map-picker": "",
+            **self.names,
+            **maps.map_data_attrs(),
+        }
+        return format_html(
+            '<link rel="stylesheet" href="{}"><div{} hidden></div><script src="{}" defer></script>',
+            static("css/maps.css"),
+            flatatt(attrs),
+            static("js/maps.js"),
+        )
+
+
+class SiteForm(forms.Form):
+    """The task's site (整改点位), optional: an address and a point, picked on the map or typed
+    as WGS84 numbers; a point picked on GCJ-02 tiles is converted, as on the complaint form."""
+
+    site_address = forms.CharField(label=_("Site address"), max_length=200, required=False)
+    site_map = forms.Field(
+        label=_("Site on the map"),
+        required=False,
+        widget=MapPickerWidget(lat="site_lat", lon="site_lon", system="site_coord_system"),
+        help_text=_(
+            "Tap the map where the rectification is, or drag the pin; the numbers below follow "
+            "it. Without the map, type them."
+        ),
+    )
+    site_lat = forms.CharField(
+        label=_("Site latitude"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput({"inputmode": "decimal", "placeholder": "29.5630"}),
+    )
+    site_lon = forms.CharField(
+        label=_("Site longitude"),
+        required=False,
+        max_length=40,
+        widget=forms.TextInput({"inputmode": "decimal", "placeholder": "106.5516"}),
+        help_text=_("Decimal degrees as GPS shows them (WGS84), e.g. 29.5630 and 106.5516."),
+    )
+    site_coord_system = forms.ChoiceField(
+        choices=[("wgs84", "WGS84"), ("gcj02", "GCJ-02")], required=False, widget=forms.HiddenInput
+    )
+
+    def clean(self):
+        data = super().clean()
+        lat_text = (data.get("site_lat") or "").strip()
+        lon_text = (data.get("site_lon") or "").strip()
+        data["site_lat"] = data["site_lon"] = None
+        if not (lat_text or lon_text):
+            return data
+        if not (lat_text and lon_text):
+            missing = "site_lon" if lat_text else "site_lat"
+            self.add_error(missing, _("Give both latitude and longitude of the site, or neither."))
+            return data
+        try:
+            lat, lon = geo.validate_wgs84(lat_text, lon_text)
+        except ValueError as exc:  # the geo module words its messages in Chinese
+            self.add_error("site_lat", str(exc))
+            return data
+        if data.get("site_coord_system") == "gcj02":
+            lat, lon = geo.gcj02_to_wgs84(lat, lon)
+        if not geo.in_chongqing(lat, lon):
+            self.add_error(
+                "site_lat", _("The site is outside Chongqing. Check the latitude and longitude.")
+            )
+            return data
+        data["site_lat"], data["site_lon"] = round(lat, 7), round(lon, 7)
+        return data
+
+    def site(self) -> dict:
+        """The site as the services take it."""
+        d = self.cleaned_data
+        return {
+            "site_address": d.get("site_address", "").strip(),
+            "site_lat": d.get("site_lat"),
+            "site_lon": d.get("site_lon"),
+        }
+
+
+# The roles whose units answer for the task, each unit with its own responsible leader (党政同责):
+# a leader is entered for a unit in a role, never stamped on the task's other units.
+LEADER_ROLES = (UnitRole.LEAD, UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING)
+
+
+def _leader_pair(name_label, post_label, *, name="", post="") -> tuple[forms.Field, forms.Field]:
+    return (
+        forms.CharField(label=name_label, max_length=60, required=False, initial=name),
+        forms.CharField(label=post_label, max_length=60, required=False, initial=post),
+    )
+
+
 class TaskUnitsForm(forms.Form):
     """The task's units by role, shared by the new-task and edit forms."""
 
     UNIT_FIELDS = ("lead", "responsible", "implementing", "supporting", "accepting")
     historic_units = False  # may a merged-away unit be chosen (editing old tasks)?
 
-    lead = IdChoiceField(label=_("Lead unit"), queryset=Unit.objects.none(), required=False)
+    # Searchable, grouped pickers over plain selects (orgs.widgets, static/js/unit-picker.js).
+    lead = IdChoiceField(
+        label=_("Lead unit"), queryset=Unit.objects.none(), required=False, widget=UnitPicker
+    )
     responsible = IdsChoiceField(
-        label=_("Responsible units"), queryset=Unit.objects.none(), required=False
+        label=_("Responsible units"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=UnitsPicker,
     )
     implementing = IdsChoiceField(
-        label=_("Implementing units"), queryset=Unit.objects.none(), required=False
+        label=_("Implementing units"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=UnitsPicker,
     )
     supporting = IdsChoiceField(
-        label=_("Supporting units"), queryset=Unit.objects.none(), required=False
+        label=_("Supporting units"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=UnitsPicker,
     )
     accepting = IdChoiceField(
-        label=_("Accepting unit"), queryset=Unit.objects.none(), required=False
+        label=_("Accepting unit"), queryset=Unit.objects.none(), required=False, widget=UnitPicker
     )
 
     def __init__(self, *args, **kwargs):
@@ -154,7 +280,7 @@ class TaskUnitsForm(forms.Form):
             self.fields[name].queryset = units
 
 
-class TaskForm(TaskUnitsForm):
+class TaskForm(SiteForm, TaskUnitsForm):
     field_order = [
         "campaign",
         "code",
@@ -195,19 +321,108 @@ class TaskForm(TaskUnitsForm):
     is_public = forms.BooleanField(
         label=_("Publish the result (public notice)"), required=False, initial=True
     )
-    leader_name = forms.CharField(label=_("Responsible leader"), max_length=60, required=False)
-    leader_post = forms.CharField(label=_("Leader's post"), max_length=60, required=False)
+    LEADER_LABELS = {
+        UnitRole.LEAD: (_("Lead unit's responsible leader"), _("Lead unit leader's post")),
+        UnitRole.RESPONSIBLE: (
+            _("Responsible unit's responsible leader"),
+            _("Responsible unit leader's post"),
+        ),
+        UnitRole.IMPLEMENTING: (
+            _("Implementing unit's responsible leader"),
+            _("Implementing unit leader's post"),
+        ),
+    }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each role's leader right after its units; "every district" after the implementing.
+        self.districts = list(collective_choices(TERRITORIAL))
+        extra: dict[str, dict[str, forms.Field]] = {}
+        for role in LEADER_ROLES:
+            pair = _leader_pair(*self.LEADER_LABELS[role])
+            extra[role] = {f"{role}_leader_name": pair[0], f"{role}_leader_post": pair[1]}
+        extra[UnitRole.IMPLEMENTING]["share_all"] = forms.BooleanField(
+            label=_("One share for every district, county and zone (%(n)d shares)")
+            % {"n": len(self.districts)},
+            required=False,
+            help_text="、".join(u.display_name for u in self.districts),
+        )
+        fields = {}
+        for name, field in self.fields.items():
+            fields[name] = field
+            fields.update(extra.pop(name, {}))
+        for rest in extra.values():
+            fields.update(rest)
+        self.fields = fields
+
+    def _clean_leaders(self, data) -> None:
+        for role in LEADER_ROLES:
+            name = (data.get(f"{role}_leader_name") or "").strip()
+            post = (data.get(f"{role}_leader_post") or "").strip()
+            units = self._role_units(data, role)
+            if (name or post) and not units:
+                self.add_error(f"{role}_leader_name", _("Choose the unit this leader belongs to."))
+            elif post and not name:
+                self.add_error(f"{role}_leader_name", _("Give the leader's name too."))
+            elif name and len(units) > 1:
+                self.add_error(
+                    f"{role}_leader_name",
+                    _(
+                        "A leader belongs to one unit. With several units here, save the task "
+                        "and give each unit's leader when editing it."
+                    ),
+                )
+
+    @staticmethod
+    def _role_units(data, role) -> list[Unit]:
+        value = data.get(role)
+        if value is None:
+            return []
+        return [value] if isinstance(value, Unit) else list(value)
+
+    def unit_assignments(self) -> list[UnitAssignment]:
+        """The units by role, each lead, responsible or implementing unit with its own leader."""
+        d = self.cleaned_data
+        out = []
+        for role in (*LEADER_ROLES, UnitRole.SUPPORTING, UnitRole.ACCEPTING):
+            leader = (
+                (d.get(f"{role}_leader_name", "").strip(), d.get(f"{role}_leader_post", "").strip())
+                if role in LEADER_ROLES
+                else ("", "")
+            )
+            out += [UnitAssignment(u, role, *leader) for u in self._role_units(d, role)]
+        return out
+
+    def shares(self) -> list[Unit]:
+        """The districts, counties and zones that get a share each ("各区县")."""
+        return self.districts if self.cleaned_data.get("share_all") else []
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data.get("deadline")
+        if deadline:
+            _refuse_past(deadline)
+        return deadline
 
     def clean(self):
         data = super().clean()
-        if data.get("deadline_kind") == DeadlineKind.DATED and not data.get("deadline"):
+        needs_date = data.get("deadline_kind") == DeadlineKind.DATED
+        if needs_date and not data.get("deadline") and "deadline" not in self.errors:
             self.add_error("deadline", _("A task with a deadline needs its date."))
-        if not data.get("lead") and not data.get("responsible") and not data.get("implementing"):
+        if not any(data.get(f) for f in ("lead", "responsible", "implementing", "share_all")):
             self.add_error("lead", _("Name a lead unit or at least one responsible unit."))
+        self._clean_leaders(data)
         return data
 
 
-class EditForm(TaskUnitsForm, VersionedForm):
+def _refuse_past(deadline) -> None:
+    """A new deadline cannot be in the past (task_create itself takes historic dates)."""
+    try:
+        check_deadline_ahead(deadline)
+    except ValidationError as exc:
+        raise forms.ValidationError(exc.message_dict["deadline"]) from exc
+
+
+class EditForm(SiteForm, TaskUnitsForm, VersionedForm):
     field_order = ["version", "title", "problem", "target", "is_public", "deadline", "measures"]
     historic_units = True
 
@@ -230,6 +445,49 @@ class EditForm(TaskUnitsForm, VersionedForm):
         help_text=_("One measure per line; they can be reworded or added, not removed."),
     )
 
+    def __init__(self, *args, task=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.task = task
+        if task is not None and task.status != Status.DRAFT:
+            # After assignment the deadline moves only through an approved extension.
+            del self.fields["deadline"]
+        if task is not None:
+            self._add_leader_fields(task)
+
+    def _add_leader_fields(self, task) -> None:
+        """A leader (name and post) for each lead, responsible and implementing unit the task
+        has, after the units; a unit added in this edit gets its leader in the next one."""
+        order = {role: i for i, role in enumerate(LEADER_ROLES)}
+        rows = sorted(
+            (tu for tu in task.task_units.select_related("unit") if tu.role in order),
+            key=lambda tu: (order[tu.role], tu.unit.path),
+        )
+        for tu in rows:
+            unit = {"unit": tu.unit.display_name, "role": tu.get_role_display()}
+            name, post = _leader_pair(
+                _("Responsible leader of %(unit)s (%(role)s)") % unit,
+                _("Post of the leader of %(unit)s (%(role)s)") % unit,
+                name=tu.leader_name,
+                post=tu.leader_post,
+            )
+            self.fields[f"leader_{tu.role}_{tu.unit_id}"] = name
+            self.fields[f"post_{tu.role}_{tu.unit_id}"] = post
+
+    def clean(self):
+        data = super().clean()
+        for key in [k for k in self.fields if k.startswith("leader_")]:
+            post_key = "post_" + key[len("leader_") :]
+            if (data.get(post_key) or "").strip() and not (data.get(key) or "").strip():
+                self.add_error(key, _("Give the leader's name too."))
+        return data
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data.get("deadline")
+        unchanged = self.task is not None and deadline == self.task.deadline
+        if deadline and not unchanged:
+            _refuse_past(deadline)
+        return deadline
+
     @staticmethod
     def initial_for(task) -> dict:
         rows = list(task.task_units.all())
@@ -245,6 +503,10 @@ class EditForm(TaskUnitsForm, VersionedForm):
             "is_public": task.is_public,
             "deadline": task.deadline,
             "measures": "\n".join(m.text for m in task.measures.all()),
+            "site_address": task.site_address,
+            "site_lat": "" if task.site_lat is None else str(task.site_lat),
+            "site_lon": "" if task.site_lon is None else str(task.site_lon),
+            "site_coord_system": "wgs84",
             "lead": (ids("lead") or [None])[0],
             "responsible": ids("responsible"),
             "implementing": ids("implementing"),
@@ -257,6 +519,11 @@ class EditForm(TaskUnitsForm, VersionedForm):
             (tu.unit_id, tu.role): (tu.leader_name, tu.leader_post) for tu in task.task_units.all()
         }
         d = self.cleaned_data
+        # Each unit's own leader, as typed (a form that did not show the field keeps it).
+        for key in [k for k in d if k.startswith("leader_") and k in self.data]:
+            role, unit_id = key[len("leader_") :].rsplit("_", 1)
+            post = d.get(f"post_{role}_{unit_id}", "")
+            leaders[(int(unit_id), role)] = (d[key].strip(), post.strip())
         out = []
         for role, units in (
             ("lead", [d.get("lead")]),
@@ -275,7 +542,7 @@ class SplitForm(VersionedForm):
     units = IdsChoiceField(
         label=_("Implementing units (one share each)"),
         queryset=Unit.objects.none(),
-        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        widget=UnitsPicker,
     )
 
     def __init__(self, *args, **kwargs):
@@ -383,6 +650,16 @@ class ApplyAcceptanceForm(VersionedForm):
             self.fields[f"files_{item.value}"] = MultipleFileField(
                 label=_("Evidence for: %(item)s") % {"item": item.label}
             )
+        # Last, after the items: needed only when one file backs several of them.
+        self.fields["reuse_reason"] = forms.CharField(
+            label=_("Why one file backs several items"),
+            required=False,
+            widget=forms.Textarea({"rows": 2}),
+            help_text=_(
+                "Each item needs its own evidence. Only when the same file is attached to more "
+                "than one item, say why."
+            ),
+        )
 
     def checklist(self) -> dict[str, str]:
         return {i.value: self.cleaned_data.get(f"check_{i.value}", "") for i in ChecklistItem}
@@ -391,14 +668,37 @@ class ApplyAcceptanceForm(VersionedForm):
         return {i.value: self.cleaned_data.get(f"files_{i.value}") or [] for i in ChecklistItem}
 
 
+class RecheckForm(VersionedForm):
+    """复查: passed or failed, with the lead unit's opinion (a fail returns the task)."""
+
+    passed = forms.TypedChoiceField(
+        label=_("Recheck result"),
+        choices=[("1", _("Passed")), ("0", _("Failed: return the task"))],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
+        error_messages={"required": _("Choose whether the recheck passed.")},
+    )
+    opinion = forms.CharField(
+        label=_("Recheck opinion"),
+        widget=forms.Textarea({"rows": 3}),
+        help_text=_("When the recheck fails, the executing unit reads this as the reason."),
+        error_messages={"required": _("Write the recheck opinion.")},
+    )
+
+
 class AcceptForm(VersionedForm):
+    opinion = forms.CharField(
+        label=_("Acceptance opinion"),
+        widget=forms.Textarea({"rows": 3}),
+        error_messages={"required": _("Write the acceptance opinion.")},
+    )
     accepted_by_name = forms.CharField(
         label=_("Accepted by (name)"),
         max_length=60,
         help_text=_("谁验收谁负责: the person who answers for this acceptance."),
-    )
-    comment = forms.CharField(
-        label=_("Acceptance opinion"), required=False, widget=forms.Textarea({"rows": 2})
+        error_messages={
+            "required": _("Give the name of the person who accepts the rectification.")
+        },
     )
 
 
@@ -484,6 +784,44 @@ class LedgerFilterForm(forms.Form):
         ],
     )
 
+    # The list's ticked tasks (导出所选): ids, comma-separated; not shown among the filters.
+    ids = forms.CharField(required=False, widget=forms.HiddenInput)
+
     def __init__(self, *args, units=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units if units is not None else unit_choices()
+
+    def clean_ids(self) -> list[int]:
+        parts = [p for p in self.cleaned_data["ids"].split(",") if p.strip()]
+        if not all(_valid_id(p) for p in parts):
+            raise forms.ValidationError(_("Choose tasks from the ledger."), code="invalid")
+        return sorted({int(p) for p in parts})
+
+
+class BulkForm(forms.Form):
+    """What to do with the tasks ticked on the ledger list (the ticked ids are read by the
+    view, which answers 404 for any the user cannot see)."""
+
+    action = forms.ChoiceField(
+        choices=[
+            ("urge", _("Urge")),
+            ("assign", _("Assign")),
+            ("export", _("Export the selected")),
+        ]
+    )
+    text = forms.CharField(
+        label=_("What must be done"), required=False, widget=forms.Textarea({"rows": 2})
+    )
+    response_due = forms.DateField(
+        label=_("Reply due"), required=False, widget=forms.DateInput(DATE, format=ISO_DATE)
+    )
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("action") == "urge":
+            if not (data.get("text") or "").strip():
+                self.add_error("text", _("Say what must be done."))
+            if not data.get("response_due") and "response_due" not in self.errors:
+                self.add_error("response_due", _("Give the date by which the units must reply."))
+        return data

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from shanshui.lib import geo
 from shanshui.lib.bitsets import union_bits
 from shanshui.orgs.models import Unit
 
@@ -229,6 +231,23 @@ class Task(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def clean(self) -> None:
+        # The site is a whole point or none, in Chongqing (WGS84), whichever way it came in.
+        if self.site_lat is None and self.site_lon is None:
+            return
+        if self.site_lat is None or self.site_lon is None:
+            raise ValidationError(
+                {"site_lat": _("Give both latitude and longitude of the site, or neither.")}
+            )
+        try:
+            lat, lon = geo.validate_wgs84(self.site_lat, self.site_lon)
+        except ValueError as exc:  # the geo module words its messages in Chinese
+            raise ValidationError({"site_lat": str(exc)}) from None
+        if not geo.in_chongqing(lat, lon):
+            raise ValidationError(
+                {"site_lat": _("The site is outside Chongqing. Check the latitude and longitude.")}
+            )
 
     def compute_search_text(self) -> str:
         return f"{self.code} {self.title} {self.problem}".lower()
@@ -690,7 +709,7 @@ class CalendarOverride(models.Model):
 
 
 class Notification(models.Model):
-    """An in-app notification; ``key`` makes each reminder unique per user (sent once)."""
+    """An in-app notification; ``key`` makes each notice unique per user (sent once)."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -702,6 +721,9 @@ class Notification(models.Model):
     kind = models.CharField(max_length=24)
     title = models.CharField(max_length=200)
     body = models.TextField(blank=True)
+    # Where the notice leads when it is about something other than a task (a complaint case):
+    # a path inside the site, written by the system.
+    url = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(null=True, blank=True)

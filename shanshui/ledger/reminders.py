@@ -1,51 +1,40 @@
 """Reminders and escalation (提醒与督办升级): what to tell whom, each exactly once.
 
-``due_reminders(today)`` lists them; ``deliver(reminders)`` stores each as a Notification keyed
-per user (the unique key makes a second run a no-op) and e-mails the ones not yet e-mailed.
+``due_reminders(today)`` lists them; ``deliver(reminders)`` (shared with the notices events send,
+shanshui.ledger.notify) stores each as a Notification keyed per user (the unique key makes a second
+run a no-op), e-mails the ones not yet e-mailed and hands new ones to the text-message gateway.
 Run daily by ``manage.py ledger_reminders`` (cron-friendly, ``--dry-run``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.db import IntegrityError, transaction
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from shanshui.ledger.models import (
     DeadlineKind,
-    Notification,
     Status,
     Task,
     UnitRole,
     UrgeNotice,
 )
+from shanshui.ledger.notify import DeliveryResult, Notice, deliver
 from shanshui.ledger.services import work_calendar
 from shanshui.ledger.warnings import CYCLE_DAYS
 from shanshui.orgs.models import Membership, Role
 
-log = logging.getLogger(__name__)
+__all__ = ["DeliveryResult", "Reminder", "deliver", "due_reminders"]
 
 REPORT_NOTICE_DAYS = 3  # remind this many days before a report falls due
 WORKING = (Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED)
 
 
-@dataclass(frozen=True)
-class Reminder:
-    user_id: int
-    email: str
-    task_id: int | None
-    kind: str
-    key: str
-    title: str
-    body: str
+# A reminder is a notice like those events send, and goes out the same way (notify.deliver).
+Reminder = Notice
 
 
 def _recipients(unit_ids: Iterable[int], roles: Iterable[str]) -> list[tuple[int, str]]:
@@ -151,51 +140,3 @@ def due_reminders(today: dt.date, *, calendar=None) -> Iterator[Reminder]:
             % {"number": urge.number, "day": urge.response_due},
             urge.text[:200],
         )
-
-
-@dataclass
-class DeliveryResult:
-    created: int = 0
-    already: int = 0
-    emailed: int = 0
-    email_failures: int = 0
-
-
-def deliver(reminders: Iterable[Reminder], *, dry_run: bool = False) -> DeliveryResult:
-    result = DeliveryResult()
-    for r in reminders:
-        if dry_run:
-            exists = Notification.objects.filter(user_id=r.user_id, key=r.key).exists()
-            result.already += exists
-            result.created += not exists
-            continue
-        try:
-            with transaction.atomic():
-                note, created = Notification.objects.get_or_create(
-                    user_id=r.user_id,
-                    key=r.key,
-                    defaults={
-                        "task_id": r.task_id,
-                        "kind": r.kind,
-                        "title": r.title[:200],
-                        "body": r.body,
-                    },
-                )
-        except IntegrityError:  # a concurrent run created it first
-            result.already += 1
-            continue
-        result.created += created
-        result.already += not created
-        if note.emailed_at is None and r.email:
-            link = settings.SHANSHUI_SITE_URL.rstrip("/") + (
-                reverse("ledger:task", args=[r.task_id]) if r.task_id else "/"
-            )
-            try:
-                send_mail(f"[山水] {r.title}", f"{r.body}\n\n{link}", None, [r.email])
-            except Exception:  # mail trouble must not stop the run; retried next time
-                log.exception("reminder e-mail to user %s failed", r.user_id)
-                result.email_failures += 1
-            else:
-                Notification.objects.filter(pk=note.pk).update(emailed_at=timezone.now())
-                result.emailed += 1
-    return result

@@ -33,7 +33,15 @@ ACTIONS: dict[str, Action] = actions_table(
     [
         Action("edit", gettext_lazy("Edit"), (Status.DRAFT, *WORKING)),
         Action("split", gettext_lazy("Split into district shares"), (Status.DRAFT,)),
-        Action("assign", gettext_lazy("Assign"), (Status.DRAFT,)),
+        Action(
+            "assign",
+            gettext_lazy("Assign"),
+            (Status.DRAFT,),
+            confirm=gettext_lazy(
+                "The task will be sent to its units, and from then on its deadline changes only "
+                "through an approved extension. This cannot be undone."
+            ),
+        ),
         Action(
             "accept_assignment",
             gettext_lazy("Accept the assignment"),
@@ -46,7 +54,15 @@ ACTIONS: dict[str, Action] = actions_table(
         Action("decide_extension", gettext_lazy("Decide on the extension"), tuple(Status.values)),
         Action("apply_acceptance", gettext_lazy("Apply for acceptance"), (Status.IN_PROGRESS,)),
         Action("recheck", gettext_lazy("Recheck (lead unit)"), (Status.ACCEPTANCE_APPLIED,)),
-        Action("accept", gettext_lazy("Accept"), (Status.RECHECKED,)),
+        Action(
+            "accept",
+            gettext_lazy("Accept"),
+            (Status.RECHECKED,),
+            confirm=gettext_lazy(
+                "The rectification will be recorded as accepted, with your opinion and the "
+                "acceptor's name. This cannot be undone."
+            ),
+        ),
         Action(
             "return",
             gettext_lazy("Return"),
@@ -55,7 +71,14 @@ ACTIONS: dict[str, Action] = actions_table(
         Action("start_notice", gettext_lazy("Start the public notice"), (Status.ACCEPTED,)),
         # Objections stay answerable after the task has moved on (e.g. one was upheld).
         Action("handle_objection", gettext_lazy("Handle an objection"), tuple(Status.values)),
-        Action("sign_off", gettext_lazy("Sign off"), (Status.ACCEPTED, Status.IN_PUBLIC_NOTICE)),
+        Action(
+            "sign_off",
+            gettext_lazy("Sign off"),
+            (Status.ACCEPTED, Status.IN_PUBLIC_NOTICE),
+            confirm=gettext_lazy(
+                "The task will be signed off and leave the open ledger. This cannot be undone."
+            ),
+        ),
         Action("reopen", gettext_lazy("Reopen"), (Status.SIGNED_OFF,)),
         Action(
             "record_accountability",

@@ -178,7 +178,11 @@ def drive(task: Task, target: str, *, office, executor, lead_reviewer, acceptor=
             )
         elif state == Status.RECHECKED:
             services.task_recheck(
-                actor=lead_reviewer, task=task, expected_version=None, comment="复查属实。"
+                actor=lead_reviewer,
+                task=task,
+                expected_version=None,
+                passed=True,
+                opinion="经现场复查，整改措施已落实，同意提请验收。",
             )
         elif state == Status.ACCEPTED:
             services.task_accept(
@@ -186,7 +190,7 @@ def drive(task: Task, target: str, *, office, executor, lead_reviewer, acceptor=
                 task=task,
                 expected_version=None,
                 accepted_by_name="李验收",
-                comment="同意验收。",
+                opinion="整改完成，资料齐全，同意验收。",
             )
         elif state == Status.IN_PUBLIC_NOTICE:
             services.task_start_notice(actor=office, task=task, expected_version=None)

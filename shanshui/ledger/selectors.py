@@ -188,6 +188,8 @@ def ledger(user, *, data: dict | None = None) -> QuerySet:
     """The ledger list with the filters of LedgerFilterForm (already cleaned)."""
     data = data or {}
     qs = visible_tasks(user)
+    if data.get("ids"):
+        qs = qs.filter(pk__in=data["ids"])
     if data.get("campaign"):
         qs = qs.filter(campaign=data["campaign"])
     if data.get("category"):
@@ -301,3 +303,32 @@ def public_tasks() -> QuerySet:
         .prefetch_related(Prefetch("task_units", queryset=TaskUnit.objects.select_related("unit")))
         .order_by("-notice_start", "campaign_id", "code")
     )
+
+
+def may_urge_some(user) -> bool:
+    """Whether the ledger list offers the user 督办 in bulk: the office, and the people who act
+    for a unit that leads a task (rules.role_allows says which task each may urge)."""
+    scope = scope_for(user)
+    if scope.sees_all:
+        return True
+    units = scope.units_with_role(*ACTING, own=True)
+    return TaskUnit.objects.filter(role=UnitRole.LEAD, unit__in=units).exists()
+
+
+# What 整改一张图 reads of a task: plain values for a compact JSON, no model instances.
+MAP_POINT_FIELDS = ("pk", "code", "title", "status", "warning", "deadline", "site_lat", "site_lon")
+
+
+def map_points(user, *, data: dict | None = None, cap: int) -> tuple[list[tuple], int, int]:
+    """The filtered ledger (as :func:`ledger`) on the map: the tasks with a site as rows of
+    MAP_POINT_FIELDS, worst warning and nearest deadline first, at most ``cap``; how many tasks
+    have a site; how many have none."""
+    tasks = ledger(user, data=data).order_by()
+    sited = tasks.filter(site_lat__isnull=False, site_lon__isnull=False)
+    rows = list(
+        sited.annotate(map_rank=WARNING_RANK)
+        .order_by("map_rank", "deadline", "pk")
+        .values_list(*MAP_POINT_FIELDS)[:cap]
+    )
+    with_site = len(rows) if len(rows) < cap else sited.count()
+    return rows, with_site, tasks.count() - with_site

@@ -21,9 +21,10 @@ from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from shanshui.ledger import measures as measure_texts
-from shanshui.ledger import rules
+from shanshui.ledger import notify, rules
 from shanshui.ledger import warnings as warning_rules
 from shanshui.ledger.models import (
     AcceptanceApplication,
@@ -54,12 +55,13 @@ from shanshui.ledger.models import (
     category_bits,
     mark_item_rows,
 )
-from shanshui.lib import filetypes, ratelimit
+from shanshui.lib import filetypes, imagemeta, ratelimit
 from shanshui.lib.workdays import WorkCalendar
 from shanshui.lib.workflow import (
     InvalidTransition,
     RateLimited,
     Workflow,
+    WorkflowError,
     require_text,
 )
 from shanshui.orgs.models import Unit
@@ -113,6 +115,7 @@ FLOW = Workflow(
     before_lock=_lock_parent_first,
     event_fields=lambda task, kind: {"campaign_id": task.campaign_id},
     before_save=lambda task: refresh_warning(task, save=False),
+    after_record=notify.event_recorded,  # whoever must act next hears of it, after commit
 )
 _lock = FLOW.lock
 _record = FLOW.record
@@ -159,8 +162,7 @@ def refresh_warning(task: Task, *, save: bool = True, today: dt.date | None = No
 
 
 def _require_office(actor) -> None:
-    if not scope_for(actor).sees_all:
-        raise PermissionDenied(_("Only the rectification office may do this."))
+    scope_for(actor).require_office()
 
 
 @transaction.atomic
@@ -230,6 +232,10 @@ class NewTask:
     is_public: bool = True
     units: Sequence[UnitAssignment] = ()
     parent: Task | None = None
+    # The rectification site (整改点位), optional: an address and a WGS84 point.
+    site_address: str = ""
+    site_lat: float | None = None
+    site_lon: float | None = None
     # Extra facts for the creation event (an import records the sheet and row it came from).
     note: dict = dataclasses.field(default_factory=dict)
 
@@ -306,6 +312,9 @@ def _built_task(campaign: Campaign, new: NewTask) -> Task:
         original_deadline=new.deadline,
         is_public=new.is_public,
         category_bits=category_bits(new.categories),
+        site_address=" ".join(new.site_address.split()),
+        site_lat=new.site_lat,
+        site_lon=new.site_lon,
     )
     # Numbers are checked by the caller, for all tasks at once; the campaign and parent
     # are instances already (validating them would cost a query per task).
@@ -370,7 +379,28 @@ def task_set_categories(
     return task
 
 
-EDITABLE_FIELDS = ("title", "problem", "target", "is_public")
+EDITABLE_FIELDS = (
+    "title",
+    "problem",
+    "target",
+    "is_public",
+    "site_address",
+    "site_lat",
+    "site_lon",
+)
+DEADLINE_BY_EXTENSION_ONLY = gettext_lazy(
+    "The task has been assigned: its deadline now changes only through an extension request "
+    "that the office approves."
+)
+
+
+def check_deadline_ahead(deadline: dt.date | None) -> None:
+    """A new task's deadline cannot be in the past: the new-task form and the API ask this.
+    task_create itself takes any date, as imports and scenarios record historic overdue tasks."""
+    if deadline is not None and deadline < _today():
+        raise ValidationError(
+            {"deadline": _("The deadline cannot be before today.")}, code="past_deadline"
+        )
 
 
 @transaction.atomic
@@ -378,16 +408,14 @@ def task_edit(*, actor, task: Task, expected_version: int | None, **changes) -> 
     task, _roles = FLOW.act(task, actor=actor, action="edit", expected_version=expected_version)
     changed = {}
     for name, value in changes.items():
-        if name == "deadline" and task.status != Status.DRAFT:
-            raise ValidationError(
-                {
-                    "deadline": _(
-                        "After assignment the deadline changes only by an approved extension."
-                    )
-                }
-            )
         if name not in (*EDITABLE_FIELDS, "deadline", "deadline_kind"):
             raise ValidationError({name: _("This field cannot be edited.")})
+        if name in ("deadline", "deadline_kind") and task.status != Status.DRAFT:
+            if getattr(task, name) == value:
+                continue  # the same date sent back is no change
+            # Once the units have it, the deadline is theirs to ask to move (延期申请), and
+            # the office's approval is on record; a plain edit would bypass both.
+            raise ValidationError({name: DEADLINE_BY_EXTENSION_ONLY})
         if getattr(task, name) != value:
             changed[name] = [str(getattr(task, name)), str(value)]
             setattr(task, name, value)
@@ -535,6 +563,45 @@ def task_split(
     return shares
 
 
+# A class of units ("各区县政府") named in these roles gives the task one share per district,
+# county or zone it holds; a class in a supporting or accepting role, and the departments of a
+# class, are units of the task itself.
+SHARE_ROLES = (UnitRole.LEAD, UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING)
+
+
+def class_units(role: str, units: Iterable[Unit]) -> tuple[list[UnitAssignment], list[Unit]]:
+    """(units of the task itself, units that get a share each) of a class named in ``role``."""
+    direct: list[UnitAssignment] = []
+    shares: list[Unit] = []
+    for unit in units:
+        if role in SHARE_ROLES and unit.is_territorial:
+            shares.append(unit)
+        else:
+            direct.append(UnitAssignment(unit, role))
+    return direct, shares
+
+
+def without_shared(units: Iterable[UnitAssignment], shares: Sequence[Unit]) -> list:
+    """A district that gets its own share is not also a responsible or implementing unit of the
+    city task ("各区县、两江新区")."""
+    return [
+        u
+        for u in units
+        if not (u.unit in shares and u.role in (UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING))
+    ]
+
+
+@transaction.atomic
+def task_create_split(*, actor, campaign: Campaign, shares: Sequence[Unit], **fields) -> Task:
+    """A city task and, at once, one share per unit of ``shares`` (a plan naming "各区县" or the
+    new-task form's "every district"): :func:`task_create` then :func:`task_split`."""
+    task = task_create(actor=actor, campaign=campaign, **fields)
+    if shares:
+        task_split(actor=actor, task=task, expected_version=None, units=shares)
+        task.refresh_from_db()
+    return task
+
+
 @transaction.atomic
 def task_assign(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
     """交办: send the task to its units. A split task's shares are assigned with it."""
@@ -603,11 +670,7 @@ def _store_evidence(
     *, actor, task: Task, unit: Unit, upload, report=None, application=None, checklist_item=""
 ) -> Evidence:
     kind = filetypes.check_uploaded_file(upload, max_bytes=settings.SHANSHUI_EVIDENCE_MAX_BYTES)
-    digest = hashlib.sha256()
-    upload.seek(0)
-    for chunk in upload.chunks():
-        digest.update(chunk)
-    sha = digest.hexdigest()
+    sha = _sha256(upload)
     # The stored name comes from the content hash only: the user's name never reaches the disk.
     path = f"evidence/{sha[:2]}/{sha}.{kind.extension}"
     if not default_storage.exists(path):
@@ -615,6 +678,7 @@ def _store_evidence(
         stored = default_storage.save(path, ContentFile(upload.read()))
     else:
         stored = path
+    taken_at, taken_point = _photo_facts(upload, kind.code)
     return Evidence.objects.create(
         task=task,
         report=report,
@@ -627,7 +691,27 @@ def _store_evidence(
         content_type=kind.mime,
         size=upload.size,
         sha256=sha,
+        taken_at=taken_at,
+        taken_lat=taken_point[0] if taken_point else None,
+        taken_lon=taken_point[1] if taken_point else None,
     )
+
+
+def _photo_facts(upload, kind: str) -> tuple[dt.datetime | None, tuple[float, float] | None]:
+    """A photo's capture time and GPS point from its EXIF, as a watermark camera would stamp
+    them; the original stays internal (served only through the scope-checked view)."""
+    if kind not in imagemeta.KINDS:
+        return None, None
+    upload.seek(0)
+    data = upload.read()
+    try:
+        point = imagemeta.read_gps(data, kind)
+        taken_at = imagemeta.read_taken_at(data, kind)
+    except imagemeta.ImageMetaError:
+        return None, None  # a damaged image is still evidence; it just proves nothing itself
+    if point == (0.0, 0.0):  # cameras without a fix write zeros
+        point = None
+    return taken_at, point
 
 
 def _check_uploads(uploads: Sequence, field: str = "files") -> None:
@@ -936,13 +1020,21 @@ def task_apply_acceptance(
     summary: str,
     checklist: dict[str, str],
     files: dict[str, Sequence] | None = None,
+    reuse_reason: str = "",
 ) -> AcceptanceApplication:
-    """申请验收 with the closing checklist: every item stated and backed by evidence."""
+    """申请验收 with the closing checklist: every item stated and backed by its own evidence.
+
+    An item's evidence is the files given for it, else those it had in an earlier application
+    of the task. One file (by content) backing several items is refused unless ``reuse_reason``
+    says why: the same scan attached six times proves one thing, not six.
+    Errors are keyed by item (its statement) and by ``files_<item>`` (its evidence).
+    """
     task, roles = FLOW.act(
         task, actor=actor, action="apply_acceptance", expected_version=expected_version
     )
     summary = _require_text(summary, "summary", _("Summarise the rectification."))
-    files = files or {}
+    files = {item: list(uploads or []) for item, uploads in (files or {}).items()}
+    reuse_reason = (reuse_reason or "").strip()
     errors: dict[str, list[str]] = {}
     open_measures = task.measures.exclude(status=MeasureStatus.DONE)
     if open_measures.exists():
@@ -950,20 +1042,44 @@ def task_apply_acceptance(
         errors["measures_done"] = [
             _("Measures %(numbers)s are not reported done yet.") % {"numbers": numbers}
         ]
-    existing = set(
+    for item, uploads in files.items():
+        _check_uploads(uploads, f"files_{item}")
+    existing: dict[str, set[str]] = {}
+    for item, sha in (
         task.evidence.filter(withdrawn_at__isnull=True)
         .exclude(checklist_item="")
-        .values_list("checklist_item", flat=True)
-    )
+        .values_list("checklist_item", "sha256")
+    ):
+        existing.setdefault(item, set()).add(sha)
+    hashes: dict[str, set[str]] = {}
     for item in ChecklistItem:
         if not (checklist.get(item.value) or "").strip():
             errors.setdefault(item.value, []).append(_("State how this is met."))
-        if not files.get(item.value) and item.value not in existing:
-            errors.setdefault(item.value, []).append(_("Attach evidence for this item."))
+        uploads = files.get(item.value)
+        hashes[item.value] = (
+            {_sha256(u) for u in uploads} if uploads else existing.get(item.value, set())
+        )
+        if not hashes[item.value]:
+            errors.setdefault(f"files_{item.value}", []).append(_("Attach evidence for this item."))
+    shared = _items_sharing_files(hashes)
+    if shared and not reuse_reason:
+        for item, others in shared.items():
+            if len(others) == len(ChecklistItem) - 1:
+                message = _(
+                    "The same file is attached to every item. Attach this item's own "
+                    "evidence, or say below why one file backs several items."
+                )
+            else:
+                message = _(
+                    "The same file is also attached to “%(items)s”. Attach this item's own "
+                    "evidence, or say below why one file backs several items."
+                ) % {"items": "”、“".join(str(ChecklistItem(o).label) for o in others)}
+            errors.setdefault(f"files_{item}", []).append(message)
+        errors["reuse_reason"] = [
+            _("Say why one file backs several items, or attach each item's own evidence.")
+        ]
     if errors:
         raise ValidationError(errors)
-    for uploads in files.values():
-        _check_uploads(uploads)
     unit = roles.acting_unit(roles.executing, rules.ACTING)
     application = AcceptanceApplication.objects.create(
         task=task,
@@ -971,6 +1087,7 @@ def task_apply_acceptance(
         applied_by=actor,
         summary=summary,
         checklist={i.value: checklist[i.value].strip() for i in ChecklistItem},
+        reuse_reason=reuse_reason if shared else "",
     )
     try:
         for item, uploads in files.items():
@@ -993,23 +1110,71 @@ def task_apply_acceptance(
         kind=EventKind.ACCEPTANCE_APPLIED,
         unit=unit,
         comment=summary,
-        data={"application": application.pk},
+        data={"application": application.pk, "reused_files": bool(application.reuse_reason)},
     )
     return application
 
 
+def _sha256(upload) -> str:
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def _items_sharing_files(hashes: dict[str, set[str]]) -> dict[str, list[str]]:
+    """Each checklist item that shares a file with other items → those items, in order."""
+    shared: dict[str, list[str]] = {}
+    for item, mine in hashes.items():
+        others = [o for o, theirs in hashes.items() if o != item and mine & theirs]
+        if others:
+            shared[item] = others
+    return shared
+
+
+def _pending_application(task: Task) -> AcceptanceApplication | None:
+    """The application the review steps decide on (the latest one still open)."""
+    return task.applications.filter(outcome="").order_by("-applied_at", "-pk").first()
+
+
 @transaction.atomic
-def task_recheck(*, actor, task: Task, expected_version: int | None, comment: str = "") -> Task:
-    """牵头单位复查."""
+def task_recheck(
+    *, actor, task: Task, expected_version: int | None, passed: bool | None, opinion: str
+) -> Task:
+    """牵头单位复查: passed or failed, always with the lead unit's opinion.
+
+    A pass sends the task on to acceptance; a fail returns it to the executing unit with the
+    opinion as the reason (one event, ``data["passed"]`` telling which).
+    """
     task, roles = FLOW.act(task, actor=actor, action="recheck", expected_version=expected_version)
-    _transition(
-        task,
-        actor=actor,
-        to=Status.RECHECKED,
-        kind=EventKind.RECHECKED,
-        unit=roles.acting_unit(roles.reviewing_lead, rules.REVIEWING),
-        comment=comment,
-    )
+    if passed is None:
+        raise ValidationError({"passed": _("Choose whether the recheck passed.")})
+    opinion = _require_text(opinion, "opinion", _("Write the recheck opinion."))
+    unit = roles.acting_unit(roles.reviewing_lead, rules.REVIEWING)
+    application = _pending_application(task)
+    data = {"passed": bool(passed), "application": application.pk if application else None}
+    if application is not None:
+        application.recheck_passed = bool(passed)
+        application.recheck_opinion = opinion
+        application.rechecked_by = actor
+        application.rechecked_at = timezone.now()
+        application.save(
+            update_fields=["recheck_passed", "recheck_opinion", "rechecked_by", "rechecked_at"]
+        )
+    if passed:
+        _transition(
+            task,
+            actor=actor,
+            to=Status.RECHECKED,
+            kind=EventKind.RECHECKED,
+            unit=unit,
+            comment=opinion,
+            data=data,
+        )
+    else:
+        _return(task, actor=actor, reason=opinion, unit=unit, kind=EventKind.RECHECKED, data=data)
     return task
 
 
@@ -1019,23 +1184,48 @@ def task_accept(
     actor,
     task: Task,
     expected_version: int | None,
-    accepted_by_name: str = "",
-    comment: str = "",
+    accepted_by_name: str,
+    opinion: str,
 ) -> Task:
-    """验收: 谁验收谁负责 — the accepting person is named on the record."""
+    """验收: 谁验收谁负责 — the acceptance opinion and the name of the person who answers for
+    it, both required, are kept on the application and on the task."""
     task, roles = FLOW.act(task, actor=actor, action="accept", expected_version=expected_version)
-    name = (accepted_by_name or actor.get_full_name() or actor.username).strip()
-    task.applications.filter(outcome="").update(outcome="accepted")
+    errors = {}
+    try:
+        opinion = _require_text(opinion, "opinion", _("Write the acceptance opinion."))
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        name = _require_text(
+            accepted_by_name,
+            "accepted_by_name",
+            _("Give the name of the person who accepts the rectification."),
+            max_length=60,
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    now = timezone.now()
+    application = _pending_application(task)
+    if application is not None:
+        application.outcome = "accepted"
+        application.acceptance_opinion = opinion
+        application.acceptor_name = name
+        application.decided_at = now
+        application.save(
+            update_fields=["outcome", "acceptance_opinion", "acceptor_name", "decided_at"]
+        )
     _transition(
         task,
         actor=actor,
         to=Status.ACCEPTED,
         kind=EventKind.ACCEPTED,
         unit=roles.acting_unit(roles.accepting, rules.REVIEWING),
-        comment=comment,
-        data={"accepted_by": name},
+        comment=opinion,
+        data={"accepted_by": name, "application": application.pk if application else None},
         accepted_by_name=name,
-        accepted_at=timezone.now(),
+        accepted_at=now,
     )
     return task
 
@@ -1145,15 +1335,26 @@ def task_sign_off(*, actor, task: Task, expected_version: int | None, comment: s
     return task
 
 
-def _return(task: Task, *, actor, reason: str, unit: Unit | None = None) -> None:
+def _return(
+    task: Task,
+    *,
+    actor,
+    reason: str,
+    unit: Unit | None = None,
+    kind: str = EventKind.RETURNED,
+    data: dict | None = None,
+) -> None:
+    """Back to rectification with the reason; ``kind``: the step that returns it (a failed
+    recheck writes its own kind of event)."""
     task.applications.filter(outcome="").update(outcome="returned")
     _transition(
         task,
         actor=actor,
         to=Status.IN_PROGRESS,
-        kind=EventKind.RETURNED,
+        kind=kind,
         unit=unit,
         comment=reason,
+        data=data or {},
         accepted_by_name="",
         accepted_at=None,
         notice_start=None,
@@ -1307,3 +1508,79 @@ def _roll_up(parent: Task, *, actor) -> None:
         )
     else:
         _touch(parent)
+
+
+# --- bulk actions from the ledger list ----------------------------------------------------------
+
+
+@dataclass
+class BulkOutcome:
+    """What a bulk action did: ``done`` holds each service's result, in the tasks' order.
+    ``refused`` lists (task, reason); when it is not empty nothing was done at all."""
+
+    done: list = dataclasses.field(default_factory=list)
+    refused: list[tuple[Task, str]] = dataclasses.field(default_factory=list)
+
+
+def _refusal(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        return "；".join(exc.messages)
+    return getattr(exc, "message", "") or str(exc)
+
+
+def _all_or_nothing(tasks: Sequence[Task], act) -> BulkOutcome:
+    """``act(task)`` (one service call) on every task, in one transaction. Every task is tried,
+    so the person learns all refusals at once; then one refusal undoes everything: a bulk
+    action is done on the whole selection or not at all."""
+    outcome = BulkOutcome()
+    with transaction.atomic():
+        for task in tasks:
+            try:
+                with transaction.atomic():
+                    outcome.done.append(act(task))
+            except (ValidationError, WorkflowError, PermissionDenied) as exc:
+                outcome.refused.append((task, _refusal(exc)))
+        if outcome.refused:
+            transaction.set_rollback(True)
+            outcome.done = []
+    return outcome
+
+
+def tasks_assign(*, actor, tasks: Sequence[Task], comment: str = "") -> BulkOutcome:
+    """交办 in bulk, through task_assign. A share whose parent is selected too is assigned with
+    its parent, not a second time."""
+    ids = {t.pk for t in tasks}
+    tasks = [t for t in tasks if t.parent_id not in ids]
+    return _all_or_nothing(
+        tasks,
+        lambda task: task_assign(actor=actor, task=task, expected_version=None, comment=comment),
+    )
+
+
+def tasks_urge(*, actor, tasks: Sequence[Task], text: str, response_due: dt.date) -> BulkOutcome:
+    """督办 in bulk, through task_urge: the same notice, with the same reply date, to the units
+    that carry out each task (implementing and responsible units, else the lead unit) — one
+    notice per task when, as usual, one unit carries it out. ``done``: each task's notices."""
+    # What is wrong with the notice itself is said once, on the form, not once per task.
+    text = _require_text(text, "text", _("Say what must be done."))
+    if response_due < _today():
+        raise ValidationError({"response_due": _("The reply date cannot be in the past.")})
+    scope = scope_for(actor)
+
+    def urge(task: Task) -> list[UrgeNotice]:
+        units = rules.TaskRoles(task, scope).executing
+        if not units:
+            raise ValidationError(_("The task has no unit to urge."))
+        return [
+            task_urge(
+                actor=actor,
+                task=task,
+                expected_version=None,
+                to_unit=unit,
+                text=text,
+                response_due=response_due,
+            )
+            for unit in units
+        ]
+
+    return _all_or_nothing(tasks, urge)

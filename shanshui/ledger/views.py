@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from shanshui.ledger import forms, rules, selectors, services
+from shanshui.ledger import forms, photos, rules, selectors, services
 from shanshui.ledger.models import (
     Campaign,
     ChecklistItem,
@@ -33,7 +33,6 @@ from shanshui.ledger.models import (
     WarningLevel,
 )
 from shanshui.ledger.selectors import visible_tasks
-from shanshui.ledger.services import UnitAssignment
 from shanshui.lib.actions import (
     ObjectPage,
     acting,
@@ -67,6 +66,12 @@ def _scoped_task(request, pk: int) -> Task:
 
 @login_required
 def ledger_list(request: HttpRequest) -> HttpResponse:
+    return _ledger_page(request)
+
+
+def _ledger_page(request, *, bulk=None, selected=(), refused=(), status: int = 200) -> HttpResponse:
+    """The ledger list as filtered by the query; ``bulk``: the bulk form again with its errors,
+    ``selected`` the ticked ids, ``refused`` the tasks that refused the bulk action."""
     form = forms.LedgerFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
     tasks = selectors.ledger(request.user, data=data)
@@ -83,6 +88,7 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
     page.object_list = [rows[i] for i in ids if i in rows]
     query = request.GET.copy()
     query.pop("page", None)
+    scope = scope_for(request.user)
     return render(
         request,
         "ledger/list.html",
@@ -90,9 +96,88 @@ def ledger_list(request: HttpRequest) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "can_create": scope_for(request.user).sees_all,
+            "can_create": scope.sees_all,
+            "bulk_form": bulk or forms.BulkForm(),
+            "bulk_query": request.GET.urlencode(),  # back to this very page after the action
+            "bulk_assign": scope.sees_all,
+            "bulk_urge": selectors.may_urge_some(request.user),
+            "selected": set(selected),
+            "refused": refused,
         },
+        status=status,
     )
+
+
+BULK_MAX = 200  # ticked tasks in one bulk action (a page holds PAGE_SIZE)
+
+
+def _ticked_tasks(request) -> list[Task]:
+    """The tasks ticked on the list. One that does not exist or is outside the user's scope is
+    404 for the whole request, before anything is done."""
+    raw = request.POST.getlist("ids")
+    if len(raw) > BULK_MAX or not all(v.isdigit() and len(v) < 10 for v in raw):
+        raise Http404
+    ids = {int(v) for v in raw}
+    tasks = list(visible_tasks(request.user).filter(pk__in=ids).order_by("campaign_id", "code"))
+    if len(tasks) != len(ids):
+        raise Http404
+    return tasks
+
+
+@login_required
+@require_POST
+def ledger_bulk(request: HttpRequest) -> HttpResponse:
+    """The list's actions on the ticked tasks: 督办 and 交办 through their services, on all of
+    them or (when one refuses) on none, and 导出所选 through the ledger export. The form posts
+    to this view with the list's query, so the list shows again as it was."""
+    tasks = _ticked_tasks(request)
+    form = forms.BulkForm(request.POST)
+    selected = [t.pk for t in tasks]
+    if not form.is_valid():
+        return _ledger_page(request, bulk=form, selected=selected, status=400)
+    d = form.cleaned_data
+    back = reverse("ledger:list") + (f"?{request.GET.urlencode()}" if request.GET else "")
+    if not tasks:
+        messages.error(request, _("Tick the tasks first."))
+        return redirect(back)
+    if d["action"] == "export":
+        return redirect(reverse("reports:export_ledger") + "?ids=" + ",".join(map(str, selected)))
+    try:
+        if d["action"] == "assign":
+            outcome = services.tasks_assign(actor=request.user, tasks=tasks, comment=d["comment"])
+        else:
+            outcome = services.tasks_urge(
+                actor=request.user, tasks=tasks, text=d["text"], response_due=d["response_due"]
+            )
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return _ledger_page(request, bulk=form, selected=selected, status=400)
+    counts = {"n": len(tasks), "refused": len(outcome.refused)}
+    if outcome.refused:
+        if d["action"] == "assign":
+            note = _(
+                "Nothing was done: %(refused)d of the %(n)d selected tasks cannot be assigned. "
+                "Untick them and try again."
+            )
+        else:
+            note = _(
+                "Nothing was done: %(refused)d of the %(n)d selected tasks cannot be urged. "
+                "Untick them and try again."
+            )
+        form.add_error(None, note % counts)
+        return _ledger_page(
+            request, bulk=form, selected=selected, refused=outcome.refused, status=409
+        )
+    if d["action"] == "assign":
+        messages.success(request, _("%(n)d tasks were assigned.") % {"n": len(outcome.done)})
+    else:
+        notices = sum(len(n) for n in outcome.done)
+        messages.success(
+            request,
+            _("Urge notices were issued on %(n)d tasks (%(notices)d notices).")
+            % {"n": len(outcome.done), "notices": notices},
+        )
+    return redirect(back)
 
 
 @login_required
@@ -214,6 +299,19 @@ def _evidence(user, task: Task, scope, *, may_withdraw: bool) -> list:
             and not item.withdrawn_at
             and (item.uploaded_by_id == user.pk or scope.sees_all)
         )
+        # A photo's own capture time and place, flagged against the assignment and the site.
+        item.photo = (
+            photos.photo_facts(
+                taken_at=item.taken_at,
+                taken_lat=item.taken_lat,
+                taken_lon=item.taken_lon,
+                assigned_at=task.assigned_at,
+                site_lat=task.site_lat,
+                site_lon=task.site_lon,
+            )
+            if item.content_type.startswith("image/")
+            else None
+        )
     return evidence
 
 
@@ -240,6 +338,8 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         "allowed": allowed,
         "action_forms": action_forms,
         "action_labels": {name: rules.ACTIONS[name].label for name in rules.ACTIONS},
+        # Steps that cannot be undone ask first (data-confirm, static/js/confirm.js).
+        "action_confirms": {name: a.confirm for name, a in rules.ACTIONS.items() if a.confirm},
         "measures": measures,
         "units_by_role": _units_by_role(task),
         "shares": selectors.with_units(
@@ -254,7 +354,9 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         if direct
         else [],
         "extension_form": bound.get("decide_extension") or forms.ExtensionDecisionForm(),
-        "applications": task.applications.select_related("applied_by", "unit"),
+        "applications": task.applications.select_related("applied_by", "unit", "rechecked_by"),
+        # 销号审批表: printable once acceptance was applied for (and not returned since).
+        "sign_off_sheet": task.applications.exclude(outcome="returned").exists(),
         "checklist_labels": dict(ChecklistItem.choices),
         "objections": task.objections.all() if direct and (scope.sees_all or allowed) else [],
         "objection_form": bound.get("handle_objection") or forms.ObjectionHandleForm(),
@@ -284,12 +386,72 @@ def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "ledger/detail.html", _detail_context(request, task))
 
 
+# --- print: 办理单 and 销号审批表, A4 sheets for the paper file ---------------------------
+
+PRINT_REPORTS = 6  # the latest progress reports on a sheet; the count says how many in all
+
+
+def _print_context(request, task: Task) -> dict:
+    reports = list(
+        task.reports.filter(withdrawn_at__isnull=True)
+        .select_related("unit")
+        .order_by("-submitted_at", "-pk")
+    )
+    return {
+        "task": task,
+        "units_by_role": _units_by_role(task),
+        "measures": list(task.measures.all()),
+        "categories": [c.get_category_display() for c in task.category_rows.all()],
+        "reports": reports[:PRINT_REPORTS],
+        "reports_total": len(reports),
+        "printed_at": timezone.localtime(),
+    }
+
+
+@login_required
+def print_sheet(request: HttpRequest, pk: int) -> HttpResponse:
+    """办理单: the task, its units and leaders, measures and progress, with lines to sign."""
+    task = _scoped_task(request, pk)
+    return render(request, "ledger/print/sheet.html", _print_context(request, task))
+
+
+@login_required
+def print_sign_off(request: HttpRequest, pk: int) -> HttpResponse:
+    """销号审批表: the application for acceptance with its checklist, the lead unit's recheck,
+    the acceptance, the public notice and the sign-off. Only once acceptance was applied for
+    (the latest application that was not returned)."""
+    task = _scoped_task(request, pk)
+    application = (
+        task.applications.exclude(outcome="returned")
+        .select_related("unit", "applied_by", "rechecked_by")
+        .order_by("-applied_at", "-pk")
+        .first()
+    )
+    if application is None:
+        raise Http404
+    files = {}
+    for e in application.evidence.filter(withdrawn_at__isnull=True).order_by("pk"):
+        files.setdefault(e.checklist_item, []).append(e.original_name)
+    labels = dict(ChecklistItem.choices)
+    context = _print_context(request, task)
+    context.update(
+        application=application,
+        checklist=[
+            (labels.get(key, key), statement, files.get(key, []))
+            for key, statement in application.checklist.items()
+        ],
+        objections=task.objections.count(),
+    )
+    return render(request, "ledger/print/sign_off.html", context)
+
+
 # --- the task page's actions: one handler each, (request, task, valid form) → the message -----
 
 
 def _edit(request, task, form):
     # The fields, the units and the measures are one form: saved all or nothing.
     changes = {k: form.cleaned_data[k] for k in ("title", "problem", "target", "is_public")}
+    changes.update(form.site())
     deadline = form.cleaned_data.get("deadline")
     if deadline and deadline != task.deadline:
         changes["deadline"] = deadline  # refused with a field error after assignment
@@ -400,16 +562,20 @@ def _apply_acceptance(request, task, form):
         summary=form.cleaned_data["summary"],
         checklist=form.checklist(),
         files=form.evidence_files(),
+        reuse_reason=form.cleaned_data.get("reuse_reason", ""),
     )
     return _("The application for acceptance was submitted.")
 
 
 def _recheck(request, task, form):
-    # 复查 by the lead unit before the accepting unit's acceptance.
+    # 复查 by the lead unit before the accepting unit's acceptance; a fail returns the task.
+    passed = form.cleaned_data["passed"]
     services.task_recheck(
-        **acting(request, form, task=task), comment=form.cleaned_data.get("comment", "")
+        **acting(request, form, task=task), passed=passed, opinion=form.cleaned_data["opinion"]
     )
-    return _("The recheck was recorded.")
+    if passed:
+        return _("The recheck was recorded: passed.")
+    return _("The recheck failed: the task was returned to its units with your opinion.")
 
 
 def _accept(request, task, form):
@@ -417,7 +583,7 @@ def _accept(request, task, form):
     services.task_accept(
         **acting(request, form, task=task),
         accepted_by_name=form.cleaned_data["accepted_by_name"],
-        comment=form.cleaned_data.get("comment", ""),
+        opinion=form.cleaned_data["opinion"],
     )
     return _("The task was accepted.")
 
@@ -488,6 +654,11 @@ def _report_form(task: Task, *args, **kwargs):
     return forms.ReportForm(*args, measures=task.measures.all(), **kwargs)
 
 
+def _edit_form(task: Task, *args, **kwargs):
+    # The deadline field only for drafts (after assignment: an extension request).
+    return forms.EditForm(*args, task=task, **kwargs)
+
+
 def _urge_form(task: Task, *args, **kwargs):
     # Only the task's own units (and its shares') can be urged.
     return forms.UrgeForm(*args, task=task, **kwargs)
@@ -495,7 +666,7 @@ def _urge_form(task: Task, *args, **kwargs):
 
 # action name → (form factory(task, *form args), handler)
 ACTIONS_PAGES = {
-    "edit": (_plain(forms.EditForm), _edit),
+    "edit": (_edit_form, _edit),
     "assign": (_plain(forms.CommentForm), _assign),
     "split": (_plain(forms.SplitForm), _split),
     "accept_assignment": (_plain(forms.CommentForm), _accept_assignment),
@@ -507,7 +678,7 @@ ACTIONS_PAGES = {
     "request_extension": (_plain(forms.ExtensionForm), _request_extension),
     "decide_extension": (_plain(forms.ExtensionDecisionForm), _decide_extension),
     "apply_acceptance": (_plain(forms.ApplyAcceptanceForm), _apply_acceptance),
-    "recheck": (_plain(forms.CommentForm), _recheck),
+    "recheck": (_plain(forms.RecheckForm), _recheck),
     "accept": (_plain(forms.AcceptForm), _accept),
     "start_notice": (_plain(forms.CommentForm), _start_notice),
     "handle_objection": (_plain(forms.ObjectionHandleForm), _handle_objection),
@@ -542,7 +713,7 @@ def action_form(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if action not in rules.allowed_actions(request.user, task):
         raise PermissionDenied
     if action == "edit":
-        form = forms.EditForm(initial=forms.EditForm.initial_for(task))
+        form = _edit_form(task, initial=forms.EditForm.initial_for(task))
     else:
         form = forms.AccountabilityForm()
     return render(
@@ -573,18 +744,11 @@ def task_new(request: HttpRequest) -> HttpResponse:
     form = forms.TaskForm(request.POST or None, initial={"campaign": request.GET.get("campaign")})
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        units = []
-        leader = (d.get("leader_name", ""), d.get("leader_post", ""))
-        if d.get("lead"):
-            units.append(UnitAssignment(d["lead"], UnitRole.LEAD, *leader))
-        units += [UnitAssignment(u, UnitRole.RESPONSIBLE, *leader) for u in d["responsible"]]
-        units += [UnitAssignment(u, UnitRole.IMPLEMENTING, *leader) for u in d["implementing"]]
-        units += [UnitAssignment(u, UnitRole.SUPPORTING) for u in d["supporting"]]
-        if d.get("accepting"):
-            units.append(UnitAssignment(d["accepting"], UnitRole.ACCEPTING))
         try:
-            task = services.task_create(
+            # Each unit with its own leader; "every district" makes one share each.
+            task = services.task_create_split(
                 actor=request.user,
+                shares=form.shares(),
                 campaign=d["campaign"],
                 code=d["code"],
                 title=d["title"],
@@ -595,7 +759,8 @@ def task_new(request: HttpRequest) -> HttpResponse:
                 deadline_kind=d["deadline_kind"],
                 deadline=d.get("deadline"),
                 is_public=d["is_public"],
-                units=units,
+                units=form.unit_assignments(),
+                **form.site(),
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -667,6 +832,8 @@ def notifications(request: HttpRequest) -> HttpResponse:
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     note = get_object_or_404(Notification, pk=pk, user=request.user)
     services.notifications_mark_read(user=request.user, notifications=[note])
+    if note.url.startswith("/") and not note.url.startswith("//"):  # a case's page
+        return redirect(note.url)
     if note.task_id:
         return redirect("ledger:task", pk=note.task_id)
     return redirect("ledger:notifications")

@@ -17,7 +17,8 @@ than two decimal digits and the result is exact to ~1e-12 degrees after a handfu
 :func:`haversine_m` gives great-circle distances on the mean Earth sphere; :func:`bbox` returns
 a latitude / longitude box that contains a whole circle, for a cheap indexed SQL prefilter
 before the exact distance check. :func:`validate_wgs84` checks user input (messages in
-Simplified Chinese) and :func:`in_chongqing` is a soft plausibility check for reports.
+Simplified Chinese) and :func:`in_chongqing` is a soft plausibility check for reports;
+:func:`parse_point` reads a point written in one spreadsheet cell ("106.55,29.56").
 
 Pure module: standard library only, no Django imports.
 """
@@ -35,6 +36,7 @@ __all__ = [
     "haversine_m",
     "in_chongqing",
     "out_of_china",
+    "parse_point",
     "validate_wgs84",
     "wgs84_to_gcj02",
 ]
@@ -189,3 +191,28 @@ def in_chongqing(lat: float, lon: float) -> bool:
     """Whether the WGS84 point lies in the bounding box of Chongqing municipality."""
     min_lat, max_lat, min_lon, max_lon = CHONGQING_BOUNDS
     return min_lat <= lat <= max_lat and min_lon <= lon <= max_lon
+
+
+# Separators people put between two numbers in one cell: comma, full-width comma, 、, ；,
+# semicolon, slash or plain spaces.
+_POINT_SEPARATORS: Final = str.maketrans(
+    {",": " ", "，": " ", "、": " ", ";": " ", "；": " ", "/": " "}
+)
+
+
+def parse_point(text: str) -> tuple[float, float]:
+    """``(lat, lon)`` from one cell holding two numbers, "106.55,29.56" or "29.56, 106.55".
+
+    The usual order in Chinese sheets (经纬度) is longitude first; a pair whose first number
+    cannot be a latitude (beyond ±90) or whose second can only be a longitude is read that way
+    round, and when both orders are possible, longitude first. Raises ``ValueError`` with a
+    message in Simplified Chinese like :func:`validate_wgs84`.
+    """
+    parts = str(text).translate(_POINT_SEPARATORS).split()
+    if len(parts) != 2:
+        raise ValueError("坐标应写成“经度,纬度”两个数字，例如 106.5516,29.5630。")
+    first = _coordinate(parts[0], "坐标")
+    second = _coordinate(parts[1], "坐标")
+    if abs(first) <= 90.0 and abs(second) > 90.0:
+        return validate_wgs84(first, second)
+    return validate_wgs84(second, first)

@@ -34,18 +34,23 @@ Any file that cannot be parsed, including a truncated one, raises :class:`ImageM
 input. :func:`strip_metadata` is idempotent.
 
 :func:`has_location` and :func:`read_gps` read the EXIF GPS block before stripping, e.g. to
-tell the reporting form "your photo contained a location" or to suggest that location. They
-validate the container the same way, but a damaged EXIF block is simply treated as absent.
+tell the reporting form "your photo contained a location" or to suggest that location;
+:func:`read_taken_at` reads when the photo was taken (EXIF ``DateTimeOriginal``), which the
+ledger keeps, with the place, as the proof a watermark camera gives. They validate the
+container the same way, but a damaged EXIF block is simply treated as absent.
 
 Pure module: standard library only, no Django imports.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import math
+import re
 import struct
 from collections.abc import Callable, Iterator
 from typing import Final, TypeVar
+from zoneinfo import ZoneInfo
 
 __all__ = [
     "KINDS",
@@ -55,6 +60,7 @@ __all__ = [
     "ImageMetaError",
     "has_location",
     "read_gps",
+    "read_taken_at",
     "strip_metadata",
 ]
 
@@ -261,6 +267,73 @@ def _tiff_gps(tiff: bytes) -> tuple[float, float] | None:
     if not (math.isfinite(lat) and math.isfinite(lon)) or abs(lat) > 90 or abs(lon) > 180:
         return None
     return lat, lon
+
+
+TAG_EXIF_IFD: Final = 0x8769
+TAG_DATETIME_ORIGINAL: Final = 0x9003
+TAG_OFFSET_TIME_ORIGINAL: Final = 0x9011
+_ASCII_TYPES: Final = frozenset({1, 2, 7})  # ASCII as written, and BYTE / UNDEFINED by sloppy tools
+
+#: Where a camera that writes no UTC offset is assumed to be (phones used in Chongqing).
+DEFAULT_PHOTO_ZONE: Final = ZoneInfo("Asia/Shanghai")
+
+# "2026:12:01 09:30:05" (EXIF), also with "-" or "/" between date parts or a "T" before the time,
+# as some editors write it; anything after the seconds (sub-seconds, a zone) is ignored.
+_EXIF_DATETIME: Final = re.compile(
+    rb"\s*(\d{4})[:\-/](\d{2})[:\-/](\d{2})[ T](\d{2}):(\d{2}):(\d{2})"
+)
+_EXIF_OFFSET: Final = re.compile(rb"\s*([+-])(\d{2}):(\d{2})\s*$")
+
+
+def _exif_text(entry: tuple[int, int, bytes]) -> bytes:
+    typ, _n, raw = entry
+    if typ not in _ASCII_TYPES:
+        raise _BadExif("not a text field")
+    return raw.split(b"\x00", 1)[0]
+
+
+def _exif_offset(entry: tuple[int, int, bytes] | None) -> dt.tzinfo | None:
+    """OffsetTimeOriginal ("+08:00") as a fixed zone, or None when absent or unusable."""
+    if entry is None:
+        return None
+    try:
+        match = _EXIF_OFFSET.match(_exif_text(entry))
+    except _BadExif:
+        return None
+    if match is None:
+        return None
+    hours, minutes = int(match[2]), int(match[3])
+    if hours > 14 or minutes > 59:
+        return None
+    delta = dt.timedelta(hours=hours, minutes=minutes)
+    return dt.timezone(-delta if match[1] == b"-" else delta)
+
+
+def _tiff_taken_at(tiff: bytes) -> dt.datetime | None:
+    try:
+        reader = _Tiff(tiff)
+        pointer = reader.ifd(reader.ifd0_offset).get(TAG_EXIF_IFD)
+        if pointer is None:
+            return None
+        exif = reader.ifd(reader.integers(pointer)[0])
+        entry = exif.get(TAG_DATETIME_ORIGINAL)
+        if entry is None:
+            return None
+        match = _EXIF_DATETIME.match(_exif_text(entry))
+        zone = _exif_offset(exif.get(TAG_OFFSET_TIME_ORIGINAL))
+    except (_BadExif, IndexError):
+        return None
+    if match is None:  # e.g. "    :  :     :  :  ", the standard's "unknown"
+        return None
+    if not 1900 <= int(match[1]) <= 9998:  # no photos then; and the UTC conversion stays in range
+        return None
+    try:
+        return dt.datetime(
+            *(int(part) for part in match.groups()),  # type: ignore[misc]
+            tzinfo=zone or DEFAULT_PHOTO_ZONE,
+        )
+    except ValueError:  # 0000:00:00, month 13, hour 24 ...
+        return None
 
 
 def _orientation_exif_payload(orientation: int) -> bytes:
@@ -660,3 +733,15 @@ def read_gps(data: BytesLike, kind: str) -> tuple[float, float] | None:
     """
     tiff = _run(_EXIF_READERS, data, kind)
     return None if tiff is None else _tiff_gps(tiff)
+
+
+def read_taken_at(data: BytesLike, kind: str) -> dt.datetime | None:
+    """When the photo was taken (EXIF ``DateTimeOriginal``), as an aware datetime, or None.
+
+    The camera writes its local clock time; ``OffsetTimeOriginal`` ("+08:00"), when present,
+    says which zone that is, otherwise :data:`DEFAULT_PHOTO_ZONE` is assumed. None when the file
+    has no such tag or it cannot be read. Like the GPS position, it is only as honest as the
+    device's clock. Raises :class:`ImageMetaError` like :func:`strip_metadata`.
+    """
+    tiff = _run(_EXIF_READERS, data, kind)
+    return None if tiff is None else _tiff_taken_at(tiff)

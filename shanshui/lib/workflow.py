@@ -59,11 +59,16 @@ class RateLimited(WorkflowError):
 
 @dataclass(frozen=True)
 class Action:
-    """One row of an app's rules table: the action, its label for people, the states allowing it."""
+    """One row of an app's rules table: the action, its label for people, the states allowing it.
+
+    ``confirm``: for a step that cannot be undone, what will happen, said to the person before
+    it does (the page puts it in the form's ``data-confirm``; static/js/confirm.js asks).
+    """
 
     name: str
     label: object  # lazy translation
     states: tuple[str, ...]
+    confirm: object = ""  # lazy translation
 
 
 def actions_table(actions: Iterable[Action]) -> dict[str, Action]:
@@ -129,7 +134,9 @@ class Workflow:
     - ``before_save(obj)``: keeps derived fields right before a state change is saved;
     - ``after_save(obj)``: keeps copies elsewhere right after (same transaction);
     - ``stale_message(obj)``: what a person with a stale page is told;
-    - ``touch_fields``: what ``touch`` saves (None: the whole row, so ``before_save``'s fields too).
+    - ``touch_fields``: what ``touch`` saves (None: the whole row, so ``before_save``'s fields too);
+    - ``after_record(obj, event)``: called with every event written (same transaction), e.g. to
+      queue the notices of whoever must act next once the transaction commits.
     """
 
     event_model: type[models.Model]
@@ -142,6 +149,7 @@ class Workflow:
     before_save: Callable[[Any], None] | None = None
     after_save: Callable[[Any], None] | None = None
     touch_fields: tuple[str, ...] | None = None
+    after_record: Callable[[Any, Any], None] | None = None
 
     def lock(self, obj: Any, expected_version: int | None):
         """Re-read the object under a row lock and refuse a stale version (None: no check)."""
@@ -175,7 +183,7 @@ class Workflow:
         """Write one event row; an anonymous actor (a citizen, the system) is stored as None."""
         fields = dict(self.event_fields(obj, kind)) if self.event_fields else {}
         fields.update(extra)
-        return self.event_model.objects.create(
+        event = self.event_model.objects.create(
             **{self.subject: obj},
             actor=actor if getattr(actor, "pk", None) else None,
             unit=unit,
@@ -186,6 +194,9 @@ class Workflow:
             data=data or {},
             **fields,
         )
+        if self.after_record:
+            self.after_record(obj, event)
+        return event
 
     def transition(
         self,

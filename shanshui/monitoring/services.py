@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -44,8 +44,7 @@ MIN_YEAR, MAX_YEAR = 2000, 2100
 
 
 def _require_office(actor, message: str) -> None:
-    if not scope_for(actor).sees_all:
-        raise PermissionDenied(message)
+    scope_for(actor).require_office(message)
 
 
 # --- targets ---------------------------------------------------------------------------------

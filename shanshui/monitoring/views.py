@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -94,8 +94,7 @@ def _is_office(request) -> bool:
 
 
 def _require_office(request) -> None:
-    if not _is_office(request):
-        raise PermissionDenied(_("Only the office may do this."))
+    scope_for(request.user).require_office(_("Only the office may do this."))
 
 
 def _period_form(request, *, with_month: bool = True) -> tuple[PeriodForm, Period]:

@@ -23,6 +23,7 @@ from functools import cached_property
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from shanshui.orgs.models import Membership, Role, Unit
 
@@ -163,6 +164,11 @@ class DataScope:
             raise Http404
         if not self.has_role(unit, *roles):
             raise PermissionDenied
+
+    def require_office(self, message: str | None = None) -> None:
+        """403 unless the user is the rectification office (or a superuser)."""
+        if not self.sees_all:
+            raise PermissionDenied(message or _("Only the rectification office may do this."))
 
     def units_with_role(self, *roles: str, own: bool = False) -> QuerySet[Unit]:
         """Units on which the user holds one of ``roles`` (including units below them); with

@@ -9,8 +9,15 @@ from collections.abc import Callable, Iterable
 from django.db.models import Count, Q, QuerySet
 from django.utils.translation import gettext as _
 
-from shanshui.orgs.models import Unit, UnitAlias
-from shanshui.orgs.names import keys_for, normalize, split_names
+from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitAlias, UnitKind
+from shanshui.orgs.names import (
+    DEPARTMENTS,
+    TERRITORIAL,
+    Collective,
+    keys_for,
+    normalize,
+    split_names,
+)
 
 
 class UnitLookupError(LookupError):
@@ -101,6 +108,56 @@ class UnitResolver:
             if unit not in out:
                 out.append(unit)
         return out
+
+
+class UnitsIndefinite(UnitLookupError):
+    """A class of units that does not say which ("有关区县"): the user must choose them."""
+
+    code = "units_indefinite"
+
+    def __init__(self, found: Collective) -> None:
+        self.collective = found
+        super().__init__(
+            found.text,
+            _("“%(name)s” does not say which units it means; choose the units.")
+            % {"name": found.text},
+        )
+
+
+def collective_choices(group: str) -> QuerySet:
+    """The current units a class of ``group`` is chosen from (the pickers of an indefinite
+    class): districts, counties and zones; departments; or any unit but towns and firms."""
+    qs = Unit.objects.current()
+    if group == TERRITORIAL:
+        qs = qs.filter(kind__in=TERRITORIAL_KINDS)
+    elif group == DEPARTMENTS:
+        qs = qs.filter(kind=UnitKind.DEPARTMENT)
+    else:
+        qs = qs.exclude(kind__in=[UnitKind.TOWN, UnitKind.ENTERPRISE])
+    return qs.order_by("path")
+
+
+def collective_units(
+    found: Collective, *, resolve: Callable[[str], Unit] | None = None
+) -> list[Unit]:
+    """The current units a definite class holds: every district, county and zone of today, or
+    the units it lists ("两江新区、重庆高新区、万盛经开区管委会"), each as it is today.
+
+    Raises UnitsIndefinite for a class that does not say which units it holds, and the lookup
+    error of a listed name no unit has."""
+    if not found.definite:
+        raise UnitsIndefinite(found)
+    if not found.members:
+        return list(collective_choices(TERRITORIAL))
+    resolve = resolve or resolve_unit
+    out: list[Unit] = []
+    for name in found.members:
+        unit = resolve(name)
+        if unit.valid_to is not None and unit.successor_id:
+            unit = unit.current_successor()
+        if unit not in out:
+            out.append(unit)
+    return out
 
 
 def unit_directory(*, query: str = "", kind: str = "", include_history: bool = True) -> QuerySet:

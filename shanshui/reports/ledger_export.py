@@ -57,6 +57,9 @@ LEDGER_COLUMNS: list[tuple[str, int]] = [
     (li.DEADLINE, 14),
     (li.CATEGORY, 10),
     (li.PUBLIC, 8),
+    (li.SITE_ADDRESS, 24),
+    (li.SITE_LON, 12),
+    (li.SITE_LAT, 12),
     (li.PROGRESS, 10),
     (li.STATE, 12),
     ("warning", 10),
@@ -100,13 +103,16 @@ class _Row:
     notice_end: dt.date | None = None
     accepted_at: dt.datetime | None = None
     accepted_by_name: str = ""
+    site_address: str = ""
+    site_lat: float | None = None
+    site_lon: float | None = None
     units: list[_Unit] = field(default_factory=list)
     measures: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
     summary: str = ""
 
 
-_FIELDS = [f.name for f in dc_fields(_Row)][:15]
+_FIELDS = [f.name for f in dc_fields(_Row)][:18]
 
 
 def _rows(qs: QuerySet[Task], *, summaries: bool = False) -> Iterator[_Row]:
@@ -199,6 +205,9 @@ def _ledger_row(seq: int, task: _Row) -> list[tuple]:
         _deadline_cell(task),
         ("、".join(sheettext.LEDGER_CATEGORIES[c][0] for c in task.categories), "center"),
         ("是" if task.is_public else "否", "center"),
+        (task.site_address, "wrap"),
+        (task.site_lon, "center"),  # full precision: the import reads back the same number
+        (task.site_lat, "center"),
         (f"{task.progress}%", "center"),
         (str(STATUS_LABELS.get(task.status, task.status)), "center"),
         (

@@ -37,12 +37,17 @@ from shanshui.ledger.models import (
     TaskUnit,
     UnitRole,
 )
-from shanshui.lib import sheets
+from shanshui.lib import geo, sheets
 from shanshui.lib.workflow import WorkflowError
 from shanshui.orgs.models import Unit
-from shanshui.orgs.names import split_names
+from shanshui.orgs.names import Collective, normalize, read_units
 from shanshui.orgs.scope import scope_for
-from shanshui.orgs.selectors import UnitLookupError, UnitResolver
+from shanshui.orgs.selectors import (
+    UnitLookupError,
+    UnitResolver,
+    collective_choices,
+    collective_units,
+)
 from shanshui.reports import sheettext
 
 logger = logging.getLogger(__name__)
@@ -69,6 +74,11 @@ PROGRESS = "progress"
 STATE = "state"
 CATEGORY = "category"
 PUBLIC = "public"
+SITE_ADDRESS = "site_address"
+SITE_LON = "site_lon"
+SITE_LAT = "site_lat"
+SITE_POINT = "site_point"  # one cell "经度,纬度"
+SITE_FIELDS = (SITE_ADDRESS, SITE_LON, SITE_LAT, SITE_POINT)
 
 # Header texts per field, the canonical one first; the export writes the canonical ones.
 SYNONYMS: dict[str, tuple[str, ...]] = {
@@ -101,6 +111,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     STATE: ("完成情况", "整改状态", "是否完成", "完成状态", "整改完成情况", "状态"),
     CATEGORY: ("问题类别", "类别", "问题类型", "领域", "所属领域"),
     PUBLIC: ("是否公开", "公开"),
+    SITE_ADDRESS: ("整改点位", "点位地址", "整改地点", "整改地址", "地址", "点位"),
+    SITE_LON: ("经度",),
+    SITE_LAT: ("纬度",),
+    SITE_POINT: ("经纬度", "坐标", "点位坐标", "点位经纬度", "整改点位坐标"),
 }
 SPEC = sheets.HeaderSpec(SYNONYMS, required=(PROBLEM, DEADLINE))
 UNIT_FIELDS = {
@@ -133,7 +147,13 @@ class Row:
     deadline: dt.date | None
     units: list[ledger.UnitAssignment]
     is_public: bool = True
+    has_site: bool = False  # the sheet has site columns (without, the tasks keep theirs)
+    site_address: str = ""
+    site_lat: float | None = None
+    site_lon: float | None = None
     record: dict = field(default_factory=dict)  # progress / state text, kept in the event
+    shares: list[Unit] = field(default_factory=list)  # one share each (a class of units)
+    unitless: bool = False  # no lead or responsible unit: right only for a split city task
 
     def new_task(self, sheet_name: str) -> ledger.NewTask:
         return ledger.NewTask(
@@ -147,6 +167,7 @@ class Row:
             deadline=self.deadline,
             is_public=self.is_public,
             units=self.units,
+            **_site_fields(self),
             note={"import": {"file": sheet_name, "row": self.row, **self.record}},
         )
 
@@ -162,6 +183,7 @@ class Change:
     units: bool = False
     measures: bool = False
     categories: bool = False
+    shares: list[str] = field(default_factory=list)  # units still without their share
     parsed: Row | None = None
 
 
@@ -175,6 +197,8 @@ class Result:
     dry_run: bool
     columns: list[dict] = field(default_factory=list)  # {"index", "label", "field"}
     sheet: str = ""
+    # Units named as a class: {"key", "name", "definite", "group", "rows", "units", "names"}.
+    collectives: list[dict] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -190,10 +214,56 @@ class Result:
 
 
 class _Context:
-    def __init__(self, campaign: Campaign) -> None:
+    def __init__(self, campaign: Campaign, chosen: dict[str, list[Unit]] | None = None) -> None:
         self.campaign = campaign
         self.resolver = UnitResolver(on=campaign.feedback_date)
         self.cache: dict[str, Unit | UnitLookupError] = {}
+        self.chosen = chosen or {}  # an indefinite class's key → the units the user chose
+        self.classes: dict[str, dict] = {}  # key → what the result shows of the class
+        self.members: dict[str, list[Unit] | UnitLookupError] = {}
+
+    def collective(self, found: Collective, row: int) -> list[Unit]:
+        """The units of a class: a definite one from today's units, an indefinite one as the
+        user chose it for the whole sheet (else an error asking for the choice)."""
+        info = self.classes.setdefault(
+            found.key,
+            {
+                "key": found.key,
+                "name": found.text,
+                "definite": found.definite,
+                "group": found.group,
+                "rows": [],
+                "units": [],
+                "names": [],
+            },
+        )
+        if row not in info["rows"]:
+            info["rows"].append(row)
+        hit = self.members.get(found.key)
+        if hit is None:
+            if found.definite:
+                try:
+                    hit = collective_units(found, resolve=self.unit)
+                except UnitLookupError as exc:
+                    hit = exc
+            elif found.key in self.chosen:
+                hit = self.chosen[found.key]
+            else:
+                hit = UnitLookupError(
+                    found.text,
+                    _(
+                        "“%(name)s” does not say which units it means. Choose them under "
+                        "“Units named as a class”, once for the whole sheet."
+                    )
+                    % {"name": found.text},
+                )
+            if not isinstance(hit, UnitLookupError):
+                info["units"] = [u.pk for u in hit]
+                info["names"] = [u.display_name for u in hit]
+            self.members[found.key] = hit
+        if isinstance(hit, UnitLookupError):
+            raise hit
+        return hit
 
     def unit(self, name: str) -> Unit:
         hit = self.cache.get(name)
@@ -264,20 +334,30 @@ def _row_deadline(
 
 
 def _row_units(
-    values: tuple, header: sheets.Header, ctx: _Context, error: ErrorFn
-) -> list[ledger.UnitAssignment]:
-    """The units of every unit column, each (unit, role) once, in column order."""
+    number: int, values: tuple, header: sheets.Header, ctx: _Context, error: ErrorFn
+) -> tuple[list[ledger.UnitAssignment], list[Unit]]:
+    """The units of every unit column, each (unit, role) once, in column order; and the
+    districts that get a share each, from the classes of units named ("各区县政府")."""
     units: list[ledger.UnitAssignment] = []
+    shares: list[Unit] = []
+
+    def add(unit: Unit, role: str) -> None:
+        if not any(u.unit == unit and u.role == role for u in units):
+            units.append(ledger.UnitAssignment(unit, role))
+
     for f, role in UNIT_FIELDS.items():
-        for name in split_names(header.cell(values, f)):
+        for item in read_units(header.cell(values, f)):
             try:
-                unit = ctx.unit(name)
+                if isinstance(item, Collective):
+                    direct, shared = ledger.class_units(role, ctx.collective(item, number))
+                    for assignment in direct:
+                        add(assignment.unit, role)
+                    shares += [u for u in shared if u not in shares]
+                else:
+                    add(ctx.unit(item), role)
             except UnitLookupError as exc:
                 error(f, exc.message)
-                continue
-            if not any(u.unit == unit and u.role == role for u in units):
-                units.append(ledger.UnitAssignment(unit, role))
-    return units
+    return ledger.without_shared(units, shares), shares
 
 
 def _row_categories(values: tuple, header: sheets.Header, error: ErrorFn) -> list[str]:
@@ -322,17 +402,13 @@ def _parse_row(
     if len(title) > 200:
         error(TITLE, _("At most %(n)d characters, please.") % {"n": 200})
     deadline_kind, deadline = _row_deadline(values, header, error)
-    units = _row_units(values, header, ctx, error)
-    if not errors and not any(
-        u.role in (UnitRole.LEAD, UnitRole.RESPONSIBLE, UnitRole.IMPLEMENTING) for u in units
-    ):
-        error(
-            LEAD if LEAD in header.columns else RESPONSIBLE,
-            _("Name a lead unit or at least one responsible unit."),
-        )
+    units, shares = _row_units(number, values, header, ctx, error)
+    # Checked in _plan: an exported city task whose units are all in its shares has none.
+    unitless = not shares and not any(u.role in ledger.SHARE_ROLES for u in units)
     _attach_leaders(header.cell(values, LEADER), units, ctx, lambda m: error(LEADER, m))
     categories = _row_categories(values, header, error)
     is_public = _row_public(values, header, error)
+    site = _row_site(values, header, error)
     record = {f: header.cell(values, f)[:2000] for f in RECORD_ONLY if header.cell(values, f)}
     if errors:
         return None, errors
@@ -350,10 +426,57 @@ def _parse_row(
             deadline=deadline,
             units=units,
             is_public=is_public,
+            **site,
             record=record,
+            shares=shares,
+            unitless=unitless,
         ),
         [],
     )
+
+
+def _row_site(values: tuple, header: sheets.Header, error: ErrorFn) -> dict:
+    """The Row fields of the rectification site: none when the sheet has no site column (the
+    tasks' sites are then left as they are). A point comes from 经度 and 纬度 columns or from
+    one 经纬度 cell ("106.5516,29.5630"), WGS84, in Chongqing."""
+    if not any(f in header.columns for f in SITE_FIELDS):
+        return {}
+    address = " ".join(header.cell(values, SITE_ADDRESS).split())
+    if len(address) > 200:
+        error(SITE_ADDRESS, _("At most %(n)d characters, please.") % {"n": 200})
+    point_text = header.cell(values, SITE_POINT)
+    lat_text, lon_text = header.cell(values, SITE_LAT), header.cell(values, SITE_LON)
+    column = SITE_POINT if point_text else SITE_LAT if lat_text else SITE_LON
+    try:
+        if point_text:
+            lat, lon = geo.parse_point(point_text)
+        elif lat_text or lon_text:
+            if not (lat_text and lon_text):
+                missing = SITE_LON if lat_text else SITE_LAT
+                error(missing, _("Give both latitude and longitude of the site, or neither."))
+                return {}
+            lat, lon = geo.validate_wgs84(lat_text, lon_text)
+        else:
+            return {"has_site": True, "site_address": address}
+    except ValueError as exc:  # the geo module words its messages in Chinese
+        error(column, str(exc))
+        return {}
+    if not geo.in_chongqing(lat, lon):
+        error(column, _("The site is outside Chongqing. Check the latitude and longitude."))
+        return {}
+    return {
+        "has_site": True,
+        "site_address": address,
+        "site_lat": lat,  # as written: the ledger's own export reads back the same number
+        "site_lon": lon,
+    }
+
+
+def _site_fields(row: Row) -> dict:
+    """The site as the ledger takes it, or nothing when the sheet has no site columns."""
+    if not row.has_site:
+        return {}
+    return {"site_address": row.site_address, "site_lat": row.site_lat, "site_lon": row.site_lon}
 
 
 def _yes_no(text: str) -> bool | None:
@@ -428,9 +551,13 @@ class _Existing:
     deadline_kind: str
     deadline: dt.date | None
     status: str
+    site_address: str = ""
+    site_lat: float | None = None
+    site_lon: float | None = None
     units: set = field(default_factory=set)
     measures: list[str] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    shares: set = field(default_factory=set)  # the implementing units of its shares
 
 
 def _existing(campaign: Campaign, codes: list[str]) -> dict[str, _Existing]:
@@ -442,7 +569,7 @@ def _existing(campaign: Campaign, codes: list[str]) -> dict[str, _Existing]:
         chunk = codes[start : start + 2000]
         rows = Task.objects.filter(campaign=campaign, code__in=chunk).values_list(
             "pk", "code", "title", "problem", "target", "is_public", "deadline_kind", "deadline",
-            "status",
+            "status", "site_address", "site_lat", "site_lon",
         )  # fmt: skip
         for values in rows:
             item = _Existing(*values)
@@ -464,6 +591,10 @@ def _existing(campaign: Campaign, codes: list[str]) -> dict[str, _Existing]:
             "task_id", "category"
         ):
             by_pk[task_id].categories.append(category)
+        for task_id, unit_id in TaskUnit.objects.filter(
+            task__parent_id__in=chunk, role=UnitRole.IMPLEMENTING
+        ).values_list("task__parent_id", "unit_id"):
+            by_pk[task_id].shares.add(unit_id)
     return out
 
 
@@ -477,6 +608,10 @@ def _compare(row: Row, task: _Existing) -> Change:
             same = before == after
         if not same:
             change.fields[name] = [str(before or ""), str(after or "")]
+    for name, after in _site_fields(row).items():  # a sheet without a site keeps it
+        before = getattr(task, name)
+        if (" ".join(before.split()) if isinstance(before, str) else before) != after:
+            change.fields[name] = [_plain(before), _plain(after)]
     change.units = task.units != _unit_key(row.units)
     change.measures = [" ".join(m.split()) for m in task.measures] != [
         " ".join(m.split()) for m in row.measures
@@ -485,6 +620,8 @@ def _compare(row: Row, task: _Existing) -> Change:
         change.measures = "fewer"  # type: ignore[assignment]
     # A sheet without a category column leaves the categories alone.
     change.categories = bool(row.categories) and sorted(task.categories) != sorted(row.categories)
+    # Shares are only ever added: a district named by the class since the last import.
+    change.shares = [u.display_name for u in row.shares if u.pk not in task.shares]
     return change
 
 
@@ -496,6 +633,8 @@ def _describe(change: Change) -> list[str]:
         what.append(FIELD_LABELS[MEASURES])
     if change.categories:
         what.append(FIELD_LABELS[CATEGORY])
+    if change.shares:
+        what.append(_("shares for %(units)s") % {"units": "、".join(change.shares)})
     return list(dict.fromkeys(what))
 
 
@@ -506,7 +645,14 @@ _FIELD_COLUMNS = {
     "is_public": PUBLIC,
     "deadline_kind": DEADLINE,
     "deadline": DEADLINE,
+    "site_address": SITE_ADDRESS,
+    "site_lat": SITE_LAT,
+    "site_lon": SITE_LON,
 }
+
+
+def _plain(value) -> str:
+    return "" if value is None else str(value)
 
 
 def _change_errors(change: Change, task: _Existing, header: sheets.Header) -> list[sheets.RowError]:
@@ -539,6 +685,18 @@ def _change_errors(change: Change, task: _Existing, header: sheets.Header) -> li
                 change.row,
                 col(MEASURES),
                 _("Measures can be reworded or added, not removed."),
+            )
+        )
+    if change.shares and task.status != "draft":
+        out.append(
+            sheets.RowError(
+                change.row,
+                "",
+                _(
+                    "Task %(code)s has been assigned: it can no longer be split into shares "
+                    "for %(units)s."
+                )
+                % {"code": task.code, "units": "、".join(change.shares)},
             )
         )
     if ({"deadline", "deadline_kind"} & set(change.fields)) and task.status != "draft":
@@ -659,11 +817,20 @@ def _plan(
     changes: list[tuple[Change, _Existing]] = []
     for row in rows:
         task = existing.get(row.code)
+        if row.unitless and (task is None or not task.shares):
+            result.errors.append(
+                sheets.RowError(
+                    row.row,
+                    header.label(LEAD) or header.label(RESPONSIBLE) or "",
+                    _("Name a lead unit or at least one responsible unit."),
+                )
+            )
+            continue
         if task is None:
             new_rows.append(row)
             continue
         change = _compare(row, task)
-        if change.fields or change.units or change.measures or change.categories:
+        if change.fields or change.units or change.measures or change.categories or change.shares:
             result.errors += _change_errors(change, task, header)
             changes.append((change, task))
         else:
@@ -680,11 +847,14 @@ def run_import(
     fileobj,
     dry_run: bool = True,
     mapping: dict[int, str] | None = None,
+    units: dict[str, list[int]] | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> Result:
     """Check a sheet and, unless ``dry_run``, import it: every row or none.
 
     ``mapping`` (column index → field, "" to ignore a column) replaces the detected one.
+    ``units`` (a class of units as written, "各有关区县" → unit ids) says once for the whole
+    sheet which units a class that does not say so itself holds.
     ``progress(done, total)`` is called as rows are read and written (for the progress bar).
     """
     if not scope_for(actor).sees_all:
@@ -699,9 +869,14 @@ def run_import(
     if header is None:
         return result
 
+    chosen = _chosen_units(units, result)
+    if chosen is None:
+        return result
     total = len(loaded.rows)
     steps = total if dry_run else 2 * total
-    rows = _parse_rows(loaded, header, _Context(campaign), result, progress, steps)
+    ctx = _Context(campaign, chosen)
+    rows = _parse_rows(loaded, header, ctx, result, progress, steps)
+    result.collectives = sorted(ctx.classes.values(), key=lambda c: (c["definite"], c["rows"]))
     new_rows, changes = _plan(campaign, rows, header, result)
     if result.errors or dry_run:
         if progress:
@@ -715,15 +890,42 @@ def run_import(
     return result
 
 
+def _chosen_units(units: dict[str, list[int]] | None, result: Result) -> dict | None:
+    """The units chosen for each class (key → units, in the order of the unit tree), or None
+    with the reason in ``result.errors`` when a chosen unit is not one that can be chosen."""
+    chosen: dict[str, list[Unit]] = {}
+    for name, ids in (units or {}).items():
+        key = normalize(name)
+        found = read_units(name)
+        group = found[0].group if len(found) == 1 and isinstance(found[0], Collective) else ""
+        picked = list(collective_choices(group).filter(pk__in=ids)) if ids else []
+        if len(picked) != len(set(ids)) or not picked:
+            result.errors.append(
+                sheets.RowError(
+                    0,
+                    "",
+                    _("Choose current units for “%(name)s”.") % {"name": name},
+                )
+            )
+            continue
+        chosen[key] = picked
+    return None if result.errors else chosen
+
+
 def _write(actor, campaign, new_rows, changes, sheet_name, progress, total) -> None:
     with transaction.atomic():
         batch = 500
         for start in range(0, len(new_rows), batch):
             chunk = new_rows[start : start + batch]
             try:
-                ledger.tasks_create(
+                created = ledger.tasks_create(
                     actor=actor, campaign=campaign, tasks=[r.new_task(sheet_name) for r in chunk]
                 )
+                for row, task in zip(chunk, created, strict=True):
+                    if row.shares:
+                        ledger.task_split(
+                            actor=actor, task=task, expected_version=None, units=row.shares
+                        )
             except ValidationError as exc:
                 exc.row = chunk[0].row  # type: ignore[attr-defined]
                 raise
@@ -755,9 +957,11 @@ def _apply(actor, change: Change, existing: _Existing) -> None:
             actor=actor, task=task, expected_version=None, measures=row.measures
         )
     if change.categories:
-        ledger.task_set_categories(
+        task = ledger.task_set_categories(
             actor=actor, task=task, expected_version=None, categories=row.categories
         )
+    if change.shares:  # last, so the new shares carry the task's units as changed
+        ledger.task_split(actor=actor, task=task, expected_version=None, units=row.shares)
 
 
 def _message(exc: Exception) -> str:

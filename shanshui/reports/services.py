@@ -37,8 +37,7 @@ logger = logging.getLogger(__name__)
 
 
 def _require_office(actor) -> None:
-    if not scope_for(actor).sees_all:
-        raise PermissionDenied(_("Only the rectification office may import a ledger."))
+    scope_for(actor).require_office(_("Only the rectification office may import a ledger."))
 
 
 def _jobs_mode() -> str:
@@ -77,12 +76,27 @@ def import_job_create(*, actor, campaign: Campaign, upload) -> ImportJob:
     return job
 
 
-def import_job_again(*, actor, job: ImportJob, dry_run: bool, mapping: dict | None) -> ImportJob:
+def import_job_again(
+    *,
+    actor,
+    job: ImportJob,
+    dry_run: bool,
+    mapping: dict | None,
+    units: dict[str, list] | None = None,
+) -> ImportJob:
     """Check the same file again with a corrected mapping, or import it (``dry_run=False``).
 
-    Importing needs a clean check of the same file with the same mapping first."""
+    ``units`` chooses the units of each class of units the sheet names without saying which
+    ("各有关区县" → unit ids), once for the whole sheet; it is kept in the job's mapping under
+    "units", and None keeps the choice the mapping already has. Importing needs a clean check
+    of the same file with the same mapping and the same choice first."""
     _require_office(actor)
-    mapping = _clean_mapping(mapping if mapping is not None else job.mapping)
+    mapping = dict(mapping if mapping is not None else job.mapping)
+    if units is not None:
+        mapping[UNITS_KEY] = units
+    elif UNITS_KEY not in mapping and UNITS_KEY in job.mapping:
+        mapping[UNITS_KEY] = job.mapping[UNITS_KEY]
+    mapping = _clean_mapping(mapping)
     if not dry_run:
         checked = (
             ImportJob.objects.filter(
@@ -112,9 +126,33 @@ def import_job_again(*, actor, job: ImportJob, dry_run: bool, mapping: dict | No
     return new
 
 
+UNITS_KEY = "units"  # in a job's mapping: a class of units as written → the unit ids chosen
+MAX_CLASSES = 50
+
+
+def _clean_units(units) -> dict[str, list[int]]:
+    invalid = ValidationError(_("The units chosen are not valid."))
+    if not isinstance(units, dict) or len(units) > MAX_CLASSES:
+        raise invalid
+    out = {}
+    for name, ids in units.items():
+        if not isinstance(name, str) or not 0 < len(name) <= 200 or not isinstance(ids, list):
+            raise invalid
+        if len(ids) > 500 or not all(str(i).isdigit() and 0 < int(i) < 2**31 for i in ids):
+            raise invalid
+        if ids:
+            out[name] = sorted({int(i) for i in ids})
+    return out
+
+
 def _clean_mapping(mapping: dict | None) -> dict:
     out = {}
     for key, value in (mapping or {}).items():
+        if key == UNITS_KEY:
+            units = _clean_units(value)
+            if units:
+                out[UNITS_KEY] = units
+            continue
         try:
             index = int(key)
         except (TypeError, ValueError) as exc:
@@ -188,7 +226,8 @@ def import_job_run(job_id: int) -> ImportJob | None:
                 campaign=job.campaign,
                 fileobj=fh,
                 dry_run=job.dry_run,
-                mapping={int(k): v for k, v in job.mapping.items()} or None,
+                mapping={int(k): v for k, v in job.mapping.items() if k != UNITS_KEY} or None,
+                units=job.mapping.get(UNITS_KEY),
                 progress=progress,
             )
         job.result = result.to_dict()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -29,8 +29,7 @@ FILES = {
 
 
 def _require_office(request: HttpRequest) -> None:
-    if not scope_for(request.user).sees_all:
-        raise PermissionDenied(_("Only the rectification office issues bulletins."))
+    scope_for(request.user).require_office(_("Only the rectification office issues bulletins."))
 
 
 def _office_bulletin(request: HttpRequest, pk: int) -> Bulletin:

@@ -73,7 +73,13 @@ def _label(day: dt.date, step: str) -> str:
 
 def _kpis(c: figures.Counts, link) -> list[dict]:
     return [
-        {"key": "total", "value": c.total, "url": link("total")},
+        {
+            "key": "total",
+            "value": c.total,
+            "url": link("total"),
+            # The ledger list counts every task; say why this number is smaller.
+            "note": _("Drafts and withdrawn tasks excluded; a city task counts once per share."),
+        },
         {
             "key": "completed",
             "value": c.completed,

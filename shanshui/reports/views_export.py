@@ -32,6 +32,12 @@ def export_ledger(request: HttpRequest) -> FileResponse:
     """The ledger list as filtered on its page (same form, same scope, same order)."""
     form = ledger_forms.LedgerFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
+    # 导出所选: exactly the ticked tasks, or nothing — never the whole ledger in their place.
+    ids = data.get("ids") or []
+    if request.GET.get("ids") and (
+        not ids or visible_tasks(request.user).filter(pk__in=ids).count() != len(ids)
+    ):
+        raise Http404
     tasks = ledger_selectors.ledger(request.user, data=data)
     campaign = data.get("campaign")
     title = _("%(campaign)s rectification ledger") % {

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shanshui.ledger.models import Campaign
 from shanshui.orgs.scope import scope_for
+from shanshui.orgs.selectors import collective_choices
 from shanshui.reports import ledger_import, services
 from shanshui.reports.models import ImportJob, JobStatus
 
@@ -83,6 +84,31 @@ def import_start(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _classes(result: dict) -> list[dict]:
+    """The classes of units the sheet names ("各区县政府", "各有关区县"), each indefinite one
+    with the units it can be chosen from."""
+    out = []
+    for item in result.get("collectives") or []:
+        item = dict(item)
+        if not item["definite"]:
+            item["choices"] = [(u.pk, u.display_name) for u in collective_choices(item["group"])]
+        out.append(item)
+    return out
+
+
+def _posted_units(post) -> dict | None:
+    """The units chosen per class on the page ("class_N" names the class, "class_units_N" its
+    units); None when the form had no such fields (the choice made before is kept)."""
+    names = {
+        k[len("class_") :]: v
+        for k, v in post.items()
+        if k.startswith("class_") and not k.startswith("class_units_")
+    }
+    if not names:
+        return None
+    return {name: post.getlist(f"class_units_{i}") for i, name in names.items()}
+
+
 def _field_choices() -> list[tuple[str, str]]:
     return [("", _("(ignore)"))] + [(f, names[0]) for f, names in ledger_import.SYNONYMS.items()]
 
@@ -102,7 +128,9 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         "running": job.status in (JobStatus.PENDING, JobStatus.RUNNING),
         "mapping_json": json.dumps(job.mapping),
         "PREVIEW_ROWS": PREVIEW_ROWS,
+        "classes": _classes(result),
     }
+    context["choose_classes"] = any(not c["definite"] for c in context["classes"])
     done, total = services.import_job_progress(job)
     context["done"], context["total"] = done, total
     return render(request, "reports/import_job.html", context)
@@ -142,7 +170,11 @@ def import_again(request: HttpRequest, pk: int) -> HttpResponse:
             mapping = {k[4:]: request.POST[k] for k in keys}
     try:
         new = services.import_job_again(
-            actor=request.user, job=job, dry_run=dry_run, mapping=mapping
+            actor=request.user,
+            job=job,
+            dry_run=dry_run,
+            mapping=mapping,
+            units=_posted_units(request.POST),
         )
     except ValidationError as exc:
         context = {
@@ -153,7 +185,9 @@ def import_again(request: HttpRequest, pk: int) -> HttpResponse:
             "changed": (job.result.get("changed") or [])[:PREVIEW_ROWS],
             "refused": exc.messages,
             "mapping_json": json.dumps(job.mapping),
+            "classes": _classes(job.result or {}),
         }
+        context["choose_classes"] = any(not c["definite"] for c in context["classes"])
         return render(request, "reports/import_job.html", context, status=400)
     return redirect(reverse("reports:import_job", args=[new.pk]))
 

@@ -24,6 +24,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "complaints": {"lib", "orgs", "ledger"},
     "monitoring": {"lib", "orgs", "ledger"},
     "directives": {"lib", "orgs", "ledger"},
+    "carbon": {"lib", "orgs", "ledger"},
     "reports": {"lib", "orgs", "ledger", "complaints", "monitoring"},
 }
 TEST_ONLY = "testing"

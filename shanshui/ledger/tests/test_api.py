@@ -115,8 +115,8 @@ def test_it_never_lets_another_district_see_or_touch_a_task(api, personas, task_
         "accept-assignment": {"version": v},
         "urges": {"to_unit_id": personas.unit_a.pk, "text": "限期整改", "response_due": in_days(9)},
         "extensions": {"requested_deadline": in_days(200), "reason": "工程量大"},
-        "recheck": {"version": v},
-        "accept": {"version": v, "accepted_by_name": "冒名"},
+        "recheck": {"version": v, "passed": True, "opinion": "试探"},
+        "accept": {"version": v, "accepted_by_name": "冒名", "opinion": "试探"},
         "start-notice": {"version": v},
         "sign-off": {"version": v},
         "return": {"version": v, "reason": "试探"},
@@ -194,8 +194,8 @@ def test_it_walks_a_task_from_campaign_to_sign_off(live_api, personas):
     assert status == 200, body
     assert (body["status"], body["version"]) == ("acceptance_applied", 5)
     assert Evidence.objects.filter(task_id=tid).exclude(checklist_item="").count() == 6
-    step("department", "recheck", "rechecked", 5, comment="复查属实")
-    step("office", "accept", "accepted", 6, accepted_by_name="李验收")
+    step("department", "recheck", "rechecked", 5, passed=True, opinion="复查属实")
+    step("office", "accept", "accepted", 6, accepted_by_name="李验收", opinion="同意验收")
     step("office", "start-notice", "in_public_notice", 7)
     status, body = api.post("office", f"/tasks/{tid}/sign-off", version=8)
     assert (status, body["code"]) == (409, "invalid_state")  # the notice is still running

@@ -123,7 +123,8 @@ def test_a_task_walks_from_assignment_to_sign_off(live_server, tmp_path: Path):
         assert "WALK-1" in sthjj.locator("#waiting").inner_text()
         sthjj.goto(task_url)
         form = _open_action(sthjj, "recheck")
-        form.locator("[name=comment]").fill("现场复查属实。")
+        form.locator("[name=passed][value='1']").check()
+        form.locator("[name=opinion]").fill("现场复查属实。")
         shot(sthjj, "07-sthjj-recheck.png")
         _submit(sthjj, "recheck")
         assert _status(task) == Status.RECHECKED
@@ -132,6 +133,7 @@ def test_a_task_walks_from_assignment_to_sign_off(live_server, tmp_path: Path):
         office.goto(task_url)
         form = _open_action(office, "accept")
         assert form.locator("[name=accepted_by_name]").input_value() == "刘明"  # prefilled
+        form.locator("[name=opinion]").fill("整改到位，资料齐全，同意验收。")
         shot(office, "08-office-accept.png")
         _submit(office, "accept")
         assert _status(task) == Status.ACCEPTED
@@ -184,8 +186,12 @@ def _open_action(page, action: str):
 
 
 def _submit(page, action: str) -> None:
+    form = page.locator(f"#form-{action}")
+    asks = form.get_attribute("data-confirm")  # an irreversible step asks first
     with page.expect_navigation():
-        page.locator(f"#form-{action} button[type=submit]").click()
+        form.locator("button[type=submit]").click()
+        if asks:
+            page.locator("#confirm-modal [data-confirm-ok]").click()
     assert "#timeline" in page.url, f"{action} failed:\n{page.locator('#actions').inner_text()}"
 
 

@@ -59,7 +59,11 @@ def test_two_reviewers_at_once_one_wins_the_other_is_told(personas, task):
     seen = task.version
     results = run_together(
         lambda: services.task_recheck(
-            actor=personas.department, task=task, expected_version=seen, comment="复查通过"
+            actor=personas.department,
+            task=task,
+            expected_version=seen,
+            passed=True,
+            opinion="复查通过",
         ),
         lambda: services.task_return(
             actor=personas.office, task=task, expected_version=seen, reason="资料不全"

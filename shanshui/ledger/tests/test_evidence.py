@@ -47,7 +47,7 @@ def test_it_stores_by_content_hash_and_keeps_the_name_for_display(personas, task
         ("report.pdf", b"<html><script>alert(1)</script></html>", "不是允许的文件类型"),
         ("report.pdf", png_bytes(), "扩展名与实际内容不符"),
         ("photo.jpg", b"MZ\x90\x00" + b"\x00" * 200, "不是允许的文件类型"),
-        ("empty.pdf", b"", "是空文件"),
+        ("empty.pdf", b"", "上传的文件是空的"),
     ],
 )
 def test_it_refuses_files_whose_content_is_not_what_they_claim(

@@ -201,7 +201,8 @@ def test_the_closing_checklist_needs_every_item_with_evidence(personas, task_in)
             checklist={"measures_done": "已完成"},
         )
     errors = excinfo.value.message_dict
-    assert set(errors) == set(ChecklistItem.values)
+    # Each item's statement and each item's evidence.
+    assert set(errors) == {*ChecklistItem.values, *(f"files_{i}" for i in ChecklistItem.values)}
     assert any("尚未报告完成" in e for e in errors["measures_done"])  # measures not done yet
     task.measures.update(status=MeasureStatus.DONE)
     services.task_apply_acceptance(
@@ -210,7 +211,7 @@ def test_the_closing_checklist_needs_every_item_with_evidence(personas, task_in)
         expected_version=None,
         summary="完成",
         checklist={i: "已落实" for i in ChecklistItem.values},
-        files={i: [document(f"{i}.pdf")] for i in ChecklistItem.values},
+        files={i: [document(f"{i}.pdf", i)] for i in ChecklistItem.values},
     )
     task.refresh_from_db()
     assert task.status == Status.ACCEPTANCE_APPLIED and task.progress == 100
@@ -319,7 +320,9 @@ def test_an_overdue_urge_turns_the_task_red(personas, task_in, in_days):
 def test_a_stale_version_is_refused_and_changes_nothing(personas, task_in):
     task = task_in(Status.ACCEPTANCE_APPLIED)
     seen = task.version
-    services.task_recheck(actor=personas.department, task=task, expected_version=seen)
+    services.task_recheck(
+        actor=personas.department, task=task, expected_version=seen, passed=True, opinion="属实"
+    )
     events = Event.objects.count()
     with pytest.raises(Conflict) as excinfo:
         services.task_return(
@@ -337,7 +340,8 @@ def test_two_people_on_one_page_the_second_gets_a_clear_409(personas, task_in):
     office.force_login(personas.office)
     dept.force_login(personas.department)
     url = reverse("ledger:action", args=[task.pk, "recheck"])
-    assert dept.post(url, {"version": version, "comment": "复查属实"}).status_code == 302
+    posted = {"version": version, "passed": "1", "opinion": "复查属实"}
+    assert dept.post(url, posted).status_code == 302
     response = office.post(
         reverse("ledger:action", args=[task.pk, "return"]),
         {"version": version, "reason": "资料不全"},

@@ -135,7 +135,7 @@ def payload(action: str, personas, task: Task) -> dict:
                 ]
             },
             **{
-                f"files_{i}": [document(f"{i}.pdf")]
+                f"files_{i}": [document(f"{i}.pdf", i)]
                 for i in [
                     "measures_done",
                     "violations_punished",
@@ -146,8 +146,8 @@ def payload(action: str, personas, task: Task) -> dict:
                 ]
             },
         },
-        "recheck": {"comment": "复查属实"},
-        "accept": {"accepted_by_name": "李验收", "comment": "同意"},
+        "recheck": {"passed": "1", "opinion": "复查属实"},
+        "accept": {"accepted_by_name": "李验收", "opinion": "同意验收"},
         "return": {"reason": "资料不全"},
         "start_notice": {},
         "sign_off": {},

@@ -116,7 +116,7 @@ def test_a_form_error_is_shown_field_by_field_in_chinese(personas, task_in):
     )
     html = response.content.decode()
     assert response.status_code == 400
-    assert "这个字段是必填项" in html and "100" in html
+    assert "请填写此项" in html and "100" in html
     task.refresh_from_db()
     assert task.reports.count() == 0
 
@@ -216,7 +216,7 @@ def test_the_public_page_shows_results_and_takes_objections(personas, task_in, c
     hidden = task_in(Status.IN_PROGRESS)
     assert client.get(reverse("public_rectification_detail", args=[hidden.pk])).status_code == 404
     response = client.post(detail, {"text": ""})
-    assert response.status_code == 400 and "这个字段是必填项" in response.content.decode()
+    assert response.status_code == 400 and "请填写此项" in response.content.decode()
 
 
 def test_the_unit_sees_objections_but_only_the_office_sees_who_objected(personas, task_in):
@@ -385,8 +385,10 @@ def test_checklist_errors_from_the_service_land_on_their_items(personas, task_in
     )
     assert response.status_code == 400
     form = response.context["action_forms"]["apply_acceptance"]
-    # No evidence attached to any item, and the measures are not reported done.
-    assert set(form.errors) == {f"check_{item}" for item in ChecklistItem.values}
+    # No evidence attached to any item (under its files), and the measures not reported done.
+    assert set(form.errors) == {f"files_{item}" for item in ChecklistItem.values} | {
+        "check_measures_done"
+    }
     task.refresh_from_db()
     assert task.status == Status.IN_PROGRESS
 

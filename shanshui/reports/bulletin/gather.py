@@ -19,12 +19,13 @@ def _names(rows: Iterable, roles: Sequence[str]) -> tuple[str, ...]:
 
 
 def _leaders(rows: Iterable) -> tuple[str, ...]:
+    # Each leader with the unit they answer for ("万州区：周强（副区长）"): a unit's leader is not
+    # the task's, and a bulletin names who answers for what.
     out = []
     for tu in rows:
         if tu.role in ("lead", "responsible", "implementing") and tu.leader_name:
-            out.append(
-                f"{tu.leader_name}（{tu.leader_post}）" if tu.leader_post else tu.leader_name
-            )
+            person = f"{tu.leader_name}（{tu.leader_post}）" if tu.leader_post else tu.leader_name
+            out.append(f"{tu.unit.display_name}：{person}")
     return tuple(dict.fromkeys(out))
 
 

@@ -617,6 +617,7 @@ def test_the_office_previews_then_issues(personas, ledger_round, period, client_
     assert f'data-figure="total">{want["total"]}<' in html
     assert f'data-figure="overdue">{want["overdue"]}<' in html
     assert f"渝督改办〔{today.year}〕1号" in html
+    assert 'data-confirm="通报将以下一个文号印发' in html  # issuing asks first (confirm.js)
     assert not Bulletin.objects.exists()  # a preview issues nothing
 
     response = office.post(reverse("reports:bulletin_new"), query)

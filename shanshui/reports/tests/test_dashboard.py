@@ -85,7 +85,7 @@ def drill_count(page: str) -> int:
 
 
 def drill_task_ids(page: str) -> set[int]:
-    return {int(pk) for pk in re.findall(r'<tr data-task="(\d+)">', page)}
+    return {int(pk) for pk in re.findall(r'<tr [^>]*data-task="(\d+)"', page)}
 
 
 def near(page: str, element_id: str, length: int = 1500) -> str:
