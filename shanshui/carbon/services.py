@@ -437,42 +437,33 @@ def factor_update(*, actor, factor: EmissionFactor, values: dict, reason: str) -
     return len(changes)
 
 
-@transaction.atomic
-def factor_set_use(*, actor, factor_set: FactorSet, reason: str = "") -> None:
+def _use(actor, model, chosen, subject: str, reason: str) -> None:
+    """Put ``chosen`` (a factor set or a grid factor set) in use, record it, recompute."""
     _office(actor)
-    current = FactorSet.objects.select_for_update().filter(in_use=True).first()
-    if current == factor_set:
+    current = model.objects.select_for_update().filter(in_use=True).first()
+    if current == chosen:
         return
-    FactorSet.objects.filter(in_use=True).update(in_use=False)
-    FactorSet.objects.filter(pk=factor_set.pk).update(in_use=True)
+    model.objects.filter(in_use=True).update(in_use=False)
+    model.objects.filter(pk=chosen.pk).update(in_use=True)
     FactorChange.objects.create(
-        subject=_("Emission factor set in use")[:160],
+        subject=subject[:160],
         field="in_use",
         old=current.name[:60] if current else "",
-        new=factor_set.name[:60],
+        new=chosen.name[:60],
         reason=reason,
         actor=actor,
     )
     inventory_recompute()
+
+
+@transaction.atomic
+def factor_set_use(*, actor, factor_set: FactorSet, reason: str = "") -> None:
+    _use(actor, FactorSet, factor_set, _("Emission factor set in use"), reason)
 
 
 @transaction.atomic
 def grid_set_use(*, actor, grid_set: GridFactorSet, reason: str = "") -> None:
-    _office(actor)
-    current = GridFactorSet.objects.select_for_update().filter(in_use=True).first()
-    if current == grid_set:
-        return
-    GridFactorSet.objects.filter(in_use=True).update(in_use=False)
-    GridFactorSet.objects.filter(pk=grid_set.pk).update(in_use=True)
-    FactorChange.objects.create(
-        subject=_("Grid factor set in use")[:160],
-        field="in_use",
-        old=current.name[:60] if current else "",
-        new=grid_set.name[:60],
-        reason=reason,
-        actor=actor,
-    )
-    inventory_recompute()
+    _use(actor, GridFactorSet, grid_set, _("Grid factor set in use"), reason)
 
 
 @transaction.atomic

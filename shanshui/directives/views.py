@@ -96,6 +96,13 @@ def _page(request: HttpRequest, document: Document, *, bound: dict | None = None
     return form_page(request, "directives/document.html", context)
 
 
+def _again(request: HttpRequest, document: Document, bound: dict) -> HttpResponse:
+    """The document's page again with what was refused (a bound form, the commit's list)."""
+    response = _page(request, document, bound=bound)
+    response.status_code = 400
+    return response
+
+
 @login_required
 def document(request: HttpRequest, pk: int) -> HttpResponse:
     return _page(request, _load(request, pk))
@@ -132,9 +139,7 @@ def directive_edit(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     if saved is None:
-        response = _page(request, directive.document, bound={("edit", pk): form})
-        response.status_code = 400
-        return response
+        return _again(request, directive.document, {("edit", pk): form})
     messages.success(request, _("Directive %(n)s saved.") % {"n": saved.number})
     return _back(saved)
 
@@ -164,9 +169,7 @@ def directive_split(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     if new is None:
-        response = _page(request, directive.document, bound={("split", pk): form})
-        response.status_code = 400
-        return response
+        return _again(request, directive.document, {("split", pk): form})
     messages.success(request, _("Split: the second part is directive %(n)s.") % {"n": new.number})
     return _back(new)
 
@@ -178,10 +181,7 @@ def document_commit(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         tasks = services.document_commit(actor=request.user, document=document)
     except ValidationError as exc:
-        form_errors = exc.messages
-        response = _page(request, document, bound={"commit": form_errors})
-        response.status_code = 400
-        return response
+        return _again(request, document, {"commit": exc.messages})
     messages.success(
         request,
         _("%(n)s tasks put on the ledger as drafts under “%(campaign)s”.")
