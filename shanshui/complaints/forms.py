@@ -27,6 +27,7 @@ from shanshui.ledger.forms import (
     IdsChoiceField,
     MultipleFileField,
     VersionedForm,
+    refuse_past_deadline,
 )
 from shanshui.ledger.models import Campaign, Task
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
@@ -311,6 +312,11 @@ class PromoteForm(VersionedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["campaign"].queryset = Campaign.objects.order_by("-feedback_date", "-pk")
+
+    def clean_deadline(self):
+        deadline = self.cleaned_data.get("deadline")
+        refuse_past_deadline(deadline)  # a new task, like the new-task form
+        return deadline
 
     def clean(self):
         data = super().clean()

@@ -400,7 +400,7 @@ class TaskForm(SiteForm, TaskUnitsForm):
     def clean_deadline(self):
         deadline = self.cleaned_data.get("deadline")
         if deadline:
-            _refuse_past(deadline)
+            refuse_past_deadline(deadline)
         return deadline
 
     def clean(self):
@@ -414,7 +414,7 @@ class TaskForm(SiteForm, TaskUnitsForm):
         return data
 
 
-def _refuse_past(deadline) -> None:
+def refuse_past_deadline(deadline) -> None:
     """A new deadline cannot be in the past (task_create itself takes historic dates)."""
     try:
         check_deadline_ahead(deadline)
@@ -485,7 +485,7 @@ class EditForm(SiteForm, TaskUnitsForm, VersionedForm):
         deadline = self.cleaned_data.get("deadline")
         unchanged = self.task is not None and deadline == self.task.deadline
         if deadline and not unchanged:
-            _refuse_past(deadline)
+            refuse_past_deadline(deadline)
         return deadline
 
     @staticmethod

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tempfile
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from dataclasses import fields as dc_fields
@@ -174,8 +175,13 @@ def leader_cell(units: list[_Unit]) -> str:
     if len(with_leader) == 1 and primary and with_leader[0] is primary[0]:
         u = with_leader[0]
         return sheettext.format_leader(sheettext.Leader(u.leader_name, u.leader_post))
+    roles_of = Counter(u.name for u in units)  # a unit in two roles names the leader's role
     return "\n".join(
-        sheettext.format_leader(sheettext.Leader(u.leader_name, u.leader_post, u.name))
+        sheettext.format_leader(
+            sheettext.Leader(
+                u.leader_name, u.leader_post, u.name, u.role if roles_of[u.name] > 1 else ""
+            )
+        )
         for u in with_leader
     )
 

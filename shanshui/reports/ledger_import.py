@@ -501,17 +501,26 @@ def _attach_leaders(text: str, units: list, ctx: _Context, error: Callable[[str]
             return
     named = [ld for ld in leaders if ld.unit]
     plain = [ld for ld in leaders if not ld.unit]
+    given: set[int] = set()  # positions in ``units`` that got their leader from this cell
     for leader in named:
         try:
             unit = ctx.unit(leader.unit)
         except UnitLookupError as exc:
             error(exc.message)
             continue
-        target = next((u for u in units if u.unit == unit), None)
-        if target is None:
+        # The unit's role the leader belongs to: the one named ("万州区（实施主体）：…"), else
+        # its first role not given a leader yet by this cell (several lines, in role order).
+        places = [
+            i
+            for i, u in enumerate(units)
+            if u.unit == unit and (not leader.role or u.role == leader.role)
+        ]
+        if not places:
             error(_("%(unit)s is not among the task's units.") % {"unit": unit.display_name})
             continue
-        target.leader_name, target.leader_post = leader.name, leader.post
+        place = next((i for i in places if i not in given), places[0])
+        given.add(place)
+        units[place].leader_name, units[place].leader_post = leader.name, leader.post
     if not plain:
         return
     primary = [u for u in units if u.role == UnitRole.LEAD] or [

@@ -166,6 +166,27 @@ def format_deadline(kind: str, date: dt.date | None) -> str:
 _LEADER_SPLIT = re.compile(r"[、，,;；\n]+")
 _WITH_POST = re.compile(r"^(?P<name>[^（(]+)[（(](?P<post>[^）)]+)[）)]$")
 _UNIT_PREFIX = re.compile(r"^(?P<unit>[^：:]+)[：:](?P<rest>.+)$")
+_UNIT_ROLE = re.compile(r"^(?P<unit>.+?)[（(](?P<role>[^）)]+)[）)]$")
+# A unit that holds two roles on a task names the role of its leader: "万州区（实施主体）：张三".
+ROLE_WORDS = {
+    "牵头": "lead",
+    "牵头单位": "lead",
+    "责任": "responsible",
+    "责任单位": "responsible",
+    "配合": "supporting",
+    "配合单位": "supporting",
+    "实施主体": "implementing",
+    "整改实施主体": "implementing",
+    "验收": "accepting",
+    "验收单位": "accepting",
+}
+ROLE_LABELS = {
+    "lead": "牵头单位",
+    "responsible": "责任单位",
+    "supporting": "配合单位",
+    "implementing": "实施主体",
+    "accepting": "验收单位",
+}
 
 
 @dataclass(frozen=True)
@@ -173,6 +194,7 @@ class Leader:
     name: str
     post: str = ""
     unit: str = ""  # when written "单位：姓名（职务）"
+    role: str = ""  # when written "单位（实施主体）：姓名（职务）"
 
 
 def parse_leaders(text: str) -> list[Leader]:
@@ -183,21 +205,27 @@ def parse_leaders(text: str) -> list[Leader]:
         part = part.strip()
         if not part:
             continue
-        unit = ""
+        unit, role = "", ""
         m = _UNIT_PREFIX.match(part)
         if m:
             unit, part = m["unit"].strip(), m["rest"].strip()
+            qualified = _UNIT_ROLE.match(unit)
+            if qualified and qualified["role"].strip() in ROLE_WORDS:
+                unit, role = qualified["unit"].strip(), ROLE_WORDS[qualified["role"].strip()]
         m = _WITH_POST.match(part)
         if m:
-            out.append(Leader(m["name"].strip(), m["post"].strip(), unit))
+            out.append(Leader(m["name"].strip(), m["post"].strip(), unit, role))
         else:
-            out.append(Leader(" ".join(part.split()), "", unit))
+            out.append(Leader(" ".join(part.split()), "", unit, role))
     return out
 
 
 def format_leader(leader: Leader) -> str:
     person = f"{leader.name}（{leader.post}）" if leader.post else leader.name
-    return f"{leader.unit}：{person}" if leader.unit else person
+    if not leader.unit:
+        return person
+    role = f"（{ROLE_LABELS[leader.role]}）" if leader.role in ROLE_LABELS else ""
+    return f"{leader.unit}{role}：{person}"
 
 
 # --- categories ------------------------------------------------------------------------------

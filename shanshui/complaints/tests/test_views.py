@@ -634,6 +634,14 @@ def test_promote_puts_the_case_on_the_ledger_both_ways(personas, flow, campaign)
     assert response.status_code == 400
     assert "already has a task with this number" in response.content.decode()
     assert post(office, c, "promote", {**data, "code": "TS-02"}).status_code == 409
+    # A new task's deadline is not in the past, as in the new-task form.
+    past = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    response = post(office, other, "promote", {**data, "code": "TS-03", "deadline": past})
+    assert response.status_code == 400 and "deadline cannot be before today" in (
+        response.content.decode()
+    )
+    other.refresh_from_db()
+    assert other.task is None
 
 
 def test_the_task_panel_is_scoped(personas, flow, campaign, rf):

@@ -103,3 +103,37 @@ def test_the_edit_box_saves_stored_measures_unchanged(personas, client_as):
     assert response.status_code == 302
     assert measures_of("E-1") == ["第一条", "第二条"]
     assert task.events.count() == events  # nothing changed, nothing recorded
+
+
+def test_a_unit_in_two_roles_keeps_each_roles_leader(personas):
+    """万州区 responsible (its 区长) and implementing (a 副区长): the export names the role of
+    each leader ("万州区（实施主体）：…") and the import gives each back to its role."""
+    from shanshui.ledger import services
+    from shanshui.ledger.models import TaskUnit
+
+    campaign = make_campaign(personas.office)
+    task = services.task_create(
+        actor=personas.office,
+        campaign=campaign,
+        code="R-1",
+        title="同一单位两种职责",
+        problem="描述",
+        categories=["water"],
+        deadline_kind="ongoing",
+        units=[
+            services.UnitAssignment(personas.unit_department, "lead", "王五", "副局长"),
+            services.UnitAssignment(personas.unit_a, "responsible", "张三", "区长"),
+            services.UnitAssignment(personas.unit_a, "implementing", "李四", "副区长"),
+        ],
+    )
+    leaders = set(
+        TaskUnit.objects.filter(task=task).values_list("role", "leader_name", "leader_post")
+    )
+    exported = ledger_export.write_ledger(Task.objects.filter(pk=task.pk), heading="台账").read()
+    result = run(personas, campaign, exported)
+    assert result.ok, result.errors
+    assert (len(result.changed), result.unchanged) == (0, 1)
+    after = set(
+        TaskUnit.objects.filter(task=task).values_list("role", "leader_name", "leader_post")
+    )
+    assert after == leaders
