@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from shanshui.carbon import selectors, services
+from shanshui.carbon.api_projects import router as projects_router
 from shanshui.carbon.models import FactorSet, GridFactorSet, Sector
 
 router = Router(tags=["carbon"])
@@ -256,3 +257,7 @@ def economy_import(request, file: UploadedFile = File(...), dry_run: bool = Form
     """GDP, deflator and population per district and year; office only."""
     result = services.economy_import(actor=request.user, fileobj=file, dry_run=dry_run)
     return NinjaStatus(200 if result.ok else 400, result.as_dict())
+
+
+# The two-high project register (api_projects.py), under the same tag and prefix.
+router.add_router("", projects_router)

@@ -26,6 +26,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanshui.carbon import factors as calc
+from shanshui.ledger.models import Task
 from shanshui.orgs.models import Unit
 
 
@@ -328,3 +329,124 @@ class InventoryCell(models.Model):
 
     def __str__(self) -> str:
         return f"{self.district_id} {self.year} {sector_label(self.sector, self.subsector)}"
+
+
+# --- two-high projects (两高项目) ---------------------------------------------------------------
+
+
+class Industry(models.TextChoices):
+    """The two-high industries of the register."""
+
+    COAL_POWER = "coal_power", _("Coal power")  # 煤电
+    PETROCHEMICAL = "petrochemical", _("Petrochemical")  # 石化
+    CHEMICAL = "chemical", _("Chemical")  # 化工
+    STEEL = "steel", _("Steel")  # 钢铁
+    NON_FERROUS = "non_ferrous", _("Non-ferrous smelting")  # 有色金属冶炼
+    BUILDING_MATERIALS = "building_materials", _("Building materials")  # 建材
+
+
+class ProjectStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")  # 拟建（区县申报）
+    SCREENED = "screened", _("Screened")  # 已筛查
+    UNDER_REVIEW = "under_review", _("Under review")  # 审查中
+    APPROVED = "approved", _("Approved to build")  # 准予建设
+    REJECTED = "rejected", _("Refused admission")  # 不予准入
+    HALTED = "halted", _("Halted")  # 停建
+
+
+class TwoHighProject(models.Model):
+    """A high-energy, high-emission project in the register (两高项目清单).
+
+    ``unit_energy`` (单位产品能耗) is compared with the national benchmark (标杆) and baseline
+    (基准) levels given beside it, in the same unit (lower is better). The screening flags are a
+    copy computed by the services from the rules in use (screening.py) and refreshed with
+    every change; status changes only through the services, each with a ``ProjectEvent``.
+    """
+
+    code = models.CharField(_("number"), max_length=20, unique=True)
+    name = models.CharField(_("project"), max_length=200)
+    enterprise = models.CharField(_("enterprise"), max_length=200)
+    district = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    industry = models.CharField(_("industry"), max_length=20, choices=Industry.choices)
+    capacity = models.CharField(_("capacity"), max_length=120)  # 2×660MW, 年产100万吨熟料
+    energy_tce = models.DecimalField(
+        _("annual comprehensive energy use (tce)"), max_digits=14, decimal_places=2
+    )
+    co2_t = models.DecimalField(_("expected CO2 (t per year)"), max_digits=14, decimal_places=2)
+    efficiency_unit = models.CharField(_("unit of energy consumption"), max_length=30, blank=True)
+    unit_energy = models.DecimalField(
+        _("unit energy consumption"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    benchmark = models.DecimalField(
+        _("benchmark level"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    baseline = models.DecimalField(
+        _("baseline level"), max_digits=14, decimal_places=4, null=True, blank=True
+    )
+    note = models.TextField(_("note"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=14, choices=ProjectStatus.choices, default=ProjectStatus.PROPOSED
+    )
+    version = models.PositiveIntegerField(default=1)
+    # Copies of the screening under the rules in use (services.screen_copy)
+    flags = models.JSONField(default=list, blank=True)
+    efficiency = models.CharField(max_length=16, blank=True)
+    flagged = models.BooleanField(default=False)
+    blocks_approval = models.BooleanField(default=False)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("two-high project")
+        verbose_name_plural = _("two-high projects")
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["district", "status"]),
+            models.Index(fields=["status", "flagged"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class ProjectEventKind(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    SCREENED = "screened", _("Screened")
+    SENT_FOR_REVIEW = "sent_for_review", _("Sent for review")
+    APPROVED = "approved", _("Approved to build")
+    REJECTED = "rejected", _("Refused admission")
+    HALTED = "halted", _("Halted")
+    TASK_RAISED = "task_raised", _("Ledger task raised")
+
+
+class ProjectEvent(models.Model):
+    """Append-only timeline row of a two-high project: every decision writes one."""
+
+    project = models.ForeignKey(TwoHighProject, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=ProjectEventKind.choices)
+    from_status = models.CharField(max_length=14, blank=True)
+    to_status = models.CharField(max_length=14, blank=True)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["project", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.project_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"

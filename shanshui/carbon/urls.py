@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shanshui.carbon import views
+from shanshui.carbon import views, views_projects
 
 app_name = "carbon"
 
@@ -14,4 +14,13 @@ urlpatterns = [
     path("factors/<int:pk>/edit/", views.factor_edit, name="factor_edit"),
     path("factors/use/<slug:kind>/<int:pk>/", views.set_use, name="set_use"),
     path("factors/grid/<int:pk>/", views.grid_factor_save, name="grid_factor_save"),
+    path("projects/", views_projects.project_list, name="projects"),
+    path("projects/export.xlsx", views_projects.project_export, name="projects_export"),
+    path("projects/new/", views_projects.project_new, name="project_new"),
+    path("projects/<int:pk>/", views_projects.project_detail, name="project"),
+    path(
+        "projects/<int:pk>/<slug:action>/",
+        views_projects.project_action,
+        name="project_action",
+    ),
 ]
