@@ -10,7 +10,9 @@ The module deliberately does not decode or re-encode pixels (no Pillow): it pars
 format, drops the metadata blocks and copies the compressed image data verbatim, so the result
 is lossless, fast and independent of any imaging library.
 
-What is removed, per format:
+Metadata is removed by allow-list wherever the container allows it (PNG, WebP, GIF): only
+what is needed to draw the picture is kept, so an unknown or private block cannot carry data
+through. What is removed, per format:
 
 * **JPEG** -- APP1 (EXIF, XMP, extended XMP), APP3..APP13 and APP15 (IPTC / Photoshop, Ducky,
   ...), APP2 blocks other than ``ICC_PROFILE`` (e.g. MPF, FlashPix), APP0 blocks other than JFIF
@@ -21,10 +23,14 @@ What is removed, per format:
   EXIF ``Orientation``; when it is not the default, a freshly built minimal EXIF block holding
   nothing but that one tag is written back in place of the original, so the photo is still shown
   upright.
-* **PNG** -- ``eXIf``, ``tEXt``, ``zTXt``, ``iTXt`` and ``tIME`` chunks, and anything after
-  ``IEND``. Every other chunk (critical ones, ``iCCP``, APNG animation, ...) is kept in order.
-* **WebP** -- ``EXIF`` and ``XMP `` chunks; the matching flags of the ``VP8X`` header are
-  cleared and the RIFF size is recomputed. Data after the RIFF container is dropped.
+* **PNG** -- every chunk except those needed to draw the picture, and anything after ``IEND``.
+  Kept, in order: ``IHDR``, ``PLTE``, ``IDAT``, ``IEND``, ``tRNS``, ``gAMA``, ``cHRM``, ``sRGB``,
+  ``iCCP``, ``sBIT``, ``pHYs``, ``bKGD`` and the APNG chunks ``acTL``, ``fcTL``, ``fdAT``. So
+  ``eXIf``, text chunks, ``tIME`` and any private chunk (which may hold a position as plain text)
+  are dropped.
+* **WebP** -- every chunk except ``VP8 ``, ``VP8L``, ``VP8X``, ``ALPH``, ``ANIM``, ``ANMF`` and
+  ``ICCP``; the ``VP8X`` flags are rewritten to claim only what is kept (ICC profile, alpha,
+  animation), and the RIFF size is recomputed. Data after the RIFF container is dropped.
 * **GIF** -- comment extensions and application extensions other than the animation loop
   blocks ``NETSCAPE2.0`` / ``ANIMEXTS1.0`` (e.g. XMP ``XMP DataXMP``). Data after the trailer is
   dropped.
@@ -56,6 +62,8 @@ __all__ = [
     "KINDS",
     "MSG_CORRUPT",
     "MSG_UNSUPPORTED",
+    "PNG_KEEP",
+    "WEBP_KEEP",
     "BytesLike",
     "ImageMetaError",
     "has_location",
@@ -493,7 +501,14 @@ def _jpeg_exif(data: bytes) -> bytes | None:
 # --------------------------------------------------------------------------------------------
 
 _PNG_SIGNATURE: Final = b"\x89PNG\r\n\x1a\n"
-_PNG_DROP: Final = frozenset({b"eXIf", b"tEXt", b"zTXt", b"iTXt", b"tIME"})
+# What a PNG needs to be drawn as its author meant (colour, transparency, pixel size, APNG
+# animation). Everything else, known or private, is dropped.
+PNG_KEEP: Final[frozenset[bytes]] = frozenset(
+    {
+        *(b"IHDR", b"PLTE", b"IDAT", b"IEND", b"tRNS", b"gAMA", b"cHRM", b"sRGB", b"iCCP"),
+        *(b"sBIT", b"pHYs", b"bKGD", b"acTL", b"fcTL", b"fdAT"),
+    }
+)
 _PNG_MAX_LENGTH: Final = 0x7FFFFFFF
 
 
@@ -525,7 +540,7 @@ def _png_chunks(data: bytes) -> Iterator[tuple[bytes, int, int]]:
 
 def _png_strip(data: bytes) -> bytes:
     out = [_PNG_SIGNATURE]
-    out.extend(data[s:e] for ctype, s, e in _png_chunks(data) if ctype not in _PNG_DROP)
+    out.extend(data[s:e] for ctype, s, e in _png_chunks(data) if ctype in PNG_KEEP)
     return b"".join(out)
 
 
@@ -541,10 +556,15 @@ def _png_exif(data: bytes) -> bytes | None:
 # WebP (RIFF)
 # --------------------------------------------------------------------------------------------
 
-_WEBP_DROP: Final = frozenset({b"EXIF", b"XMP "})
+#: The WebP chunks that draw the picture; everything else (EXIF, XMP, private chunks) is dropped.
+WEBP_KEEP: Final[frozenset[bytes]] = frozenset(
+    {b"VP8 ", b"VP8L", b"VP8X", b"ALPH", b"ANIM", b"ANMF", b"ICCP"}
+)
 _WEBP_IMAGE_FIRST: Final = frozenset({b"VP8 ", b"VP8L", b"VP8X"})
-_VP8X_FLAG_EXIF: Final = 0x08
-_VP8X_FLAG_XMP: Final = 0x04
+# VP8X flags (byte 0): reserved bits, then ICC, alpha, EXIF, XMP, animation, reserved.
+_VP8X_FLAG_ICC: Final = 0x20
+_VP8X_FLAG_ALPHA: Final = 0x10
+_VP8X_FLAG_ANIMATION: Final = 0x02
 
 
 def _webp_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
@@ -577,11 +597,14 @@ def _webp_chunks(data: bytes) -> list[tuple[bytes, bytes]]:
 
 def _webp_strip(data: bytes) -> bytes:
     body: list[bytes] = [b"WEBP"]
-    for fourcc, payload in _webp_chunks(data):
-        if fourcc in _WEBP_DROP:
-            continue
+    chunks = [(fourcc, payload) for fourcc, payload in _webp_chunks(data) if fourcc in WEBP_KEEP]
+    kept = {fourcc for fourcc, _ in chunks}
+    for fourcc, payload in chunks:
         if fourcc == b"VP8X":
-            flags = payload[0] & ~(_VP8X_FLAG_EXIF | _VP8X_FLAG_XMP)
+            # Claim only what is kept: no EXIF or XMP, no reserved bits; ICC only with its chunk.
+            flags = payload[0] & (_VP8X_FLAG_ICC | _VP8X_FLAG_ALPHA | _VP8X_FLAG_ANIMATION)
+            if b"ICCP" not in kept:
+                flags &= ~_VP8X_FLAG_ICC
             payload = bytes((flags,)) + payload[1:]
         body.append(fourcc + struct.pack("<I", len(payload)) + payload)
         if len(payload) & 1:
