@@ -215,6 +215,8 @@ LOGGING = {
 }
 
 # Panels other apps add to the home page (see orgs.views.home).
+# The public page at / for a visitor not logged in (orgs.views.home hands over to it).
+SHANSHUI_FRONT_DOOR = "shanshui.complaints.views_front.front_door"
 SHANSHUI_HOME_PANELS = [
     "shanshui.ledger.views.home_panel",
     "shanshui.complaints.views.home_panel",
@@ -234,6 +236,7 @@ SHANSHUI_DEMO_LOADERS = [
     "shanshui.reports.demo.load_bulletin_templates",
     "shanshui.directives.demo.load_demo",
     "shanshui.carbon.demo.load_demo",
+    "shanshui.carbon.demo.load_projects",
 ]
 # The source article (Chongqing Daily on the meeting of 23 February 2022) beside the project: the
 # demo takes it in as the first meeting document when it is there.

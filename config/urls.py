@@ -40,6 +40,11 @@ urlpatterns = [
     path("", include("shanshui.complaints.urls_public")),
     path("public/rectification/", ledger_views.public_list, name="public_rectification"),
     path(
+        "public/rectification/objection/",
+        ledger_views.objection_track,
+        name="public_objection_track",
+    ),
+    path(
         "public/rectification/<int:pk>/",
         ledger_views.public_detail,
         name="public_rectification_detail",

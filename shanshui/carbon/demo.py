@@ -111,3 +111,100 @@ def load_demo() -> list[str]:
         return [f"no carbon demo data ({result.errors[0].message})"]
     services.economy_import(actor=None, fileobj=io.BytesIO(_economy_csv()))
     return [f"carbon activity data: {result.inserted} rows for {len(names)} districts, 2020–2024"]
+
+
+DEMO_PROJECTS = [
+    # district key, industry, name, enterprise, capacity, tce, CO2 t, unit, unit energy,
+    # benchmark, baseline, how far the office has taken it
+    (
+        "cq-changshou",
+        "chemical",
+        "年产60万吨乙二醇项目（演示数据）",
+        "重庆某化工新材料有限公司",
+        "年产60万吨乙二醇",
+        "186000",
+        "498000",
+        "千克标准煤/吨",
+        "520",
+        "480",
+        "620",
+        "review",
+    ),
+    (
+        "cq-fuling",
+        "building_materials",
+        "新型干法水泥熟料生产线技改项目（演示数据）",
+        "重庆某水泥有限公司",
+        "日产4500吨熟料",
+        "152000",
+        "1190000",
+        "千克标准煤/吨熟料",
+        "117",
+        "100",
+        "117",
+        "proposed",
+    ),
+    (
+        "cq-wanzhou",
+        "steel",
+        "电炉短流程炼钢项目（演示数据）",
+        "重庆某特钢有限公司",
+        "年产100万吨钢",
+        "64000",
+        "210000",
+        "千克标准煤/吨钢",
+        "190",
+        "159",
+        "171",
+        "screened",
+    ),
+]
+
+
+def load_projects() -> list[str]:
+    """A few two-high projects at different steps of the screening, for the register's demo."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+
+    from shanshui.carbon import projects
+    from shanshui.carbon.models import TwoHighProject
+
+    if TwoHighProject.objects.filter(name__endswith="（演示数据）").exists():
+        return []
+    office = get_user_model().objects.get(username="office")
+    made = []
+    for (
+        key,
+        industry,
+        name,
+        enterprise,
+        capacity,
+        tce,
+        co2,
+        unit,
+        energy,
+        bench,
+        base,
+        step,
+    ) in DEMO_PROJECTS:
+        p = projects.project_propose(
+            actor=office,
+            district=Unit.objects.get(key=key),
+            industry=industry,
+            name=name,
+            enterprise=enterprise,
+            capacity=capacity,
+            energy_tce=Decimal(tce),
+            co2_t=Decimal(co2),
+            efficiency_unit=unit,
+            unit_energy=Decimal(energy),
+            benchmark=Decimal(bench),
+            baseline=Decimal(base),
+        )
+        if step in ("screened", "review"):
+            p = projects.project_screen(actor=office, project=p, expected_version=None)
+        if step == "review":
+            p = projects.project_send_for_review(actor=office, project=p, expected_version=None)
+        made.append(f"two-high project {p.code} {p.name}")
+    return made

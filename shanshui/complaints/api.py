@@ -177,6 +177,8 @@ class ReviewIn(CommentIn):
 class CloseIn(CommentIn):
     stage: bool = False
     follow_up_due: dt.date | None = None
+    # The reply (答复) to a reporter who asked for one: required then, unless written before.
+    reply: str = Field("", max_length=4000)
 
 
 class LinkIn(Schema):
@@ -506,6 +508,7 @@ def close(request, payload: CloseIn, complaint_id: int = Id):
         stage=payload.stage,
         follow_up_due=payload.follow_up_due,
         comment=payload.comment,
+        reply=payload.reply,
     )
     return _ok(c)
 

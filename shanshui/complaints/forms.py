@@ -15,6 +15,7 @@ from shanshui.complaints.models import (
     Finding,
     LinkKind,
     RejectReason,
+    Satisfaction,
     Status,
     TransferBatch,
 )
@@ -77,6 +78,11 @@ class CaseFilterForm(forms.Form):
         required=False,
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=_all(Channel.choices), required=False)
+    satisfaction = forms.ChoiceField(
+        label=_("Reporter's satisfaction"),
+        choices=_all(Satisfaction.choices),
+        required=False,
+    )
     sort = forms.ChoiceField(
         label=_("Sort"),
         required=False,
@@ -285,6 +291,13 @@ class CloseForm(VersionedForm):
     )
     comment = forms.CharField(
         label=_("Comment"), required=False, max_length=4000, widget=forms.Textarea({"rows": 2})
+    )
+    reply = forms.CharField(
+        label=_("Reply to the reporter (答复)"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea({"rows": 3}),
+        help_text=_("Required when the reporter asked for a reply; they read it with their code."),
     )
 
 

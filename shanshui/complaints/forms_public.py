@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanshui.complaints import services
-from shanshui.complaints.models import Category, Channel
+from shanshui.complaints.models import Category, Channel, Satisfaction
 from shanshui.lib import geo
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
 
@@ -323,6 +323,63 @@ class ReportForm(forms.Form):
         for name, messages in exc.message_dict.items():
             field = names.get(name, name)
             self.add_error(field if field in self.fields else None, messages)
+
+
+class AddInfoForm(forms.Form):
+    """The reporter adds information to an open case (on the tracking page). 补充材料"""
+
+    text = forms.CharField(
+        label=_("Information to add"),
+        max_length=services.MAX_DESCRIPTION,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": services.MAX_DESCRIPTION}),
+        help_text=_(
+            "Something new since you reported: when it happened again, what you saw. Only the "
+            "units handling the case read it; it is not published."
+        ),
+        error_messages={
+            "required": _("Write the information you want to add."),
+            "max_length": _("At most %(limit_value)d characters, please."),
+        },
+    )
+
+
+class RateForm(forms.Form):
+    """The reporter's say on the reply (满意度评价), once."""
+
+    satisfaction = forms.ChoiceField(
+        label=_("Are you satisfied with the reply?"),
+        choices=Satisfaction.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": _("Choose whether you are satisfied with the reply."),
+            "invalid_choice": _("Choose whether you are satisfied with the reply."),
+        },
+    )
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        required=False,
+        max_length=services.MAX_COMMENT,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": services.MAX_COMMENT}),
+        help_text=_("Only the handling units and the office read it; it is not published."),
+        error_messages={"max_length": _("At most %(limit_value)d characters, please.")},
+    )
+
+
+class NearbyForm(forms.Form):
+    """The point and types of the report being written (for "是否已有人反映？")."""
+
+    lat = forms.FloatField(min_value=-90, max_value=90)
+    lon = forms.FloatField(min_value=-180, max_value=180)
+    coord = forms.ChoiceField(
+        choices=[(COORD_WGS84, "WGS84"), (COORD_GCJ02, "GCJ-02")], required=False
+    )
+    categories = forms.MultipleChoiceField(choices=Category.choices)
+
+    def point(self) -> tuple[float, float]:
+        lat, lon = self.cleaned_data["lat"], self.cleaned_data["lon"]
+        if self.cleaned_data.get("coord") == COORD_GCJ02:
+            lat, lon = geo.gcj02_to_wgs84(lat, lon)
+        return lat, lon
 
 
 class TrackForm(forms.Form):

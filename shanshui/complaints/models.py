@@ -93,6 +93,12 @@ class RejectReason(models.TextChoices):
     ABUSIVE = "abusive", _("Abusive or meaningless")
 
 
+class Satisfaction(models.TextChoices):  # 满意度, the reporter's say on the reply
+    SATISFIED = "satisfied", _("Satisfied")  # 满意
+    BASIC = "basic", _("Basically satisfied")  # 基本满意
+    DISSATISFIED = "dissatisfied", _("Dissatisfied")  # 不满意
+
+
 class UnitRole(models.TextChoices):
     HANDLING = "handling", _("Handling unit")  # 承办单位 (district or department)
     TOWN = "town", _("Town or street")  # 乡镇（街道）, transferred on by the district
@@ -236,6 +242,21 @@ class Complaint(models.Model):
         _("reason not accepted"), max_length=16, choices=RejectReason.choices, blank=True
     )
     status_note = models.CharField(_("public status note"), max_length=500, blank=True)
+    # The reply (答复) to a reporter who asked for one, written by the handling unit at the
+    # latest when it closes the case; the reporter reads it on the tracking page and says
+    # whether they are satisfied (once). 不满意 flags the case for the office (its list filter).
+    reply = models.TextField(_("reply to the reporter"), blank=True, default="")
+    replied_at = models.DateTimeField(null=True, blank=True)
+    satisfaction = models.CharField(
+        _("reporter's satisfaction"),
+        max_length=12,
+        choices=Satisfaction.choices,
+        blank=True,
+        default="",
+    )
+    # The reporter's words: for the handling units and the office only, never published.
+    satisfaction_comment = models.TextField(blank=True, default="")
+    rated_at = models.DateTimeField(null=True, blank=True)
     task = models.ForeignKey(
         Task,
         null=True,
@@ -298,6 +319,12 @@ class Complaint(models.Model):
                     "moderated_at",
                 ],
                 name="complaints_recent_open311",
+            ),
+            # The office's list of rated cases (不满意 first of all), newest first.
+            models.Index(
+                fields=["satisfaction", "-received_at", "-id"],
+                condition=~models.Q(satisfaction=""),
+                name="complaints_rated",
             ),
             # Open work, newest first, with its deadline: the overdue list skips the cases not
             # yet due inside the index.
@@ -366,6 +393,24 @@ class ComplaintCategory(models.Model):
 
     def get_category_display(self):
         return _display(Category, self.category)
+
+
+class ComplaintAddition(models.Model):
+    """Information the reporter added to an open case with the tracking code (补充材料).
+
+    Never published: the handling units and the office read it on the case page; the reporter
+    sees it, masked, on the tracking page."""
+
+    complaint = models.ForeignKey(Complaint, on_delete=models.CASCADE, related_name="additions")
+    text = models.TextField(_("added information"))
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at", "pk"]
+        indexes = [models.Index(fields=["complaint", "added_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.complaint_id} +{self.pk}"
 
 
 class ComplaintUnit(models.Model):
@@ -479,6 +524,9 @@ class EventKind(models.TextChoices):
     MODERATED = "moderated", _("Checked by moderation")
     TEXT_EDITED = "text_edited", _("Public text edited by moderation")
     URGED = "urged", _("Urged")
+    REPLIED = "replied", _("Reply sent to the reporter")  # 已答复
+    INFO_ADDED = "info_added", _("Information added by the reporter")  # 补充材料
+    RATED = "rated", _("Satisfaction given by the reporter")  # 满意度评价
 
 
 # Events whose fact (not comment) is shown to the public and in the Open311 updates feed.
@@ -494,6 +542,7 @@ PUBLIC_EVENT_KINDS = (
     EventKind.FOLLOW_UP_DONE,
     EventKind.PUBLISHED,
     EventKind.REJECTED,
+    EventKind.REPLIED,
 )
 
 

@@ -37,6 +37,9 @@ TURNS: dict[str, Turn] = {
     EventKind.SENT_BACK: Turn(
         ("transfer",), gettext_lazy("Case sent back to the office: %(case)s")
     ),
+    EventKind.INFO_ADDED: Turn(
+        ("start", "handle", "close"), gettext_lazy("The reporter added information: %(case)s")
+    ),
 }
 
 

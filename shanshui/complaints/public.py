@@ -17,10 +17,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from shanshui.complaints.models import (
+    CATEGORY_BITS,
     CLOSED_STATUSES,
     Category,
     Channel,
@@ -33,6 +34,7 @@ from shanshui.complaints.models import (
     UnitRole,
 )
 from shanshui.complaints.textmask import mask_personal_data
+from shanshui.lib import geo
 
 CITIZEN_CHANNELS = (Channel.WEB, Channel.OPEN311)
 
@@ -169,3 +171,59 @@ def timeline(c: Complaint) -> list[PublicEvent]:
             )
         )
     return out
+
+
+# "是否已有人反映？": published cases of the same type near a point, shown on the report form.
+NEARBY_RADIUS_M = 500
+NEARBY_LIMIT = 5
+_NEARBY_CANDIDATES = 100  # the newest in the box; the nearest of them are shown
+
+
+def nearby(lat: float, lon: float, categories, *, limit: int = NEARBY_LIMIT) -> list:
+    """Up to ``limit`` public cases sharing a type with ``categories`` within NEARBY_RADIUS_M of
+    the WGS84 point, nearest first, as ``(case, metres)``. Approved and shown ones only (not
+    rejected, text not hidden). The box on the (lat, lon) index narrows first."""
+    mask = 0
+    for code in categories:
+        mask |= CATEGORY_BITS.get(code, 0)
+    if not mask:
+        return []
+    min_lat, max_lat, min_lon, max_lon = geo.bbox(lat, lon, NEARBY_RADIUS_M)
+    rows = (
+        public_complaints()
+        .exclude(status=Status.REJECTED)
+        .filter(
+            description_hidden=False,
+            lat__gte=min_lat,
+            lat__lte=max_lat,
+            lon__gte=min_lon,
+            lon__lte=max_lon,
+        )
+        .alias(shared=F("category_bits").bitand(mask))
+        .filter(shared__gt=0)
+        .only(
+            "pk",
+            "code",
+            "lat",
+            "lon",
+            "status",
+            "status_note",
+            "received_at",
+            "description",
+            "public_description",
+            "description_hidden",
+        )
+        .order_by("-received_at", "-pk")[:_NEARBY_CANDIDATES]
+    )
+    found = []
+    for c in rows:
+        metres = geo.haversine_m(lat, lon, c.lat, c.lon)
+        if metres <= NEARBY_RADIUS_M:
+            found.append((c, metres))
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]
+
+
+def additions(c: Complaint) -> list:
+    """What the reporter added, masked, for the reporter's own tracking page (never public)."""
+    return [(a.added_at, mask_personal_data(a.text)) for a in c.additions.all()]

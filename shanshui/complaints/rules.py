@@ -13,7 +13,7 @@ from functools import cached_property
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shanshui.complaints.models import Closure, Complaint, Status, UnitRole
+from shanshui.complaints.models import OPEN_STATUSES, Closure, Complaint, Status, UnitRole
 from shanshui.ledger.models import Status as TaskStatus
 from shanshui.lib.workflow import Action, actions_table, enforce
 from shanshui.orgs.models import Role, Unit
@@ -26,6 +26,10 @@ REVIEWING = (Role.LEADER, Role.REVIEWER)  # second review (复核)
 CONTACT_ROLES = (Role.UNIT_ADMIN, Role.LEADER, Role.STAFF, Role.REVIEWER)
 
 WORKING = (Status.TRANSFERRED, Status.INVESTIGATING)
+# The reporter's own steps, taken with the tracking code (no login): the service checks the
+# code, and the rules let no signed-in user take them (they are not staff actions).
+REPORTER_ACTIONS = frozenset({"add_info", "rate"})
+REPLIED = (Status.STAGE_CLOSED, Status.CLOSED, Status.PUBLISHED)
 
 
 ACTIONS: dict[str, Action] = actions_table(
@@ -74,6 +78,8 @@ ACTIONS: dict[str, Action] = actions_table(
             tuple(Status.values),
         ),
         Action("moderate", gettext_lazy("Moderate"), tuple(Status.values)),
+        Action("add_info", gettext_lazy("Add information"), OPEN_STATUSES),
+        Action("rate", gettext_lazy("Say whether you are satisfied"), REPLIED),
     ]
 )
 
@@ -111,6 +117,8 @@ class CaseRoles:
 
 
 def role_allows(scope: DataScope, c: Complaint, action: str, r: CaseRoles | None = None) -> bool:
+    if action in REPORTER_ACTIONS:
+        return not getattr(scope.user, "is_authenticated", False)
     r = r or CaseRoles(c, scope)
     office = scope.sees_all
     if action in {"transfer", "reject", "promote", "reopen_task", "moderate"}:
@@ -140,6 +148,9 @@ def state_allows(c: Complaint, action: str) -> bool:
         return c.closure == Closure.STAGE_CLOSED
     if action == "promote":
         return c.task_id is None
+    if action == "rate":
+        # Once, and only on a reply (a case closed without one has nothing to rate).
+        return c.replied_at is not None and not c.satisfaction
     if action == "reopen_task":
         return reopenable_task(c) is not None
     return True
@@ -163,6 +174,12 @@ def check(user, c: Complaint, action: str) -> CaseRoles:
     def state_refusal() -> str:
         if action == "close" and c.status == Status.HANDLED:
             return _("This case needs a second review before it can be closed (不属实 or 重点).")
+        if action == "add_info":
+            return _("This case is closed: information can no longer be added.")
+        if action == "rate" and c.satisfaction:
+            return _("You have already said whether you are satisfied.")
+        if action == "rate":
+            return _("There is no reply to rate yet.")
         return _("“%(action)s” is not possible while the case is %(status)s.") % {
             "action": ACTIONS[action].label,
             "status": c.get_status_display(),

@@ -106,9 +106,12 @@ def drive_case(
     reviewer=None,
     unit=None,
     finding: str = Finding.TRUE,
+    reply: str = "",
 ) -> Complaint:
     """Move a case through the services until it reaches ``target`` (a stage-closed target
-    closes the stage with a follow-up 30 days ahead; rejected rejects a received case)."""
+    closes the stage with a follow-up 30 days ahead; rejected rejects a received case).
+    ``reply``: the reply to the reporter written when closing (a standard one when they asked
+    for a reply and none is given)."""
     reviewer = reviewer or office
     c.refresh_from_db()
     if target == Status.REJECTED:
@@ -151,6 +154,8 @@ def drive_case(
                 expected_version=None,
                 stage=stage,
                 follow_up_due=timezone.localdate() + dt.timedelta(days=30) if stage else None,
+                reply=reply
+                or ("您反映的问题已核查处理，办理结果见本页。" if services.wants_reply(c) else ""),
             )
         elif c.status in (Status.CLOSED, Status.STAGE_CLOSED):
             services.complaint_publish(actor=handler, complaint=c, expected_version=None)

@@ -155,6 +155,9 @@ def cases(user, *, data: dict | None = None) -> QuerySet[Complaint]:
         qs = overdue(qs)
     if data.get("channel"):
         qs = qs.filter(channel=data["channel"])
+    if data.get("satisfaction"):
+        # 不满意: the cases whose reporter was not satisfied with the reply, for the office.
+        qs = qs.filter(satisfaction=data["satisfaction"])
     q = (data.get("q") or "").strip().lower()
     if q:
         # search_text is stored lower-cased, so a plain LIKE serves (and PostgreSQL's trigram
@@ -173,7 +176,18 @@ def with_category(qs: QuerySet[Complaint], category: str) -> QuerySet[Complaint]
     return qs.filter(Exact(F("category_bits").bitand(bit), bit))
 
 
-FILTERS = ("batch", "district", "category", "status", "finding", "key", "overdue", "channel", "q")
+FILTERS = (
+    "batch",
+    "district",
+    "category",
+    "status",
+    "finding",
+    "key",
+    "overdue",
+    "channel",
+    "satisfaction",
+    "q",
+)
 
 
 def scope_count(user, data: dict) -> int | None:

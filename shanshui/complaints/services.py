@@ -35,6 +35,7 @@ from shanshui.complaints.models import (
     Channel,
     Closure,
     Complaint,
+    ComplaintAddition,
     ComplaintCategory,
     ComplaintContact,
     ComplaintEvent,
@@ -46,6 +47,7 @@ from shanshui.complaints.models import (
     LinkKind,
     Photo,
     RejectReason,
+    Satisfaction,
     Status,
     TransferBatch,
     UnitRole,
@@ -757,8 +759,12 @@ def complaint_close(
     stage: bool = False,
     follow_up_due: dt.date | None = None,
     comment: str = "",
+    reply: str = "",
 ) -> Complaint:
-    """Close the case (办结), or close the stage with a follow-up deadline (阶段性办结)."""
+    """Close the case (办结), or close the stage with a follow-up deadline (阶段性办结).
+
+    ``reply``: the reply (答复) to the reporter, required when they asked for one and none was
+    written before; the reporter reads it on the tracking page."""
     c, roles = FLOW.act(complaint, actor=actor, action="close", expected_version=expected_version)
     unit = roles.acting_unit(rules.ACTING)
     if stage:
@@ -768,6 +774,8 @@ def complaint_close(
             )
         if follow_up_due <= timezone.localdate():
             raise ValidationError({"follow_up_due": _("The follow-up deadline must be ahead.")})
+    _reply(c, actor=actor, unit=unit, text=reply)
+    if stage:
         _transition(
             c,
             actor=actor,
@@ -798,6 +806,28 @@ def complaint_close(
             status_note=_note(gettext_lazy("Closed.")),
         )
     return c
+
+
+def wants_reply(c: Complaint) -> bool:
+    """Whether the reporter asked for a reply (要求答复)."""
+    return ComplaintContact.objects.filter(complaint=c, wants_reply=True).exists()
+
+
+def _reply(c: Complaint, *, actor, unit, text: str) -> None:
+    """Record the reply before the case closes; refuse to close without one when asked."""
+    text = (text or "").strip()
+    if not text:
+        if c.replied_at is None and wants_reply(c):
+            raise ValidationError(
+                {"reply": _("The reporter asked for a reply: write it before closing the case.")},
+                code="required",
+            )
+        return
+    text = _require_text(text, "reply", "")
+    c.reply = text
+    c.replied_at = _now()
+    # The fact is public (the timeline says a reply was sent); the text only on the tracking page.
+    _record(c, actor=actor, kind=EventKind.REPLIED, unit=unit)
 
 
 @transaction.atomic
@@ -946,6 +976,75 @@ def complaint_reopen_task(
     c.save(update_fields=["task", "version", "updated_at"])
     _record(c, actor=actor, kind=EventKind.TASK_REOPENED, data={"task": task.pk})
     return task
+
+
+# --- the reporter's follow-up (with the tracking code, no login) ------------------------------
+
+MAX_ADDITIONS = 20  # per case: enough for a reporter, not a channel for a flood
+MAX_COMMENT = 2000
+
+
+def _as_reporter(complaint: Complaint, tracking_code: str) -> None:
+    """The reporter proves who they are by the case's tracking code."""
+    code = normalize_tracking_code(tracking_code)
+    if not code or not secrets.compare_digest(code, complaint.tracking_code):
+        raise PermissionDenied(_("Only the reporter, with the tracking code, may do this."))
+
+
+@transaction.atomic
+def complaint_add_info(*, complaint: Complaint, tracking_code: str, text: str) -> ComplaintAddition:
+    """The reporter adds information to an open case (补充材料). It is never published: the
+    handling units read it on the case page (and are told of it)."""
+    _as_reporter(complaint, tracking_code)
+    c, _roles = FLOW.act(complaint, actor=None, action="add_info")
+    text = _require_text(text, "text", _("Write the information you want to add."))
+    if ComplaintAddition.objects.filter(complaint=c).count() >= MAX_ADDITIONS:
+        raise ValidationError(
+            {
+                "text": _("This case already has %(n)d additions; call 12369 for more.")
+                % {"n": MAX_ADDITIONS}
+            }
+        )
+    addition = ComplaintAddition.objects.create(complaint=c, text=text)
+    _record(c, actor=None, kind=EventKind.INFO_ADDED, data={"addition": addition.pk})
+    _touch(c)
+    return addition
+
+
+@transaction.atomic
+def complaint_rate(
+    *, complaint: Complaint, tracking_code: str, satisfaction: str, comment: str = ""
+) -> Complaint:
+    """The reporter says whether the reply satisfies them (满意/基本满意/不满意), once. 不满意
+    flags the case for the office (its case list filters on it); the comment is never
+    published."""
+    _as_reporter(complaint, tracking_code)
+    c, _roles = FLOW.act(complaint, actor=None, action="rate")
+    if satisfaction not in Satisfaction.values:
+        raise ValidationError(
+            {"satisfaction": _("Choose whether you are satisfied with the reply.")},
+            code="required",
+        )
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise ValidationError(
+            {"comment": _("At most %(n)d characters, please.") % {"n": MAX_COMMENT}}
+        )
+    c.satisfaction = satisfaction
+    c.satisfaction_comment = comment
+    c.rated_at = _now()
+    c.version += 1
+    c.save(
+        update_fields=[
+            "satisfaction",
+            "satisfaction_comment",
+            "rated_at",
+            "version",
+            "updated_at",
+        ]
+    )
+    _record(c, actor=None, kind=EventKind.RATED, data={"satisfaction": satisfaction})
+    return c
 
 
 # --- moderation ------------------------------------------------------------------------------

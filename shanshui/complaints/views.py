@@ -468,6 +468,7 @@ def _close(request, c, form):
         stage=stage,
         follow_up_due=d.get("follow_up_due") if stage else None,
         comment=d.get("comment", ""),
+        reply=d.get("reply", ""),
     )
     return _("The case was stage-closed.") if stage else _("The case was closed.")
 

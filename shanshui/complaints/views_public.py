@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from urllib.parse import quote
 
-from django.core.exceptions import ValidationError
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -26,8 +27,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 
-from shanshui.complaints import forms_public, public, services, stats
-from shanshui.complaints.forms_public import ReportForm, TrackForm
+from shanshui.complaints import forms_public, public, rules, services, stats
+from shanshui.complaints.forms_public import AddInfoForm, RateForm, ReportForm, TrackForm
 from shanshui.complaints.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
@@ -37,12 +38,15 @@ from shanshui.complaints.models import (
     ComplaintCategory,
     Finding,
     Photo,
+    Satisfaction,
     Status,
     TransferBatch,
 )
 from shanshui.complaints.textmask import mask_personal_data
 from shanshui.lib import ratelimit
+from shanshui.lib.actions import add_service_errors
 from shanshui.lib.request import client_ip
+from shanshui.lib.workflow import WorkflowError
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
 from shanshui.orgs.pagination import CappedPaginator
 
@@ -369,14 +373,20 @@ def track_link(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 @require_safe
 def track_detail(request: HttpRequest) -> HttpResponse:
-    """The status of the report whose code this browser's session holds."""
+    """The status of the report whose code this browser's session holds, its reply, and the
+    reporter's follow-up: information to add while it is open, satisfaction once replied."""
     if (limited := _limited(request)) is not None:
         return limited
     c = _remembered(request)
     if c is None:
         return redirect("complaints_public:track")
+    return _track_page(request, c)
+
+
+def _track_page(request: HttpRequest, c: Complaint, *, bound=None, status: int = 200):
     shown = public.is_public(c)
     case = represent(c, photos=shown)
+    bound = bound or {}
     return _private(
         render(
             request,
@@ -387,9 +397,108 @@ def track_detail(request: HttpRequest) -> HttpResponse:
                 "timeline": public.timeline(c),
                 "is_public": shown,
                 "awaiting_review": public.awaiting_review().filter(pk=c.pk).exists(),
+                # The reply is for the reporter: shown here only, never on public pages.
+                "reply": c.reply,
+                "replied_at": c.replied_at,
+                "satisfaction": Satisfaction(c.satisfaction).label if c.satisfaction else "",
+                "additions": public.additions(c),
+                "add_form": (bound.get("add_info") or AddInfoForm())
+                if rules.state_allows(c, "add_info")
+                else None,
+                "rate_form": (bound.get("rate") or RateForm())
+                if rules.state_allows(c, "rate")
+                else None,
             },
+            status=status,
         )
     )
+
+
+def _follow_up(request: HttpRequest, name: str, form_class, act, done: str) -> HttpResponse:
+    """A reporter's write on the tracking page (posted, with the code in the session): the
+    report form's rate limit, the service, back to the page with a message or the errors."""
+    c = _remembered(request)
+    if c is None:
+        return redirect("complaints_public:track")
+    try:
+        ratelimit.hit("complaint_web", _who(request))
+    except ratelimit.RateLimitExceeded as exc:
+        return _too_many(request, exc, what="report")
+    form = form_class(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            act(c, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        except (WorkflowError, PermissionDenied) as exc:
+            form.add_error(None, getattr(exc, "message", None) or str(exc))
+            status = getattr(exc, "status_code", 403)
+        else:
+            messages.success(request, done)
+            return _private(redirect("complaints_public:track_detail"))
+    return _track_page(request, c, bound={name: form}, status=status)
+
+
+@never_cache
+@require_http_methods(["POST"])
+def track_add_info(request: HttpRequest) -> HttpResponse:
+    return _follow_up(
+        request,
+        "add_info",
+        AddInfoForm,
+        lambda c, d: services.complaint_add_info(
+            complaint=c, tracking_code=c.tracking_code, text=d["text"]
+        ),
+        _("Thank you. The handling units will read what you added."),
+    )
+
+
+@never_cache
+@require_http_methods(["POST"])
+def track_rate(request: HttpRequest) -> HttpResponse:
+    return _follow_up(
+        request,
+        "rate",
+        RateForm,
+        lambda c, d: services.complaint_rate(
+            complaint=c,
+            tracking_code=c.tracking_code,
+            satisfaction=d["satisfaction"],
+            comment=d.get("comment", ""),
+        ),
+        _("Thank you for your answer."),
+    )
+
+
+@require_safe
+def nearby(request: HttpRequest) -> JsonResponse:
+    """ "是否已有人反映？": published cases of the chosen types near the chosen point, for the
+    report form (static/js/report-nearby.js). Bad input gives an empty list, never an error."""
+    form = forms_public.NearbyForm(request.GET)
+    found = []
+    if form.is_valid():
+        lat, lon = form.point()
+        found = public.nearby(lat, lon, form.cleaned_data["categories"])
+    cases = [
+        {
+            "code": c.code,
+            "text": _short(public.text(c), 60),
+            "status": public.status_notes(c),
+            "received": timezone.localtime(c.received_at).date().isoformat(),
+            "distance_m": round(metres),
+            "url": reverse("complaints_public:detail", args=[c.code]),
+        }
+        for c, metres in found
+    ]
+    response = JsonResponse({"cases": cases})
+    response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+def _short(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"
 
 
 # --- public list and case --------------------------------------------------------------------

@@ -881,4 +881,7 @@ def public_objection(request, payload: ObjectionIn, task_id: int = Id):
         contact=payload.contact,
         ip=client_ip(request),
     )
-    return NinjaStatus(201, {"id": objection.pk, "received": True})
+    # The receipt code (回执码) follows the objection at /public/rectification/objection/.
+    return NinjaStatus(
+        201, {"id": objection.pk, "received": True, "receipt_code": objection.receipt_code}
+    )

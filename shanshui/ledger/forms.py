@@ -745,6 +745,23 @@ class ObjectionForm(forms.Form):
     )
 
 
+class ObjectionTrackForm(forms.Form):
+    code = forms.CharField(
+        label=_("Receipt code"),
+        max_length=40,
+        widget=forms.TextInput({"autocomplete": "off", "autocapitalize": "characters"}),
+        error_messages={"required": _("Enter the receipt code you were given.")},
+    )
+
+    def clean_code(self) -> str:
+        from shanshui.ledger.services import normalize_receipt_code
+
+        code = normalize_receipt_code(self.cleaned_data["code"])
+        if not code:
+            raise forms.ValidationError(_("Enter the receipt code you were given."))
+        return code
+
+
 class LedgerFilterForm(forms.Form):
     q = forms.CharField(label=_("Search"), required=False)
     campaign = IdChoiceField(

@@ -635,6 +635,11 @@ class Objection(models.Model):
     """An objection raised by anyone during the public notice (公示异议)."""
 
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="objections")
+    # The objector's receipt code (回执码), shown once on submission, to follow the objection
+    # on the public page; null (not "", which would collide) for objections from before them.
+    receipt_code = models.CharField(  # noqa: DJ001
+        max_length=16, null=True, unique=True, editable=False
+    )
     submitted_at = models.DateTimeField(auto_now_add=True)
     text = models.TextField(_("objection"))
     # Private: visible only to the office and the task's units, never on public pages.

@@ -305,6 +305,14 @@ def public_tasks() -> QuerySet:
     )
 
 
+def objection_by_receipt(code: str):
+    """The objection with this receipt code (回执码), for the objector's follow-up page (no
+    login: the code is the proof); None for an unknown code."""
+    if not code:
+        return None
+    return Objection.objects.select_related("task").filter(receipt_code=code).first()
+
+
 def may_urge_some(user) -> bool:
     """Whether the ledger list offers the user 督办 in bulk: the office, and the people who act
     for a unit that leads a task (rules.role_allows says which task each may urge)."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import hashlib
+import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -1278,13 +1279,33 @@ def objection_submit(
     ):
         raise RateLimited(_("Too many objections from your network today; try again tomorrow."))
     objection = Objection.objects.create(
-        task=task, text=text, name=name.strip()[:60], contact=contact.strip()[:120], ip_address=ip
+        task=task,
+        receipt_code=_new_receipt_code(),
+        text=text,
+        name=name.strip()[:60],
+        contact=contact.strip()[:120],
+        ip_address=ip,
     )
     # The task's version is left alone: a stream of objections must not turn the office's
     # open page stale.
     # The event names no one: objectors' identities stay private.
     _record(task, actor=None, kind=EventKind.OBJECTION, data={"objection": objection.pk})
     return objection
+
+
+# The objector's receipt code (回执码): read out or copied by hand, so no 0/O, 1/I/L.
+RECEIPT_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def _new_receipt_code() -> str:
+    while True:
+        code = "YY" + "".join(secrets.choice(RECEIPT_ALPHABET) for _ in range(10))
+        if not Objection.objects.filter(receipt_code=code).exists():
+            return code
+
+
+def normalize_receipt_code(text: str) -> str:
+    return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:16]
 
 
 @transaction.atomic

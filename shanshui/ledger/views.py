@@ -33,6 +33,7 @@ from shanshui.ledger.models import (
     WarningLevel,
 )
 from shanshui.ledger.selectors import visible_tasks
+from shanshui.lib import ratelimit
 from shanshui.lib.actions import (
     ObjectPage,
     acting,
@@ -860,10 +861,11 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if form.is_valid():
             if request.POST.get("website"):
                 # A bot filled the hidden field: pretend success, record nothing.
-                messages.success(request, _("Thank you. Your objection was received."))
+                fake = services._new_receipt_code()
+                messages.success(request, _objection_received(fake))
                 return redirect("public_rectification_detail", pk=task.pk)
             try:
-                services.objection_submit(
+                objection = services.objection_submit(
                     task=task,
                     text=form.cleaned_data["text"],
                     name=form.cleaned_data["name"],
@@ -876,9 +878,7 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 form.add_error(None, exc.message)
                 status = exc.status_code
             else:
-                messages.success(
-                    request, _("Thank you. Your objection was received; the office will check it.")
-                )
+                messages.success(request, _objection_received(objection.receipt_code))
                 return redirect("public_rectification_detail", pk=task.pk)
     # What the public reads is the summary submitted for acceptance, not internal reports.
     reports = task.applications.filter(outcome="accepted").order_by("-applied_at")[:1]
@@ -895,6 +895,48 @@ def public_detail(request: HttpRequest, pk: int) -> HttpResponse:
         },
         status=status,
     )
+
+
+def _objection_received(code: str) -> str:
+    return _(
+        "Thank you. Your objection was received; the office will check it. Your receipt code "
+        "is %(code)s: keep it to follow the objection."
+    ) % {"code": "-".join(code[i : i + 4] for i in range(0, len(code), 4))}
+
+
+def objection_track(request: HttpRequest) -> HttpResponse:
+    """An objector follows their objection by its receipt code (posted, never in the URL)."""
+    found = None
+    status = 200
+    form = forms.ObjectionTrackForm(request.POST or None)
+    if request.method == "POST":
+        try:
+            ratelimit.hit("track", client_ip(request) or "unknown")
+        except ratelimit.RateLimitExceeded as exc:
+            response = HttpResponse(_("Too many attempts; try again later."), status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        if form.is_valid():
+            found = selectors.objection_by_receipt(form.cleaned_data["code"])
+            if found is None:
+                form.add_error("code", _("No objection has this receipt code."))
+                status = 404
+        else:
+            status = 400
+    response = render(
+        request,
+        "ledger/public_objection.html",
+        {
+            "form": form,
+            "objection": found,
+            "task_public": found is not None
+            and selectors.public_tasks().filter(pk=found.task_id).exists(),
+        },
+        status=status,
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def home_panel(request: HttpRequest) -> str:

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import connection
@@ -25,8 +26,16 @@ from shanshui.orgs.scope import scope_for
 from shanshui.orgs.selectors import unit_directory
 
 
-@login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """A user's home page; for a visitor not logged in, the public front door.
+
+    The front door belongs to an app built on orgs (SHANSHUI_FRONT_DOOR names its view), so
+    orgs does not import it; without one, a visitor is sent to the login form."""
+    if not request.user.is_authenticated:
+        front_door = getattr(settings, "SHANSHUI_FRONT_DOOR", "")
+        if front_door:
+            return import_string(front_door)(request)
+        return redirect_to_login(request.get_full_path())
     scope = scope_for(request.user)
     units = Unit.objects.all()
     counts = {

@@ -22,7 +22,8 @@ def test_a_district_official_logs_in_and_switches_language(live_server, tmp_path
     load_demo()  # the README's demo logins
     with launch_chromium() as browser:
         page = browser.new_page(viewport={"width": 1280, "height": 900}, locale="en-US")
-        page.goto(live_server.url + "/")
+        page.goto(live_server.url + "/")  # the public front door; staff log in from it
+        page.click("#front-login")
         assert "/login/" in page.url
         assert page.locator("h2").inner_text() == "登录您的账号"  # Chinese by default
         page.fill("#id_username", "wanzhou")

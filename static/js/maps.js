@@ -82,6 +82,8 @@
     var opts = { center: centre, zoom: parseInt(el.dataset.zoom || "10", 10) };
     for (var k in options || {}) opts[k] = options[k];
     var map = L.map(el, opts);
+    // The attribution names the map's source only: no library link or flag before it.
+    if (map.attributionControl) map.attributionControl.setPrefix(false);
     if (el.dataset.tiles) {
       L.tileLayer(el.dataset.tiles, {
         maxZoom: 18,

@@ -142,7 +142,9 @@ def handle_case(
         services.complaint_review(
             actor=personas.office, complaint=c, expected_version=None, approve=True
         )
-    services.complaint_close(actor=actor, complaint=c, expected_version=None, comment=comment)
+    services.complaint_close(
+        actor=actor, complaint=c, expected_version=None, comment=comment, reply="已核查处理。"
+    )
     if publish:
         services.complaint_publish(actor=actor, complaint=c, expected_version=None)
     c.refresh_from_db()

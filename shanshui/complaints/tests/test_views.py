@@ -369,7 +369,8 @@ def test_the_handler_journey(personas):
     assert c.handled_by == personas.town_a and c.fine_yuan == 50000 and c.ordered_rectify
     assert "close" in rules.allowed_actions(personas.district_a, c)  # 属实, not key: no review
 
-    assert post(district, c, "close", {"closure": "closed", "comment": "办结"}).status_code == 302
+    closing = {"closure": "closed", "comment": "办结", "reply": "已核查处理。"}
+    assert post(district, c, "close", closing).status_code == 302
     c.refresh_from_db()
     assert c.status == Status.CLOSED
     assert post(district, c, "publish").status_code == 302
@@ -382,6 +383,7 @@ def test_the_handler_journey(personas):
         EventKind.STARTED,
         EventKind.TRANSFERRED_DOWN,
         EventKind.HANDLED,
+        EventKind.REPLIED,
         EventKind.CLOSED,
         EventKind.PUBLISHED,
     ]
@@ -431,7 +433,10 @@ def test_a_false_finding_needs_review_by_someone_else(personas, flow):
     c.refresh_from_db()
     assert c.reviewed_by == personas.office and c.status == Status.HANDLED
     assert (
-        post(client_for(personas.district_a), c, "close", {"closure": "closed"}).status_code == 302
+        post(
+            client_for(personas.district_a), c, "close", {"closure": "closed", "reply": "已处理。"}
+        ).status_code
+        == 302
     )
 
 
@@ -476,7 +481,10 @@ def test_stage_close_needs_the_follow_up_date(personas, flow):
     assert (c.status, c.version, c.events.count()) == before
     due = timezone.localdate() + dt.timedelta(days=90)
     response = post(
-        district, c, "close", {"closure": "stage_closed", "follow_up_due": due.isoformat()}
+        district,
+        c,
+        "close",
+        {"closure": "stage_closed", "follow_up_due": due.isoformat(), "reply": "已阶段性办结。"},
     )
     assert response.status_code == 302
     c.refresh_from_db()
@@ -917,6 +925,7 @@ def test_what_waits_is_listed_and_counted_alike_from_the_case_units(personas, fl
             expected_version=None,
             stage=closing == "stage",
             follow_up_due=stage - dt.timedelta(days=i) if closing == "stage" else None,
+            reply="已核查处理。",
         )
         if publish:
             services.complaint_publish(actor=p.district_a, complaint=c, expected_version=None)

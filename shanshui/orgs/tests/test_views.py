@@ -17,7 +17,6 @@ def login(client, username, password):
 
 def test_anonymous_users_are_sent_to_login():
     for name, kwargs in [
-        ("home", {}),
         ("directory", {}),
         ("account", {}),
         ("unit_detail", {"unit_id": 1}),
@@ -28,6 +27,14 @@ def test_anonymous_users_are_sent_to_login():
         assert response.url.startswith("/login/")
 
 
+def test_home_hands_a_visitor_to_the_front_door_or_the_login_form(settings):
+    # The front door is an app's (SHANSHUI_FRONT_DOOR); without one, / asks to log in.
+    assert Client().get(reverse("home")).status_code == 200
+    settings.SHANSHUI_FRONT_DOOR = ""
+    response = Client().get(reverse("home"))
+    assert response.status_code == 302 and response.url.startswith("/login/")
+
+
 def test_it_logs_in_and_out(personas, persona_password):
     client = Client()
     response = login(client, "p_wanzhou", persona_password)
@@ -35,7 +42,9 @@ def test_it_logs_in_and_out(personas, persona_password):
     assert AuditEntry.objects.filter(action="login.success", summary="p_wanzhou").exists()
     response = client.post(reverse("logout"))
     assert response.status_code == 302
-    assert client.get(reverse("home")).status_code == 302
+    # Logged out, / is the public front door again, with the way back in.
+    front = client.get(reverse("home"))
+    assert front.status_code == 200 and reverse("login") in front.content.decode()
 
 
 def test_a_wrong_password_is_refused_in_chinese(personas):
