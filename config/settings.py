@@ -237,6 +237,7 @@ SHANSHUI_DEMO_LOADERS = [
     "shanshui.directives.demo.load_demo",
     "shanshui.carbon.demo.load_demo",
     "shanshui.carbon.demo.load_projects",
+    "shanshui.carbon.demo.load_targets",
 ]
 # The source article (Chongqing Daily on the meeting of 23 February 2022) beside the project: the
 # demo takes it in as the first meeting document when it is there.

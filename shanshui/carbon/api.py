@@ -12,6 +12,7 @@ from ninja.files import UploadedFile
 
 from shanshui.carbon import selectors, services
 from shanshui.carbon.api_projects import router as projects_router
+from shanshui.carbon.api_targets import router as targets_router
 from shanshui.carbon.models import FactorSet, GridFactorSet, Sector
 
 router = Router(tags=["carbon"])
@@ -261,3 +262,4 @@ def economy_import(request, file: UploadedFile = File(...), dry_run: bool = Form
 
 # The two-high project register (api_projects.py), under the same tag and prefix.
 router.add_router("", projects_router)
+router.add_router("", targets_router)

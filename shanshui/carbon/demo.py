@@ -208,3 +208,40 @@ def load_projects() -> list[str]:
             p = projects.project_send_for_review(actor=office, project=p, expected_version=None)
         made.append(f"two-high project {p.code} {p.name}")
     return made
+
+
+DEMO_TARGETS = [
+    # district key (None = the city), kind, value
+    (None, "carbon_intensity", "18"),
+    (None, "peak_year", "2030"),
+    ("cq-changshou", "carbon_intensity", "19.5"),
+    ("cq-changshou", "energy_cap", "3600000"),
+    ("cq-wanzhou", "energy_intensity", "14.5"),
+]
+
+
+def load_targets() -> list[str]:
+    """The city's targets and two districts' for the 14th five-year plan (2021–2025, base year
+    2020), so that the targets page is not empty."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+
+    from shanshui.carbon import targets
+    from shanshui.carbon.models import CarbonTarget
+
+    if CarbonTarget.objects.exists():
+        return []
+    office = get_user_model().objects.get(username="office")
+    for key, kind, value in DEMO_TARGETS:
+        targets.target_save(
+            actor=office,
+            district=Unit.objects.get(key=key) if key else None,
+            period_start=2021,
+            period_end=2025,
+            base_year=2020,
+            kind=kind,
+            value=Decimal(value),
+            note="演示数据",
+        )
+    return [f"carbon targets: {len(DEMO_TARGETS)} for 2021–2025"]

@@ -450,3 +450,53 @@ class ProjectEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- targets (双碳目标) -------------------------------------------------------------------------
+
+
+class TargetKind(models.TextChoices):
+    CARBON_INTENSITY = "carbon_intensity", _("Carbon intensity reduction (%)")
+    ENERGY_INTENSITY = "energy_intensity", _("Energy intensity reduction (%)")
+    ENERGY_CAP = "energy_cap", _("Total energy cap (tce)")
+    PEAK_YEAR = "peak_year", _("Carbon peak year")
+
+
+class CarbonTarget(models.Model):
+    """One target of the city (``district`` null) or a district for a plan period (e.g.
+    2021–2025, base year 2020): an intensity reduction in %, a total-energy cap in tce for the
+    period's last year, or the year CO2 is to peak. Set by the office; every change is kept as
+    a ``FactorChange``. ``task`` is the ledger task raised when the district fell behind."""
+
+    district = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    period_start = models.PositiveSmallIntegerField(_("plan period from"))
+    period_end = models.PositiveSmallIntegerField(_("plan period to"))
+    base_year = models.PositiveSmallIntegerField(_("base year"))
+    kind = models.CharField(_("kind"), max_length=20, choices=TargetKind.choices)
+    value = models.DecimalField(_("target value"), max_digits=14, decimal_places=2)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("carbon target")
+        verbose_name_plural = _("carbon targets")
+        ordering = ["period_start", "kind", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "period_start", "kind"], name="carbon_target_key"
+            ),
+            models.UniqueConstraint(
+                fields=["period_start", "kind"],
+                condition=models.Q(district__isnull=True),
+                name="carbon_city_target_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.district.display_name if self.district_id else "全市"
+        return f"{scope} {self.period_start}–{self.period_end} {self.get_kind_display()}"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shanshui.carbon import views, views_projects
+from shanshui.carbon import views, views_projects, views_targets
 
 app_name = "carbon"
 
@@ -14,6 +14,10 @@ urlpatterns = [
     path("factors/<int:pk>/edit/", views.factor_edit, name="factor_edit"),
     path("factors/use/<slug:kind>/<int:pk>/", views.set_use, name="set_use"),
     path("factors/grid/<int:pk>/", views.grid_factor_save, name="grid_factor_save"),
+    path("targets/", views_targets.target_list, name="targets"),
+    path("targets/new/", views_targets.target_edit, name="target_new"),
+    path("targets/<int:pk>/edit/", views_targets.target_edit, name="target_edit"),
+    path("targets/<int:pk>/task/", views_targets.target_task, name="target_task"),
     path("projects/", views_projects.project_list, name="projects"),
     path("projects/export.xlsx", views_projects.project_export, name="projects_export"),
     path("projects/new/", views_projects.project_new, name="project_new"),

@@ -1,0 +1,108 @@
+"""/api/v1/carbon/targets: the targets with their progress and the projected peak year, scoped
+as the page (a district its own, another district's a 404; the office and departments all),
+and raising a ledger task for a target a district is behind — the services of targets.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.http import Http404
+from ninja import Field, Path, Router, Schema
+from ninja import Status as NinjaStatus
+
+from shanshui.carbon import targets
+from shanshui.carbon.projects import default_campaign
+from shanshui.ledger.models import Campaign
+
+router = Router(tags=["carbon"])
+
+Id = Path(..., ge=1, le=2**31 - 1)
+
+
+class TargetOut(Schema):
+    id: int
+    district_id: int | None
+    district: str | None
+    period_start: int
+    period_end: int
+    base_year: int
+    kind: str
+    value: Decimal
+    note: str
+    status: str
+    achieved: float | None
+    expected: float | None
+    latest_year: int | None
+    projected_peak_year: int | None
+    task_id: int | None
+
+
+def _out(traj: targets.Trajectory, row: targets.TargetRow) -> dict:
+    t, p = row.target, row.progress
+    return {
+        "id": t.pk,
+        "district_id": t.district_id,
+        "district": t.district.display_name if t.district_id else None,
+        "period_start": t.period_start,
+        "period_end": t.period_end,
+        "base_year": t.base_year,
+        "kind": t.kind,
+        "value": t.value,
+        "note": t.note,
+        "status": p.status,
+        "achieved": p.achieved,
+        "expected": p.expected,
+        "latest_year": p.latest_year,
+        "projected_peak_year": traj.peak_year,
+        "task_id": t.task_id,
+    }
+
+
+@router.get("/carbon/targets", response=list[TargetOut], summary="Carbon targets and progress")
+def target_list(request):
+    """The city's and the districts' targets in the user's scope, each with its progress
+    (on_track, behind, no_data) and the projected peak year of its district or the city."""
+    return [_out(traj, r) for traj in targets.trajectories(request.user) for r in traj.rows]
+
+
+@router.get("/carbon/targets/{target_id}", response=TargetOut, summary="A carbon target")
+def target_detail(request, target_id: int = Id):
+    t = targets.target_for(request.user, target_id)
+    traj = targets.trajectory(t.district, [t])
+    return _out(traj, traj.rows[0])
+
+
+class TaskIn(Schema):
+    campaign_id: int | None = Field(None, ge=1, le=2**31 - 1)
+    deadline: dt.date | None = None
+
+
+class TaskOut(Schema):
+    task_id: int
+    code: str
+
+
+@router.post(
+    "/carbon/targets/{target_id}/task",
+    response={201: TaskOut},
+    summary="Raise a ledger task for a target a district is behind",
+)
+def target_task(request, payload: TaskIn, target_id: int = Id):
+    """The office: a draft ledger task under ``campaign_id`` (default: the latest special
+    inspection) with ``deadline`` (default: 90 days from today); once per target."""
+    t = targets.target_for(request.user, target_id)
+    targets.require_office(request.user)
+    if payload.campaign_id is not None:
+        campaign = Campaign.objects.filter(pk=payload.campaign_id).first()
+    else:
+        campaign = default_campaign()
+    if campaign is None:
+        raise Http404
+    task = targets.raise_task(
+        actor=request.user,
+        target=t,
+        campaign=campaign,
+        deadline=payload.deadline or targets.default_deadline(),
+    )
+    return NinjaStatus(201, {"task_id": task.pk, "code": task.code})
