@@ -299,7 +299,11 @@ def raise_task(*, actor, target: CarbonTarget, campaign: Campaign, deadline: dt.
     the district implementing and 市发展改革委 leading. Once per target."""
     require_office(actor)
     with transaction.atomic():
-        t = CarbonTarget.objects.select_for_update().select_related("district").get(pk=target.pk)
+        t = (
+            CarbonTarget.objects.select_for_update(of=("self",))
+            .select_related("district")
+            .get(pk=target.pk)
+        )
         if t.task_id is not None:
             raise ValidationError(_("A ledger task was already raised for this target."))
         if t.district_id is None:
