@@ -171,6 +171,11 @@ class FactorChange(models.Model):
     grid_factor = models.ForeignKey(
         GridFactor, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
     )
+    # A target's change: read only with the target (its district's scope), never on the
+    # factors page that every carbon reader sees.
+    carbon_target = models.ForeignKey(
+        "CarbonTarget", null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
+    )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

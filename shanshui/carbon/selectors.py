@@ -97,7 +97,7 @@ def factors_in_use() -> Factors:
 
 def years_with_data(user) -> list[int]:
     cells = InventoryCell.objects.filter(district__in=districts_for(user))
-    return sorted(set(cells.values_list("year", flat=True)))
+    return list(cells.values_list("year", flat=True).distinct().order_by("year"))
 
 
 def _totals(user, years: list[int], district: Unit | None = None) -> dict[tuple[int, int], dict]:

@@ -257,6 +257,7 @@ def target_save(*, actor, target: CarbonTarget | None = None, reason: str = "", 
                 new=_text(getattr(t, n))[:60],
                 reason=reason,
                 actor=actor,
+                carbon_target=t,
             )
             for n in (["value"] if is_new else changed)
         ]

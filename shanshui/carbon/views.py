@@ -219,7 +219,9 @@ def factors(request: HttpRequest) -> HttpResponse:
             (fs, sorted(fs.factors.all(), key=lambda f: f.energy_type.order)) for fs in factor_sets
         ],
         "grid_sets": grid_sets,
-        "changes": FactorChange.objects.select_related("actor")[:50],
+        "changes": FactorChange.objects.filter(carbon_target__isnull=True).select_related("actor")[
+            :50
+        ],
         "is_office": scope_for(request.user).sees_all,
         "grid_form": GridFactorForm(),
     }

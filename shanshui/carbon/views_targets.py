@@ -56,7 +56,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
 def _changes() -> list[tuple[FactorChange, str]]:
     """The latest target changes, each with its field's label."""
     labels = {f.name: str(f.verbose_name) for f in CarbonTarget._meta.fields}
-    changes = FactorChange.objects.filter(subject__startswith=_("Target")).select_related("actor")
+    changes = FactorChange.objects.filter(carbon_target__isnull=False).select_related("actor")
     return [(c, labels.get(c.field, c.field)) for c in changes[:20]]
 
 

@@ -14,7 +14,7 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanshui.complaints import rules
+from shanshui.complaints import public, rules
 from shanshui.complaints.models import (
     CATEGORY_BITS,
     Category,
@@ -432,9 +432,9 @@ def waiting_for_me(user) -> dict[str, Waiting]:
     return out
 
 
-def moderation_queue() -> QuerySet[Complaint]:
+def moderation_queue(user) -> QuerySet[Complaint]:
     """Citizens' reports nobody has checked yet, the longest waiting first (office only):
-    none of them is public until checked (先审后发)."""
-    return Complaint.objects.filter(
-        channel__in=CITIZEN_CHANNELS, moderated_at__isnull=True
-    ).order_by("received_at", "pk")
+    none of them is public until checked (先审后发). The same set as Open311's "waiting"
+    (public.awaiting_review): a report already rejected as abusive is not waiting."""
+    scope_for(user).require_office()
+    return public.awaiting_review().order_by("received_at", "pk")

@@ -202,7 +202,7 @@ def my_cases(request: HttpRequest) -> HttpResponse:
             "today": timezone.localdate(),
             "groups": groups,
             "n_overdue": n_overdue,
-            "n_moderation": selectors.count_upto(selectors.moderation_queue())
+            "n_moderation": selectors.count_upto(selectors.moderation_queue(request.user))
             if scope.sees_all
             else 0,
             "is_office": scope.sees_all,
@@ -768,7 +768,7 @@ def moderation(
     _require_office(request)
     if request.method == "POST" and errors is None:
         return _moderate_many(request)
-    paginator = Paginator(selectors.moderation_queue(), MODERATION_PAGE_SIZE)
+    paginator = Paginator(selectors.moderation_queue(request.user), MODERATION_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     ids = list(page.object_list.values_list("pk", flat=True))
     rows = {
@@ -796,7 +796,7 @@ def moderation(
 
 
 def _moderate_many(request: HttpRequest) -> HttpResponse:
-    waiting = selectors.moderation_queue()
+    waiting = selectors.moderation_queue(request.user)
     ticked = [v for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 12]
     form = forms.ModerateManyForm(
         request.POST,
@@ -836,7 +836,7 @@ def home_panel(request: HttpRequest) -> str:
     ]
     waiting = [row for row in waiting if row[2]]
     scope = scope_for(user)
-    n_moderation = selectors.count_upto(selectors.moderation_queue()) if scope.sees_all else 0
+    n_moderation = selectors.count_upto(selectors.moderation_queue(user)) if scope.sees_all else 0
     if not (n_open or waiting or n_moderation):
         return ""
     return render_to_string(

@@ -29,6 +29,7 @@ from shanshui.orgs.selectors import UnitLookupError, UnitResolver
 from shanshui.orgs.services import audit
 
 MAX_TEXT = 2_000_000  # characters of a pasted or extracted document
+_PARKED = 1_000_000  # above any directive number while a split renumbers
 TITLE_MAX = 200
 
 
@@ -323,11 +324,11 @@ def directive_split(*, actor, directive: Directive, before_clause: int) -> Direc
     directive.text = "，".join(first) + "。"
     directive.clauses = first
     directive.save()
-    later = Directive.objects.filter(
-        document_id=directive.document_id, number__gt=directive.number
-    ).order_by("-number")
-    for row in later:  # one by one from the end: the numbers stay unique at every step
-        Directive.objects.filter(pk=row.pk).update(number=F("number") + 1)
+    # The later ones move up one, in two statements that keep the numbers unique at every
+    # step: out past any real number (shifted by one), then back.
+    siblings = Directive.objects.filter(document_id=directive.document_id)
+    siblings.filter(number__gt=directive.number).update(number=F("number") + 1 + _PARKED)
+    siblings.filter(number__gt=_PARKED).update(number=F("number") - _PARKED)
     new = Directive.objects.create(
         document_id=directive.document_id,
         number=directive.number + 1,

@@ -423,6 +423,8 @@ def task_edit(*, actor, task: Task, expected_version: int | None, **changes) -> 
     if not changed:
         return task
     if "deadline" in changed:
+        # A draft's new deadline cannot be in the past, by the page or the API alike.
+        check_deadline_ahead(task.deadline)
         task.original_deadline = task.deadline
     task.full_clean()
     TaskSearch.objects.update_or_create(task=task, defaults={"text": task.compute_search_text()})

@@ -155,6 +155,7 @@ def test_office_edits_keep_history_and_check_values(setup):
     targets.target_save(actor=personas.office, target=a, value=D("22"), reason="省里下达")
     change = FactorChange.objects.filter(field="value").order_by("-pk").first()
     assert (change.old, change.new, change.reason) == ("20.00", "22.00", "省里下达")
+    assert change.carbon_target == a
     with pytest.raises(ValidationError) as exc:
         target(personas.office, personas.unit_a)  # the same target twice
     assert "kind" in exc.value.message_dict
@@ -223,6 +224,11 @@ def test_scope_through_pages(client, setup):
     assert client.post(reverse("carbon:target_task", args=[b.pk])).status_code == 404
     assert client.get(reverse("carbon:target_edit", args=[a.pk])).status_code == 403
     assert client.post(reverse("carbon:target_task", args=[a.pk])).status_code == 403
+    # Another district's target edits are not on the factors page every reader sees.
+    targets.target_save(actor=personas.office, target=b, value=D("23"), reason="渝中调整")
+    factors = client.get(reverse("carbon:factors"))
+    assert factors.status_code == 200 and "渝中调整" not in factors.content.decode()
+    assert all(c.carbon_target_id is None for c in factors.context["changes"])
     client.force_login(personas.office)
     page = client.get(reverse("carbon:targets"))
     body = page.content.decode()

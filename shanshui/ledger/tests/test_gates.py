@@ -349,6 +349,12 @@ def test_a_past_deadline_is_refused_by_the_api(api, personas, campaign, ordinary
     assert not Task.objects.filter(code="API-1").exists()
     status, body = api.post("office", "/tasks", **(payload | {"deadline": "2026-03-11"}))
     assert status == 201
+    # Editing the draft's deadline into the past is refused the same way (page or API).
+    task = Task.objects.get(code="API-1")
+    status, body = api.post("office", f"/tasks/{task.pk}/edit", deadline="2026-03-01")
+    assert status == 400 and set(body["fields"]) == {"deadline"}
+    task.refresh_from_db()
+    assert task.deadline == dt.date(2026, 3, 11)
 
 
 def test_the_service_still_records_a_historic_overdue_task(personas, campaign, ordinary_day):
