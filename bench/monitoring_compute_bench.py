@@ -7,6 +7,11 @@ default size, ~3 % missing), then times the vectorised path of ``shanshui.monito
 straightforward per-reading pure-Python loop run on BENCH_MONITORING_SAMPLE stations (default 20)
 and extrapolated to the full network. The two must agree exactly on the sample.
 
+Also the bulk hourly AQI (``aqi.compute_aqi_arrays`` on CNEMC's six 1-h indicators) on the first
+1M readings and on all of them (17.5M per pollutant at the default size): time per reading and the
+peak memory the call allocates beyond its outputs (tracemalloc, on a separate run).
+BENCH_MONITORING_AQI_CHUNK overrides its block size (a huge value: one block, as before blocks).
+
 No Django, no database:
 
     .venv/bin/python bench/monitoring_compute_bench.py
@@ -26,6 +31,7 @@ import os
 import platform
 import sys
 import time
+import tracemalloc
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shanshui.monitoring import airstats  # noqa: E402
+from shanshui.monitoring import aqi as aqi_module  # noqa: E402
 from shanshui.monitoring.aqi import DAILY_INDICATORS, compute_aqi, standard_for  # noqa: E402
 
 STATIONS = int(os.environ.get("BENCH_MONITORING_STATIONS", "2000"))
@@ -41,6 +48,8 @@ SAMPLE = int(os.environ.get("BENCH_MONITORING_SAMPLE", "20"))
 YEAR = int(os.environ.get("BENCH_MONITORING_YEAR", "2025"))
 SEED = int(os.environ.get("BENCH_MONITORING_SEED", "20250101"))
 TARGET_S = 10.0
+if os.environ.get("BENCH_MONITORING_AQI_CHUNK"):
+    aqi_module._AQI_CHUNK = int(os.environ["BENCH_MONITORING_AQI_CHUNK"])
 
 # Typical levels of a Chinese city network (µg/m³; CO mg/m³), winter/summer contrast and the hour
 # of the diurnal peak (local time).
@@ -263,6 +272,7 @@ def main() -> int:
     daily, year_stats, times = time_vectorised(hourly, dt.date(YEAR, 1, 1))
     loop = time_loop(hourly, daily, year_stats)
     report = make_report(gen, daily, year_stats, times, loop)
+    report["hourly_aqi"] = time_hourly_aqi(hourly)
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
     (out / "monitoring_compute.json").write_text(json.dumps(report, ensure_ascii=False, indent=2))
@@ -286,6 +296,43 @@ def time_vectorised(hourly, start: dt.date):
         airstats.monthly_statistics(daily, year=YEAR, month=month)
     t_monthly = time.perf_counter() - t
     return daily, year_stats, {"daily": t_daily, "annual": t_annual, "monthly": t_monthly}
+
+
+def time_hourly_aqi(hourly) -> dict:
+    """Bulk hourly AQI on the first 1M readings and on all of them: best wall time, CPU time and
+    ns per reading; then, on another run, the peak it allocates beyond its outputs."""
+    flat = {f"{p}_1H": hourly[p].reshape(-1) for p in airstats.POLLUTANTS}
+    total = next(iter(flat.values())).size
+    out = {"chunk": aqi_module._AQI_CHUNK}
+    for label, n, runs in (("1M", min(1_000_000, total), 3), ("all", total, 1)):
+        values = {code: a[:n] for code, a in flat.items()}
+        aqi_module.compute_aqi_arrays(values)  # warm
+        best = cpu = math.inf
+        for _ in range(runs):
+            t, c = time.perf_counter(), time.process_time()
+            aqi_module.compute_aqi_arrays(values)
+            best = min(best, time.perf_counter() - t)
+            cpu = min(cpu, time.process_time() - c)
+        tracemalloc.start()
+        res = aqi_module.compute_aqi_arrays(values)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        outputs = sum(a.nbytes for a in res.iaqi.values()) + sum(
+            a.nbytes
+            for a in (res.aqi, res.level, res.primary, res.exceeding, res.above_table)
+            if a is not None
+        )
+        del res
+        out[label] = {
+            "readings": n,
+            "seconds": round(best, 3),
+            "cpu_seconds": round(cpu, 3),
+            "ns_per_reading": round(best / n * 1e9, 1),
+            "cpu_ns_per_reading": round(cpu / n * 1e9, 1),
+            "outputs_mb": round(outputs / 1e6, 1),
+            "temporaries_mb": round((peak - outputs) / 1e6, 1),
+        }
+    return out
 
 
 def time_loop(hourly, daily, year_stats) -> dict:
@@ -366,6 +413,21 @@ def print_report(report: dict) -> None:
             f"{agreement['mismatches']} of {agreement['values_compared']:,} values differ",
         ),
     ]
+    hourly = report.get("hourly_aqi")
+    for label in ("1M", "all") if hourly else ():
+        h = hourly[label]
+        rows.append(
+            (
+                f"hourly AQI, {h['readings']:,} readings (block {hourly['chunk']:,})",
+                f"{h['ns_per_reading']:.0f} ns ({h['cpu_ns_per_reading']:.0f} CPU)/reading",
+            )
+        )
+        rows.append(
+            (
+                f"  temporaries beyond its {h['outputs_mb']:.0f} MB of outputs",
+                f"{h['temporaries_mb']:.0f} MB",
+            )
+        )
     print(f"{'measure':<50} {'value':>28}", file=buf)
     for name, value in rows:
         print(f"{name:<50} {value:>28}", file=buf)

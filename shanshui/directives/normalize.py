@@ -27,7 +27,7 @@ import numpy as np
 from pypinyin.contrib.tone_convert import to_normal, to_tone3
 from pypinyin.pinyin_dict import pinyin_dict
 
-from shanshui.lib.hanzi import to_simplified
+from shanshui.lib.hanzi import simplified_points
 
 MODES = ("strip", "t2s", "full")
 
@@ -53,7 +53,6 @@ _ANNOTATION = re.compile(
 # for zhù: 著作, 显著, 土著, 著名). Applied to OpenCC's output, so the context is Simplified.
 _ZHE_AFTER = "力手重眼陆想落急实装迷火凉色墨魔"  # 着力 着手 着重 着眼 着陆 着想 …
 _ZHE_BEFORE = "穿看沉执衣睡随为味附接本朝向顺沿按"  # 穿着 看着 沉着 执着 衣着 睡着 随着 …
-_ZHE = re.compile(rf"著(?=[{_ZHE_AFTER}])|(?<=[{_ZHE_BEFORE}])著")
 # The documented fixes for OpenCC's known misses (applied to its Simplified output).
 OPENCC_FIXES = (
     (
@@ -104,22 +103,25 @@ class NormalizeResult:
 
 @dataclass
 class _Stages:
-    """What each step did, kept to explain it: the split of the input at bracket groups with
-    which of them were annotations, and the texts after t2s and after punctuation."""
+    """What each step did, kept to explain it: the annotations removed (input offsets), and the
+    text's code points after stripping and after t2s (decoded only when the changes are asked
+    for), and the text after punctuation."""
 
     removals: tuple[np.ndarray, np.ndarray] | None = None  # (starts, ends) in the input
-    stripped: str = ""
-    converted: str | None = None
+    stripped: np.ndarray | None = None
+    converted: np.ndarray | None = None
     punctuated: str | None = None
 
     def changes(self, source: str) -> list[Change]:
         out: list[Change] = []
         to_input = self._removals(source, out)
-        if self.converted is not None and self.converted != self.stripped:
-            for c in _diff(self.stripped, self.converted, T2S):
+        stripped = _text(self.stripped)
+        converted = None if self.converted is None else _text(self.converted)
+        if converted is not None and converted != stripped:
+            for c in _diff(stripped, converted, T2S):
                 out += _mapped(c, to_input)
-        if self.punctuated is not None and self.converted is not None:
-            for c in _diff(self.converted, self.punctuated, PUNCT):
+        if self.punctuated is not None and converted is not None:
+            for c in _diff(converted, self.punctuated, PUNCT):
                 out += _mapped(c, to_input)
         out.sort(key=lambda c: (c.start, c.reason != PINYIN))
         return out
@@ -168,23 +170,40 @@ def is_reading(char: str, candidate: str) -> bool:
     return unicodedata.normalize("NFC", candidate).lower() in readings(char)
 
 
+def _points(text: str) -> np.ndarray:
+    """The text's code points (a read-only view of one UTF-32 copy)."""
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+
+
+def _text(points: np.ndarray) -> str:
+    return points.tobytes().decode("utf-32-le")
+
+
 # Annotations are found with numpy over the text's code points, not per match in Python (the seed
-# carries one every eight characters): each bracket group of up to 7 pinyin symbols is encoded
-# exactly as 6 bits a symbol, with the preceding character above them, and looked up in the
-# sorted keys of every (character, reading) pair pypinyin knows.
+# carries one every eight characters): each pinyin symbol has a code (1–63) and each closing
+# bracket a code of its own, one byte a character; the eight bytes after an opening bracket are
+# read as one 64-bit word; a bracket group of up to 7 symbols is then encoded exactly as 6 bits a
+# symbol, with the preceding character above them, and looked up in the sorted keys of every
+# (character, reading) pair pypinyin knows.
 _SYMBOLS = "abcdefghijklmnopqrstuvwxyz12345āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜüêếềḿńňǹ"
 _MAX_SYMBOLS = 7
-_OPEN = {0x28: 0x29, 0xFF08: 0xFF09}  # ( → ), （ → ）
+_CLOSE = {0x28: 0x80, 0xFF08: 0x81}  # the code of the bracket closing ( and （
+_OPENING = 0x82  # ( is 0x82, （ 0x83: 2 above the code of their closing bracket
+_NOT_SYMBOL = np.uint8(len(_SYMBOLS))  # code − 1 (wrapping) at least this: not a symbol
 
 
 @lru_cache(maxsize=1)
 def _symbol_codes() -> np.ndarray:
-    table = np.zeros(0x1F00, dtype=np.uint8)
+    table = np.zeros(0xFF0A, dtype=np.uint8)  # up to ）; beyond it, no code
     for i, ch in enumerate(_SYMBOLS, start=1):
         table[ord(ch)] = i
         upper = ch.upper()
-        if upper != ch and len(upper) == 1 and ord(upper) < table.size:
+        if upper != ch and len(upper) == 1 and ord(upper) < 0x1F00:
             table[ord(upper)] = i
+    table[0x29] = _CLOSE[0x28]
+    table[0xFF09] = _CLOSE[0xFF08]
+    table[0x28] = _CLOSE[0x28] + 2
+    table[0xFF08] = _CLOSE[0xFF08] + 2
     return table
 
 
@@ -214,53 +233,61 @@ def _annotation_keys() -> np.ndarray:
 def _annotations(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(starts, ends) of the annotations among ``points`` (the text's code points)."""
     n = points.size
-    opens = np.flatnonzero((points == 0x28) | (points == 0xFF08))
+    table = _symbol_codes()
+    codes = np.zeros(n + 8, dtype=np.uint8)  # zero-padded: the last bracket reads 8 bytes too
+    table.take(points, mode="clip", out=codes[:n])
+    codes[:n][points >= table.size] = 0
+    opens = np.flatnonzero(codes >= _OPENING)
     opens = opens[(opens > 0) & (opens < n - 2)]
     if not opens.size:
         return opens, opens
-    table = _symbol_codes()
-    closing = np.where(points[opens] == 0x28, 0x29, 0xFF09).astype(np.uint32)
+    words = np.ndarray((n + 1,), dtype="<u8", buffer=codes, strides=(1,))
+    after = words[opens + 1]  # the codes of the 8 characters after each bracket
+    each = after.view(np.uint8).reshape(-1, 8)
+    # The first character that is not a symbol must be the matching bracket, after ≥ 1 symbol.
+    length = ((each - np.uint8(1)) >= _NOT_SYMBOL).argmax(axis=1)
+    closing = codes[opens] - np.uint8(2)
+    ok = (length > 0) & (each[np.arange(length.size), length] == closing)
+    opens, length, after = opens[ok], length[ok], after[ok]
+    after &= (np.uint64(1) << (np.uint64(8) * length.astype(np.uint64))) - np.uint64(1)
     keys = points[opens - 1].astype(np.uint64) << np.uint64(6 * _MAX_SYMBOLS)
-    length = np.zeros(opens.size, dtype=np.int64)  # symbols before the closing bracket
-    alive = np.ones(opens.size, dtype=bool)  # still reading symbols
-    for k in range(_MAX_SYMBOLS + 1):
-        at = np.minimum(opens + 1 + k, n - 1)
-        ch = points[at]
-        closed = alive & (ch == closing) & (k > 0) & (opens + 1 + k < n)
-        length[closed] = k
-        alive &= ~closed
-        if k == _MAX_SYMBOLS:
-            break
-        code = table[np.minimum(ch, table.size - 1)].astype(np.uint64)
-        code[ch >= table.size] = 0
-        alive &= code > 0
-        keys |= np.where(alive, code << np.uint64(6 * k), np.uint64(0))
-    ok = length > 0
+    for k in range(_MAX_SYMBOLS):  # byte k (8 bits) → 6 bits at 6k
+        keys |= (after >> np.uint64(2 * k)) & np.uint64(0x3F << (6 * k))
     valid = _annotation_keys()
     at = np.minimum(np.searchsorted(valid, keys), valid.size - 1)
-    ok &= valid[at] == keys
+    ok = valid[at] == keys
     return opens[ok], opens[ok] + length[ok] + 2
 
 
-def _strip(text: str, stages: _Stages) -> str:
-    if "(" not in text and "（" not in text:
-        return text
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+def _strip(points: np.ndarray, stages: _Stages) -> np.ndarray:
     starts, ends = _annotations(points)
     if not starts.size:
-        return text
+        return points
     stages.removals = (starts, ends)
-    edge = np.zeros(points.size + 1, dtype=np.int8)
-    edge[starts] += 1
-    edge[ends] -= 1
-    keep = np.cumsum(edge[:-1]) == 0
-    return points[keep].tobytes().decode("utf-32-le")
+    # The pieces between annotations (which never overlap), gathered: index = piece's start + i.
+    first = np.concatenate(([0], ends))
+    size = np.concatenate((starts, [points.size])) - first
+    offset = np.cumsum(size) - size
+    return points[np.arange(offset[-1] + size[-1]) + np.repeat(first - offset, size)]
 
 
-def _t2s(text: str) -> str:
-    converted = to_simplified(text)
-    if "著" in converted:
-        converted = _ZHE.sub("着", converted)
+# 著 → 着 where the character after (著力) or before (随着) says so, in OpenCC's output.
+_ZHE_CODE = ord("著")
+_ZHE_AFTER_CODES = np.array(sorted(map(ord, _ZHE_AFTER)), dtype=np.uint32)
+_ZHE_BEFORE_CODES = np.array(sorted(map(ord, _ZHE_BEFORE)), dtype=np.uint32)
+
+
+def _t2s(points: np.ndarray) -> np.ndarray:
+    converted = simplified_points(points)
+    at = np.flatnonzero(converted == _ZHE_CODE)
+    if at.size:
+        n = converted.size
+        nxt = converted[np.minimum(at + 1, n - 1)]
+        prev = converted[np.maximum(at - 1, 0)]
+        fix = ((at < n - 1) & np.isin(nxt, _ZHE_AFTER_CODES)) | (
+            (at > 0) & np.isin(prev, _ZHE_BEFORE_CODES)
+        )
+        converted[at[fix]] = ord("着")
     return converted
 
 
@@ -292,13 +319,13 @@ def _context_tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 _MARK_CODES = np.array([ord(c) for c in _HALF_TO_FULL], dtype=np.uint32)
 
 
-def _marks(text: str, urls: list[tuple[int, int]]) -> str:
+def _marks(points: np.ndarray, urls: list[tuple[int, int]]) -> np.ndarray:
     """, ; : ? ! made full-width where Chinese precedes or follows them (numpy, no per-mark
     Python): the context is the text as it was, so "好!!" makes only the first one full-width."""
-    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).copy()
-    at = np.flatnonzero(np.isin(points, _MARK_CODES))
+    at = np.flatnonzero(points < 0x40)  # the marks and the rest of ASCII's first half
+    at = at[np.isin(points[at], _MARK_CODES)]
     if not at.size:
-        return text
+        return points
     before, after, full = _context_tables()
     n = points.size
     prev = points[np.maximum(at - 1, 0)]
@@ -312,9 +339,10 @@ def _marks(text: str, urls: list[tuple[int, int]]) -> str:
         chinese &= ~((at >= start) & (at < end))
     turn = at[chinese]
     if not turn.size:
-        return text
+        return points
+    points = points.copy()
     points[turn] = full[points[turn]]
-    return points.tobytes().decode("utf-32-le")
+    return points
 
 
 def _brackets(text: str, urls: list[tuple[int, int]]) -> str:
@@ -328,9 +356,20 @@ def _brackets(text: str, urls: list[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-def _punct(text: str) -> str:
-    urls = [m.span() for m in _URL.finditer(text)] if ("://" in text or "www." in text) else []
-    text = _marks(text, urls)  # one character for one: the URLs' spans still hold
+def _has(points: np.ndarray, needle: str) -> bool:
+    """Whether ``needle`` (ASCII) occurs in the text (numpy: no string of the text needed)."""
+    codes = [ord(c) for c in needle]
+    at = np.flatnonzero(points[: points.size - len(codes) + 1] == codes[0])
+    for k, code in enumerate(codes[1:], start=1):
+        at = at[points[at + k] == code]
+    return bool(at.size)
+
+
+def _punct(points: np.ndarray) -> str:
+    urls = []
+    if _has(points, "://") or _has(points, "www."):
+        urls = [m.span() for m in _URL.finditer(_text(points))]
+    text = _text(_marks(points, urls))  # one character for one: the URLs' spans still hold
     return _brackets(text, urls) if "(" in text else text
 
 
@@ -393,11 +432,16 @@ def normalize(text: str, *, mode: str = "full") -> NormalizeResult:
         raise ValueError(f"mode must be one of {', '.join(MODES)}")
     source = text if text.isascii() else unicodedata.normalize("NFC", text)
     stages = _Stages()
-    out = stages.stripped = _strip(source, stages)
-    if mode != "strip":
-        out = stages.converted = _t2s(out)
-        if mode == "full":
-            out = stages.punctuated = _punct(out)
+    # One pass of numpy over the code points per step; the text is decoded once at the end.
+    points = _points(source)
+    if "(" in source or "（" in source:
+        points = _strip(points, stages)
+    stages.stripped = points
+    if mode == "strip":
+        out = source if stages.removals is None else _text(points)
+    else:
+        points = stages.converted = _t2s(points)
+        out = stages.punctuated = _punct(points) if mode == "full" else _text(points)
     return NormalizeResult(out, source=source, stages=stages)
 
 

@@ -186,6 +186,8 @@ _SCALE: Final = 1_000_000
 _FSCALE: Final = float(_SCALE)
 _CAP: Final = 500  # IAQI given to values above the top of their row
 _SPECIAL_LIMIT: Final = 800  # SO2 1-h and O3 8-h footnotes
+#: Elements per block in compute_aqi_arrays (chosen by measurement: docs/benchmarks.md, Monitoring).
+_AQI_CHUNK = 1 << 18
 
 
 @dataclass(frozen=True, slots=True)
@@ -671,9 +673,40 @@ def compute_aqi_arrays(
         *[np.asarray(fallback[c], dtype=np.float64) for c in fallback],
     )
     shape = arrays[0].shape
-    given = dict(zip(codes, arrays[: len(codes)], strict=True))
-    fb = dict(zip(fallback, arrays[len(codes) :], strict=True))
+    size = math.prod(shape)
+    # In blocks of _AQI_CHUNK elements: every rule is element by element, and a block's dozens of
+    # temporaries stay in cache instead of each being as large as the whole input.
+    flat = [a.reshape(-1) if a.flags.c_contiguous else a for a in arrays]
+    out: dict[str, np.ndarray] = {}
+    for lo in range(0, max(size, 1), _AQI_CHUNK):
+        hi = min(lo + _AQI_CHUNK, size)
+        block = [a[lo:hi] if a.ndim == 1 else a.flat[lo:hi] for a in flat]
+        given = dict(zip(codes, block[: len(codes)], strict=True))
+        fb = dict(zip(fallback, block[len(codes) :], strict=True))
+        for name, arr in _aqi_block(profile, codes, given, fb).items():
+            if name not in out:
+                out[name] = np.empty(size, dtype=arr.dtype)
+            out[name][lo:hi] = arr
+    out = {name: arr.reshape(shape) for name, arr in out.items()}
+    return AqiArrays(
+        standard=profile.name,
+        iaqi=MappingProxyType({n[5:]: a for n, a in out.items() if n.startswith("iaqi:")}),
+        aqi=out["aqi"],
+        level=out["level"],
+        primary=out["primary"],
+        exceeding=out.get("exceeding"),
+        above_table=out["above_table"],
+    )
 
+
+def _aqi_block(
+    profile: _Profile,
+    codes: list[str],
+    given: dict[str, np.ndarray],
+    fb: dict[str, np.ndarray],
+) -> dict[str, np.ndarray]:
+    """:func:`compute_aqi_arrays` on one block of 1-D arrays: its outputs by name."""
+    shape = next(iter(given.values())).shape
     iaqi: dict[str, np.ndarray] = {}
     above_bits = np.zeros(shape, dtype=np.uint16)
     over: dict[str, np.ndarray] = {}
@@ -713,12 +746,8 @@ def compute_aqi_arrays(
             if exceeding is not None:
                 exceeding |= np.where(arr > 100, bit, np.uint8(0))
 
-    return AqiArrays(
-        standard=profile.name,
-        iaqi=MappingProxyType(iaqi),
-        aqi=aqi,
-        level=level,
-        primary=primary,
-        exceeding=exceeding,
-        above_table=above_bits,
-    )
+    out = {f"iaqi:{code}": arr for code, arr in iaqi.items()}
+    out.update(aqi=aqi, level=level, primary=primary, above_table=above_bits)
+    if exceeding is not None:
+        out["exceeding"] = exceeding
+    return out
