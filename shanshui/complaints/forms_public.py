@@ -3,7 +3,8 @@ the disclosure tables and the statistics. 公众举报表单
 
 The report form checks what a citizen can fix on the page, field by field; the service
 (:func:`services.complaint_submit`) checks again and stores. Coordinates are WGS84 once the form
-is clean: a GCJ-02 point from a Chinese map picker is converted here, at the edge.
+is clean: a GCJ-02 (高德, 腾讯) or BD-09 (百度) point, pasted or picked, is converted here, at
+the edge.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanshui.complaints import services
 from shanshui.complaints.models import Category, Channel, Satisfaction
-from shanshui.lib import geo
+from shanshui.lib import geo, maps
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -32,8 +33,9 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 MIN_FILL_SECONDS = 3
 _TOKEN_SALT = "complaints.report.started"
 
-COORD_WGS84 = "wgs84"
-COORD_GCJ02 = "gcj02"
+COORD_WGS84 = geo.WGS84
+COORD_GCJ02 = geo.GCJ02
+COORD_BD09 = geo.BD09
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 ()\-]{4,28}$")
 
@@ -158,10 +160,11 @@ class ReportForm(forms.Form):
         ),
     )
     coord_system = forms.ChoiceField(
-        choices=[(COORD_WGS84, "WGS84"), (COORD_GCJ02, "GCJ-02")],
+        label=_("Coordinate system"),
+        choices=maps.coord_system_choices,
         required=False,
         initial=COORD_WGS84,
-        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("Choose a coordinate system from the list.")},
     )
     enterprise = forms.CharField(
         label=_("Enterprise or site responsible (if known)"),
@@ -262,8 +265,7 @@ class ReportForm(forms.Form):
                     # The geo module words its messages in Chinese already.
                     self.add_error("lat", str(exc))
                 else:
-                    if data.get("coord_system") == COORD_GCJ02:
-                        lat, lon = geo.gcj02_to_wgs84(lat, lon)
+                    lat, lon = geo.to_wgs84(lat, lon, data.get("coord_system") or COORD_WGS84)
                     if not geo.in_chongqing(lat, lon):
                         self.add_error(
                             "lat",
@@ -370,16 +372,12 @@ class NearbyForm(forms.Form):
 
     lat = forms.FloatField(min_value=-90, max_value=90)
     lon = forms.FloatField(min_value=-180, max_value=180)
-    coord = forms.ChoiceField(
-        choices=[(COORD_WGS84, "WGS84"), (COORD_GCJ02, "GCJ-02")], required=False
-    )
+    coord = forms.ChoiceField(choices=maps.coord_system_choices, required=False)
     categories = forms.MultipleChoiceField(choices=Category.choices)
 
     def point(self) -> tuple[float, float]:
         lat, lon = self.cleaned_data["lat"], self.cleaned_data["lon"]
-        if self.cleaned_data.get("coord") == COORD_GCJ02:
-            lat, lon = geo.gcj02_to_wgs84(lat, lon)
-        return lat, lon
+        return geo.to_wgs84(lat, lon, self.cleaned_data.get("coord") or COORD_WGS84)
 
 
 class TrackForm(forms.Form):

@@ -163,8 +163,9 @@ class MapPickerWidget(forms.Widget):
 
 
 class SiteForm(forms.Form):
-    """The task's site (整改点位), optional: an address and a point, picked on the map or typed
-    as WGS84 numbers; a point picked on GCJ-02 tiles is converted, as on the complaint form."""
+    """The task's site (整改点位), optional: an address and a point, picked on the map or typed;
+    numbers pasted from 高德 / 腾讯 (GCJ-02) or 百度 (BD-09), or picked on GCJ-02 tiles, are
+    converted to WGS84, as on the complaint form."""
 
     site_address = forms.CharField(label=_("Site address"), max_length=200, required=False)
     site_map = forms.Field(
@@ -190,7 +191,13 @@ class SiteForm(forms.Form):
         help_text=_("Decimal degrees as GPS shows them (WGS84), e.g. 29.5630 and 106.5516."),
     )
     site_coord_system = forms.ChoiceField(
-        choices=[("wgs84", "WGS84"), ("gcj02", "GCJ-02")], required=False, widget=forms.HiddenInput
+        label=_("Coordinate system"),
+        choices=maps.coord_system_choices,
+        required=False,
+        help_text=_(
+            "Numbers copied from 高德 or 腾讯 maps are GCJ-02, from 百度 maps BD-09; they are "
+            "converted to WGS84 before they are stored."
+        ),
     )
 
     def clean(self):
@@ -209,8 +216,7 @@ class SiteForm(forms.Form):
         except ValueError as exc:  # the geo module words its messages in Chinese
             self.add_error("site_lat", str(exc))
             return data
-        if data.get("site_coord_system") == "gcj02":
-            lat, lon = geo.gcj02_to_wgs84(lat, lon)
+        lat, lon = geo.to_wgs84(lat, lon, data.get("site_coord_system") or geo.WGS84)
         if not geo.in_chongqing(lat, lon):
             self.add_error(
                 "site_lat", _("The site is outside Chongqing. Check the latitude and longitude.")

@@ -20,6 +20,10 @@ before the exact distance check. :func:`validate_wgs84` checks user input (messa
 Simplified Chinese) and :func:`in_chongqing` is a soft plausibility check for reports;
 :func:`parse_point` reads a point written in one spreadsheet cell ("106.55,29.56").
 
+Baidu's maps use BD-09, a further published transform of GCJ-02; :func:`bd09_to_wgs84` goes back
+through GCJ-02. :func:`parse_system` reads the system people name for pasted numbers ("高德",
+"百度", "GCJ-02"…) and :func:`to_wgs84` converts from it: the project stores WGS84 only.
+
 Pure module: standard library only, no Django imports.
 """
 
@@ -29,15 +33,25 @@ import math
 from typing import Final
 
 __all__ = [
+    "BD09",
     "CHONGQING_BOUNDS",
     "EARTH_RADIUS_M",
+    "GCJ02",
+    "WGS84",
     "bbox",
+    "bd09_to_gcj02",
+    "bd09_to_wgs84",
+    "gcj02_to_bd09",
     "gcj02_to_wgs84",
     "haversine_m",
     "in_chongqing",
     "out_of_china",
     "parse_point",
+    "parse_system",
+    "split_system",
+    "to_wgs84",
     "validate_wgs84",
+    "wgs84_to_bd09",
     "wgs84_to_gcj02",
 ]
 
@@ -113,6 +127,101 @@ def gcj02_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
         if done:
             break
     return w_lat, w_lon
+
+
+# BD-09 (百度地图): a further rotation and shift of GCJ-02, the published formula pair.
+_BD_X_PI: Final = math.pi * 3000.0 / 180.0
+
+
+def gcj02_to_bd09(lat: float, lon: float) -> tuple[float, float]:
+    """Convert GCJ-02 to BD-09 (Baidu's datum), the published forward formula."""
+    z = math.hypot(lon, lat) + 0.00002 * math.sin(lat * _BD_X_PI)
+    theta = math.atan2(lat, lon) + 0.000003 * math.cos(lon * _BD_X_PI)
+    return z * math.sin(theta) + 0.006, z * math.cos(theta) + 0.0065
+
+
+def bd09_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    """Convert BD-09 to GCJ-02: the published approximate inverse, then refined by fixed-point
+    iteration on :func:`gcj02_to_bd09` until it is exact to ~1e-12 degrees."""
+    x, y = lon - 0.0065, lat - 0.006
+    z = math.hypot(x, y) - 0.00002 * math.sin(y * _BD_X_PI)
+    theta = math.atan2(y, x) - 0.000003 * math.cos(x * _BD_X_PI)
+    g_lat, g_lon = z * math.sin(theta), z * math.cos(theta)
+    for _ in range(_INVERSE_MAX_STEPS):
+        b_lat, b_lon = gcj02_to_bd09(g_lat, g_lon)
+        d_lat, d_lon = lat - b_lat, lon - b_lon
+        g_lat, g_lon = g_lat + d_lat, g_lon + d_lon
+        if abs(d_lat) < _INVERSE_TOLERANCE and abs(d_lon) < _INVERSE_TOLERANCE:
+            break
+    return g_lat, g_lon
+
+
+def wgs84_to_bd09(lat: float, lon: float) -> tuple[float, float]:
+    """Convert WGS84 to BD-09 (through GCJ-02)."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lat, lon))
+
+
+def bd09_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
+    """Convert BD-09 to WGS84 (through GCJ-02)."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lat, lon))
+
+
+# -- the coordinate system a person says their numbers are in ----------------------------------
+
+WGS84: Final = "wgs84"
+GCJ02: Final = "gcj02"
+BD09: Final = "bd09"
+# What people write for each system in a sheet's 坐标系 column, compared without case, spaces,
+# hyphens and underscores.
+_SYSTEM_NAMES: Final = {
+    WGS84: ("wgs84", "wgs", "gps", "天地图", "cgcs2000", "国家2000"),
+    GCJ02: ("gcj02", "gcj", "火星", "火星坐标", "高德", "高德地图", "腾讯", "腾讯地图", "amap"),
+    BD09: ("bd09", "bd09ll", "bd", "百度", "百度地图", "baidu"),
+}
+
+
+def parse_system(text: object) -> str:
+    """The system named by ``text`` ("WGS84", "GCJ-02", "高德", "百度", …); an empty value is
+    WGS84. Raises ``ValueError`` with a message in Simplified Chinese for anything else."""
+    key = "".join(str(text or "").split()).lower()
+    for part in ("-", "_", "(", ")", "（", "）", "坐标系", "坐标"):
+        key = key.replace(part, "")
+    if not key:
+        return WGS84
+    for system, names in _SYSTEM_NAMES.items():
+        if key in names:
+            return system
+    raise ValueError(f"不认识的坐标系“{text}”，应为 WGS84、GCJ-02（高德、腾讯）或 BD-09（百度）。")
+
+
+def split_system(text: object) -> tuple[str, str | None]:
+    """A cell's numbers and the system named after them: "29.5630（高德）" → ("29.5630",
+    "gcj02"), "106.55,29.56 BD-09" → ("106.55,29.56", "bd09"). Without a known name after the
+    last digit the text comes back whole, with ``None``."""
+    body = str(text or "").strip()
+    for i in range(len(body) - 1, 0, -1):
+        if not (body[i - 1].isdigit() or body[i - 1] == "."):
+            continue
+        tail = body[i:].strip(" \t,，;；/()（）[]【】")
+        if not tail or tail[0].isdigit():
+            continue
+        try:
+            return body[:i], parse_system(tail)
+        except ValueError:
+            continue
+    return body, None
+
+
+def to_wgs84(lat: float, lon: float, system: str) -> tuple[float, float]:
+    """The WGS84 point of ``(lat, lon)`` given in ``system`` (:data:`WGS84`, :data:`GCJ02`,
+    :data:`BD09`), as stored. An unknown system is an error, never silently WGS84."""
+    if system == WGS84:
+        return lat, lon
+    if system == GCJ02:
+        return gcj02_to_wgs84(lat, lon)
+    if system == BD09:
+        return bd09_to_wgs84(lat, lon)
+    raise ValueError(f"unknown coordinate system {system!r}")
 
 
 def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import unicodedata
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
@@ -78,6 +79,7 @@ SITE_ADDRESS = "site_address"
 SITE_LON = "site_lon"
 SITE_LAT = "site_lat"
 SITE_POINT = "site_point"  # one cell "经度,纬度"
+SITE_SYSTEM = "site_system"  # 坐标系 of the point: WGS84 unless a column, a note or a suffix says
 SITE_FIELDS = (SITE_ADDRESS, SITE_LON, SITE_LAT, SITE_POINT)
 
 # Header texts per field, the canonical one first; the export writes the canonical ones.
@@ -115,6 +117,7 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     SITE_LON: ("经度",),
     SITE_LAT: ("纬度",),
     SITE_POINT: ("经纬度", "坐标", "点位坐标", "点位经纬度", "整改点位坐标"),
+    SITE_SYSTEM: ("坐标系", "坐标系统", "坐标类型", "坐标来源"),
 }
 SPEC = sheets.HeaderSpec(SYNONYMS, required=(PROBLEM, DEADLINE))
 UNIT_FIELDS = {
@@ -438,15 +441,25 @@ def _parse_row(
 def _row_site(values: tuple, header: sheets.Header, error: ErrorFn) -> dict:
     """The Row fields of the rectification site: none when the sheet has no site column (the
     tasks' sites are then left as they are). A point comes from 经度 and 纬度 columns or from
-    one 经纬度 cell ("106.5516,29.5630"), WGS84, in Chongqing."""
+    one 经纬度 cell ("106.5516,29.5630"), in Chongqing. Its system is WGS84 unless a 坐标系
+    column ("GCJ-02", "高德", "BD-09", "百度"…), a suffix of the numbers ("29.5630（高德）") or a
+    note in the header ("经纬度（百度）") says otherwise; it is stored converted to WGS84."""
     if not any(f in header.columns for f in SITE_FIELDS):
         return {}
     address = " ".join(header.cell(values, SITE_ADDRESS).split())
     if len(address) > 200:
         error(SITE_ADDRESS, _("At most %(n)d characters, please.") % {"n": 200})
-    point_text = header.cell(values, SITE_POINT)
-    lat_text, lon_text = header.cell(values, SITE_LAT), header.cell(values, SITE_LON)
+    point_text, point_system = geo.split_system(header.cell(values, SITE_POINT))
+    lat_text, lat_system = geo.split_system(header.cell(values, SITE_LAT))
+    lon_text, lon_system = geo.split_system(header.cell(values, SITE_LON))
     column = SITE_POINT if point_text else SITE_LAT if lat_text else SITE_LON
+    try:
+        system = geo.parse_system(header.cell(values, SITE_SYSTEM)) or geo.WGS84
+    except ValueError as exc:
+        error(SITE_SYSTEM, str(exc))
+        return {}
+    if not header.cell(values, SITE_SYSTEM):
+        system = point_system or lat_system or lon_system or _header_system(header, column)
     try:
         if point_text:
             lat, lon = geo.parse_point(point_text)
@@ -461,15 +474,31 @@ def _row_site(values: tuple, header: sheets.Header, error: ErrorFn) -> dict:
     except ValueError as exc:  # the geo module words its messages in Chinese
         error(column, str(exc))
         return {}
+    if system != geo.WGS84:
+        lat, lon = (round(v, 7) for v in geo.to_wgs84(lat, lon, system))
     if not geo.in_chongqing(lat, lon):
         error(column, _("The site is outside Chongqing. Check the latitude and longitude."))
         return {}
     return {
         "has_site": True,
         "site_address": address,
-        "site_lat": lat,  # as written: the ledger's own export reads back the same number
+        "site_lat": lat,  # WGS84 as written: the ledger's own export reads back the same number
         "site_lon": lon,
     }
+
+
+def _header_system(header: sheets.Header, f: str) -> str:
+    """The coordinate system a column's header names in a note ("经度（GCJ-02）"), else WGS84."""
+    for column in header.columns.get(f, []):
+        label = unicodedata.normalize("NFKC", column.label)
+        for note in sheets.NOTE_RE.findall(label):
+            try:
+                system = geo.parse_system(note.strip("()[]【】"))
+            except ValueError:
+                continue
+            if note.strip("()[]【】 "):
+                return system
+    return geo.WGS84
 
 
 def _site_fields(row: Row) -> dict:

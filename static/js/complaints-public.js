@@ -34,7 +34,7 @@
     var button = form.querySelector("[data-locate]");
     var lat = form.querySelector("input[name=lat]");
     var lon = form.querySelector("input[name=lon]");
-    var system = form.querySelector("input[name=coord_system]");
+    var system = form.querySelector("[name=coord_system]");
     var status = form.querySelector("[data-locate-status]");
     if (!lat || !lon) return;
     function say(text, kind) {
@@ -42,12 +42,7 @@
       status.textContent = text || "";
       status.className = "small mt-1 " + (kind === "error" ? "text-danger" : "text-secondary");
     }
-    // Typed coordinates are GPS (WGS84) unless a map picker says otherwise.
-    [lat, lon].forEach(function (input) {
-      input.addEventListener("input", function () {
-        if (system) system.value = "wgs84";
-      });
-    });
+    // Typed or pasted numbers are in the system the form's choice says (WGS84 unless changed).
     if (!button || !("geolocation" in navigator)) return;
     button.hidden = false;
     button.addEventListener("click", function () {

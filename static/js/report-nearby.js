@@ -13,7 +13,7 @@
   function query() {
     var lat = (form.querySelector("input[name=lat]") || {}).value || "";
     var lon = (form.querySelector("input[name=lon]") || {}).value || "";
-    var system = (form.querySelector("input[name=coord_system]") || {}).value || "wgs84";
+    var system = (form.querySelector("[name=coord_system]") || {}).value || "wgs84";
     var types = Array.prototype.map.call(
       form.querySelectorAll("input[name=categories]:checked"), function (el) { return el.value; });
     if (!lat.trim() || !lon.trim() || !types.length) return "";

@@ -49,6 +49,8 @@ class Resources(HTMLParser):
             self.loads.append(a["data"])
         if a.get("style"):
             self.loads += CSS_URL.findall(a["style"])
+        # What scripts load from the page's data (a map's tiles, data-tiles / data-labels).
+        self.loads += [v for k, v in attrs if k.startswith("data-") and v and external(v)]
         if tag == "a" and a.get("href"):
             self.links.append(a["href"])
         self._in_style = tag == "style"
@@ -144,9 +146,11 @@ def test_the_checker_finds_an_external_script():
         '<link rel="stylesheet" href="//fonts.example.org/css">'
         '<style>@font-face { src: url("https://fonts.example.org/f.woff2"); }</style>'
         '<link rel="stylesheet" href="/static/vendor/tabler/tabler.min.css">'
+        '<div data-tiles="https://tile.openstreetmap.org/{z}/{x}/{y}.png" data-zoom="10"></div>'
     )
     assert [u for u in parser.loads if external(u)] == [
         "https://cdn.example.org/x.js",
         "//fonts.example.org/css",
         "https://fonts.example.org/f.woff2",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
     ]
