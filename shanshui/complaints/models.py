@@ -628,3 +628,40 @@ class ApiClient(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StatFacet(models.TextChoices):
+    """What a row of the statistics summary counts the public cases by."""
+
+    STATUS = "status", _("Status")
+    CHANNEL = "channel", _("Channel")
+    FINDING = "finding", _("Finding")  # published cases only
+    CATEGORY = "category", _("Type")  # a case counts once under each of its types
+
+
+class ComplaintStat(models.Model):
+    """The public statistics' summary (举报统计汇总): how many public cases received in
+    ``month`` (Asia/Shanghai) in ``district`` have ``value`` as their ``facet`` — a status, a
+    channel, a finding (published cases) or one of their types.
+
+    Written only by ``stats.follow`` (the services' event hook, in the action's transaction,
+    with ``n = n ± 1``) and ``stats.rebuild``; the statistics page reads these rows, never the
+    cases. ``key`` is the row's identity in one non-null column (a district may be empty), so a
+    missing row is created with ``INSERT … ON CONFLICT DO NOTHING`` on every database.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    month = models.DateField()
+    district = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
+    facet = models.CharField(max_length=8, choices=StatFacet.choices)
+    value = models.CharField(max_length=16)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["facet", "month"], name="complaints_stat_facet_month"),
+            models.Index(fields=["district", "facet", "month"], name="complaints_stat_district"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.n}"

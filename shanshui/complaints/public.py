@@ -46,8 +46,9 @@ _CHECKED = Q(channel__in=CITIZEN_CHANNELS, moderated_at__isnull=False) | (
 _ABUSIVE = Q(status=Status.REJECTED, reject_reason=RejectReason.ABUSIVE)
 
 
-def public_complaints() -> QuerySet[Complaint]:
-    return Complaint.objects.filter(_CHECKED).exclude(_ABUSIVE)
+def public_complaints(model=Complaint) -> QuerySet[Complaint]:
+    """``model``: the case model a migration has (its historical one), else Complaint."""
+    return model.objects.filter(_CHECKED).exclude(_ABUSIVE)
 
 
 def awaiting_review() -> QuerySet[Complaint]:

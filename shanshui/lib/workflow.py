@@ -127,6 +127,8 @@ class Workflow:
     - ``event_model``/``subject``: the Event model and the name of its foreign key to the object;
     - ``locking()``: the queryset that re-reads an object under a row lock (``select_for_update``
       and whatever it joins); ``before_lock(obj)`` takes locks that must come first (a parent's);
+      ``after_lock(obj)`` sees the locked row as it was before the action (e.g. to remember what
+      a summary counts it under);
     - ``check(user, obj, action)``: the app's rules (``rules.check``), which raise the refusal and
       return what the service needs to know of the user's roles;
     - ``event_fields(obj, kind)``: further fields of every event, from the object and the event's
@@ -145,6 +147,7 @@ class Workflow:
     locking: Callable[[], models.QuerySet]
     check: Callable[[Any, Any, str], Any]
     before_lock: Callable[[Any], None] | None = None
+    after_lock: Callable[[Any], None] | None = None
     event_fields: Callable[[Any, str], Mapping[str, Any]] | None = None
     before_save: Callable[[Any], None] | None = None
     after_save: Callable[[Any], None] | None = None
@@ -156,6 +159,8 @@ class Workflow:
         if self.before_lock:
             self.before_lock(obj)
         locked = self.locking().get(pk=obj.pk)
+        if self.after_lock:
+            self.after_lock(locked)
         return check_version(locked, expected_version, self.stale_message)
 
     def act(self, obj: Any, *, actor, action: str, expected_version: int | None = None):

@@ -77,6 +77,19 @@ def test_act_locks_then_checks_the_rules_on_the_locked_row():
     assert len(seen) == 3  # a stale page never reaches the rules
 
 
+def test_after_lock_sees_the_locked_row_before_the_rules_and_the_change():
+    stored = thing()
+    seen = []
+    flow, _ = make_flow(
+        Rows(stored),
+        check=lambda user, obj, action: seen.append(("rules", obj.status)) or "roles",
+        after_lock=lambda obj: seen.append(("locked", obj is stored, obj.status)),
+    )
+    locked, _roles = flow.act(Thing(pk=1), actor="u", action="assign")
+    flow.transition(locked, actor="u", to="assigned", kind="assigned")
+    assert seen == [("locked", True, "draft"), ("rules", "draft")]
+
+
 def test_it_moves_saves_and_records_both_states():
     order = []
     flow, events = make_flow(
