@@ -11,6 +11,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from shanshui.carbon import selectors, services
+from shanshui.carbon.api_markets import router as markets_router
 from shanshui.carbon.api_projects import router as projects_router
 from shanshui.carbon.api_targets import router as targets_router
 from shanshui.carbon.models import FactorSet, GridFactorSet, Sector
@@ -232,7 +233,7 @@ class ImportErrorOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class ActivityImportOut(Schema):
     ok: bool
     dry_run: bool
     written: bool
@@ -245,7 +246,7 @@ class ImportOut(Schema):
     errors: list[ImportErrorOut]
 
 
-@router.post("/carbon/activity/import", response={200: ImportOut, 400: ImportOut})
+@router.post("/carbon/activity/import", response={200: ActivityImportOut, 400: ActivityImportOut})
 def activity_import(request, file: UploadedFile = File(...), dry_run: bool = Form(False)):
     """Activity data (.xlsx or .csv, the layout of docs/carbon.md); office only. 400 with the
     row errors when any row is wrong (nothing saved)."""
@@ -253,7 +254,7 @@ def activity_import(request, file: UploadedFile = File(...), dry_run: bool = For
     return NinjaStatus(200 if result.ok else 400, result.as_dict())
 
 
-@router.post("/carbon/economy/import", response={200: ImportOut, 400: ImportOut})
+@router.post("/carbon/economy/import", response={200: ActivityImportOut, 400: ActivityImportOut})
 def economy_import(request, file: UploadedFile = File(...), dry_run: bool = Form(False)):
     """GDP, deflator and population per district and year; office only."""
     result = services.economy_import(actor=request.user, fileobj=file, dry_run=dry_run)
@@ -263,3 +264,4 @@ def economy_import(request, file: UploadedFile = File(...), dry_run: bool = Form
 # The two-high project register (api_projects.py), under the same tag and prefix.
 router.add_router("", projects_router)
 router.add_router("", targets_router)
+router.add_router("", markets_router)

@@ -47,7 +47,7 @@ class ProjectOut(Schema):
     note: str
 
 
-class EventOut(Schema):
+class ProjectEventOut(Schema):
     kind: str
     at: dt.datetime
     actor: str | None
@@ -58,7 +58,7 @@ class EventOut(Schema):
 
 
 class ProjectDetailOut(ProjectOut):
-    events: list[EventOut]
+    events: list[ProjectEventOut]
     actions: list[str]
 
 
@@ -77,24 +77,24 @@ class ProjectIn(Schema):
     note: str = Field("", max_length=2000)
 
 
-class VersionIn(Schema):
+class ProjectVersionIn(Schema):
     version: int | None = Field(None, ge=1, description="The version you saw (409 when stale)")
 
 
-class CommentIn(VersionIn):
+class CommentIn(ProjectVersionIn):
     comment: str = Field("", max_length=2000)
 
 
-class OpinionIn(VersionIn):
+class OpinionIn(ProjectVersionIn):
     opinion: str = Field("", max_length=2000)
 
 
-class RaiseTaskIn(VersionIn):
+class RaiseTaskIn(ProjectVersionIn):
     campaign_id: int | None = Field(None, ge=1, le=2**31 - 1)
     deadline: dt.date | None = None
 
 
-class TaskOut(Schema):
+class ProjectTaskOut(Schema):
     task_id: int
     code: str
     project: ProjectOut
@@ -228,7 +228,7 @@ router.post(
 
 @router.post(
     "/carbon/projects/{project_id}/raise_task",
-    response={201: TaskOut},
+    response={201: ProjectTaskOut},
     summary="Raise a ledger task for a flagged project",
 )
 def raise_task(request, payload: RaiseTaskIn, project_id: int = Id):

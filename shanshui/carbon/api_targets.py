@@ -20,7 +20,7 @@ router = Router(tags=["carbon"])
 Id = Path(..., ge=1, le=2**31 - 1)
 
 
-class TargetOut(Schema):
+class CarbonTargetOut(Schema):
     id: int
     district_id: int | None
     district: str | None
@@ -59,36 +59,38 @@ def _out(traj: targets.Trajectory, row: targets.TargetRow) -> dict:
     }
 
 
-@router.get("/carbon/targets", response=list[TargetOut], summary="Carbon targets and progress")
+@router.get(
+    "/carbon/targets", response=list[CarbonTargetOut], summary="Carbon targets and progress"
+)
 def target_list(request):
     """The city's and the districts' targets in the user's scope, each with its progress
     (on_track, behind, no_data) and the projected peak year of its district or the city."""
     return [_out(traj, r) for traj in targets.trajectories(request.user) for r in traj.rows]
 
 
-@router.get("/carbon/targets/{target_id}", response=TargetOut, summary="A carbon target")
+@router.get("/carbon/targets/{target_id}", response=CarbonTargetOut, summary="A carbon target")
 def target_detail(request, target_id: int = Id):
     t = targets.target_for(request.user, target_id)
     traj = targets.trajectory(t.district, [t])
     return _out(traj, traj.rows[0])
 
 
-class TaskIn(Schema):
+class TargetTaskIn(Schema):
     campaign_id: int | None = Field(None, ge=1, le=2**31 - 1)
     deadline: dt.date | None = None
 
 
-class TaskOut(Schema):
+class TargetTaskOut(Schema):
     task_id: int
     code: str
 
 
 @router.post(
     "/carbon/targets/{target_id}/task",
-    response={201: TaskOut},
+    response={201: TargetTaskOut},
     summary="Raise a ledger task for a target a district is behind",
 )
-def target_task(request, payload: TaskIn, target_id: int = Id):
+def target_task(request, payload: TargetTaskIn, target_id: int = Id):
     """The office: a draft ledger task under ``campaign_id`` (default: the latest special
     inspection) with ``deadline`` (default: 90 days from today); once per target."""
     t = targets.target_for(request.user, target_id)

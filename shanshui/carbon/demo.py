@@ -245,3 +245,138 @@ def load_targets() -> list[str]:
             note="演示数据",
         )
     return [f"carbon targets: {len(DEMO_TARGETS)} for 2021–2025"]
+
+
+# Carbon-market enterprises: district key, name, industry, market, verified emissions in 2024
+# (t CO2e), share of the obligation surrendered (None: the deadline is still ahead).
+DEMO_ENTERPRISES = [
+    ("cq-changshou", "重庆长寿发电有限公司", "power", "national", 2_650_000, 1.0),
+    ("cq-changshou", "重庆长寿钢铁有限公司", "steel", "cq_pilot", 1_820_000, 1.0),
+    ("cq-changshou", "长寿化工集团有限公司", "chemical", "cq_pilot", 412_000, 1.0),
+    ("cq-changshou", "重庆川维化工有限公司", "chemical", "cq_pilot", 265_000, 1.0),
+    ("cq-changshou", "长寿经开区热电有限公司", "power", "national", 980_000, 1.0),
+    ("cq-changshou", "重庆长寿玻璃有限公司", "building_materials", "cq_pilot", 88_000, 1.0),
+    ("cq-changshou", "长寿造纸有限公司", "paper", "cq_pilot", 31_000, 1.0),
+    ("cq-changshou", "长寿新材料有限公司", "chemical", "", 14_500, None),
+    ("cq-fuling", "涪陵电力实业有限公司", "power", "national", 1_430_000, 1.0),
+    ("cq-fuling", "重庆涪陵水泥有限公司", "cement", "cq_pilot", 760_000, 1.0),
+    ("cq-fuling", "涪陵建峰化工有限公司", "chemical", "cq_pilot", 545_000, 0.6),
+    ("cq-fuling", "涪陵榨菜食品有限公司", "other", "cq_pilot", 12_400, 1.0),
+    ("cq-fuling", "重庆涪陵铝业有限公司", "aluminium", "cq_pilot", 690_000, 1.0),
+    ("cq-fuling", "涪陵页岩气化工有限公司", "chemical", "cq_pilot", 138_000, 1.0),
+    ("cq-fuling", "涪陵建材有限公司", "building_materials", "cq_pilot", 47_000, 1.0),
+    ("cq-fuling", "涪陵新城热电有限公司", "power", "national", 520_000, None),
+    ("cq-wanzhou", "重庆万州发电有限公司", "power", "national", 2_120_000, 1.0),
+    ("cq-wanzhou", "万州港口水泥有限公司", "cement", "cq_pilot", 430_000, 1.0),
+    ("cq-wanzhou", "万州盐气化工有限公司", "chemical", "cq_pilot", 212_000, 1.0),
+    ("cq-wanzhou", "万州食品加工有限公司", "other", "cq_pilot", 16_800, 1.0),
+    ("cq-wanzhou", "万州纸业有限公司", "paper", "cq_pilot", 58_000, None),
+    ("cq-wanzhou", "万州玻璃纤维有限公司", "building_materials", "cq_pilot", 96_000, 1.0),
+    ("cq-wanzhou", "万州有色金属有限公司", "non_ferrous", "cq_pilot", 74_000, 1.0),
+    ("cq-wanzhou", "万州热力有限公司", "other", "", 27_000, None),
+    ("cq-yuzhong", "渝中区域能源有限公司", "other", "cq_pilot", 21_000, 1.0),
+    ("cq-yuzhong", "渝中数据中心有限公司", "other", "cq_pilot", 33_000, 1.0),
+    ("cq-yuzhong", "渝中商业综合体物业有限公司", "other", "", 9_800, None),
+    ("cq-yuzhong", "渝中医药有限公司", "other", "cq_pilot", 13_200, 1.0),
+]
+
+
+def _demo_code(n: int) -> str:
+    from shanshui.carbon import market
+
+    first = f"91500000{n:09d}"
+    return first + market.credit_check_char(first)
+
+
+def load_markets() -> list[str]:
+    """Enterprises of both markets in four districts with their 2023 and 2024 compliance years;
+    2023 settled (but one, overdue: it raises a ledger task), 2024 mostly settled, some still
+    due, one partly surrendered; a pilot enterprise under the pilot's threshold that the
+    inclusion check flags. Monthly energy use of three enterprises for the computed column."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from shanshui.carbon import markets
+    from shanshui.carbon.models import (
+        EnergyType,
+        EnterpriseActivity,
+        MarketEnterprise,
+    )
+
+    if MarketEnterprise.objects.exists():
+        return []
+    office = get_user_model().objects.get(username="office")
+    today = timezone.localdate()
+    made = 0
+    for n, (key, name, industry, market_key, verified, share) in enumerate(DEMO_ENTERPRISES, 1):
+        e, _new = markets.enterprise_save(
+            actor=office,
+            credit_code=_demo_code(n),
+            name=name,
+            district=Unit.objects.get(key=key),
+            industry=industry,
+            market=market_key,
+            since_year=2021 if market_key == "national" else (2014 if market_key else None),
+        )
+        made += 1
+        if not market_key:
+            continue
+        v23 = Decimal(round(verified * 0.97))
+        late = n == 4  # 重庆川维化工: 2023 not surrendered by the deadline
+        markets.compliance_save(
+            actor=office,
+            enterprise=e,
+            year=2023,
+            verified_co2_t=v23,
+            allowances_t=(v23 * Decimal("0.95")).quantize(Decimal(1)),
+            surrendered_t=Decimal(0) if late else v23,
+            deadline=dt.date(2024, 12, 31),
+            today=today,
+        )
+        v24 = Decimal(verified)
+        deadline = dt.date(2025, 12, 31) if share is not None else today + dt.timedelta(days=120)
+        markets.compliance_save(
+            actor=office,
+            enterprise=e,
+            year=2024,
+            verified_co2_t=v24,
+            allowances_t=(v24 * Decimal("0.96")).quantize(Decimal(1)),
+            surrendered_t=(v24 * Decimal(str(share or 0))).quantize(Decimal(1)),
+            deadline=deadline,
+            today=today,
+        )
+    # Monthly energy use of three enterprises (t of coal, 万千瓦时 of electricity)
+    coal = EnergyType.objects.get(name="原煤")
+    power = EnergyType.objects.get(name="电力")
+    rows = []
+    for e in MarketEnterprise.objects.filter(
+        name__in=["重庆长寿发电有限公司", "重庆涪陵水泥有限公司", "重庆万州发电有限公司"]
+    ):
+        for year in (2023, 2024):
+            for month in range(1, 13):
+                rows.append(
+                    EnterpriseActivity(
+                        enterprise=e,
+                        year=year,
+                        month=month,
+                        energy_type=coal,
+                        quantity=Decimal(90_000 + month * 1_000),
+                    )
+                )
+                rows.append(
+                    EnterpriseActivity(
+                        enterprise=e,
+                        year=year,
+                        month=month,
+                        energy_type=power,
+                        quantity=Decimal(1_500),
+                    )
+                )
+    EnterpriseActivity.objects.bulk_create(rows)
+    from shanshui.carbon import services
+
+    services.enterprise_recompute()
+    return [f"carbon-market enterprises: {made}, with 2023 and 2024 compliance years"]

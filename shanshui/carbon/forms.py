@@ -5,13 +5,17 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-ACTIVITY, ECONOMY = "activity", "economy"
+ACTIVITY, ECONOMY, MARKET = "activity", "economy", "market"
 
 
 class ImportForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Data"),
-        choices=[(ACTIVITY, _("Activity data")), (ECONOMY, _("GDP and population"))],
+        choices=[
+            (ACTIVITY, _("Activity data")),
+            (ECONOMY, _("GDP and population")),
+            (MARKET, _("Carbon-market enterprises")),
+        ],
         initial=ACTIVITY,
         widget=forms.RadioSelect,
     )
@@ -88,3 +92,31 @@ class GridFactorForm(forms.Form):
     )
     source = forms.CharField(label=_("Source"), max_length=200)
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class ComplianceForm(forms.Form):
+    """A compliance year's figures (the office, on the enterprise's page)."""
+
+    year = forms.IntegerField(label=_("Compliance year"), min_value=2013, max_value=2100)
+    verified_co2_t = forms.DecimalField(
+        label=_("Verified emissions (t CO2e)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
+    allowances_t = forms.DecimalField(
+        label=_("Allocated allowances (t)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=2,
+    )
+    surrendered_t = forms.DecimalField(
+        label=_("Surrendered (t)"), required=False, min_value=0, max_digits=14, decimal_places=2
+    )
+    deadline = forms.DateField(
+        label=_("Surrender deadline"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )

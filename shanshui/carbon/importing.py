@@ -14,6 +14,7 @@ message; the caller (services) writes nothing unless there is none.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 import unicodedata
@@ -23,6 +24,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from shanshui.carbon import factors as calc
+from shanshui.carbon import market
 from shanshui.carbon.models import SECTOR_NAMES, EnergyType
 from shanshui.lib import sheets
 from shanshui.lib.sheets import RowError
@@ -427,4 +429,238 @@ def check_economy(table: Table, lookups: Lookups) -> Checked:
                 numbers[POPULATION],
             )
         )
+    return out
+
+
+# --- carbon-market enterprises and compliance years ---------------------------------------------
+
+NAME, CODE, INDUSTRY, SUBSECTOR, MARKET, SINCE = (
+    "name",
+    "code",
+    "industry",
+    "subsector",
+    "market",
+    "since",
+)
+C_YEAR, VERIFIED, ALLOWANCES, SURRENDERED, DEADLINE = (
+    "c_year",
+    "verified",
+    "allowances",
+    "surrendered",
+    "deadline",
+)
+
+MARKET_HEADER = [
+    "企业名称",
+    "统一社会信用代码",
+    "区县",
+    "行业",
+    "子行业",
+    "碳市场",
+    "纳入年度",
+    "履约年度",
+    "核查排放量（吨二氧化碳当量）",
+    "配额（吨）",
+    "清缴量（吨）",
+    "清缴截止日",
+]
+MARKET_SPEC = sheets.HeaderSpec(
+    {
+        NAME: ("企业名称", "单位名称", "重点排放单位"),
+        CODE: ("统一社会信用代码", "信用代码", "社会信用代码"),
+        DISTRICT: ("区县", "区县名称", "所在区县", "地区"),
+        INDUSTRY: ("行业", "所属行业", "行业类别"),
+        SUBSECTOR: ("子行业", "细分行业"),
+        MARKET: ("碳市场", "所属市场", "交易市场"),
+        SINCE: ("纳入年度", "纳入年份"),
+        C_YEAR: ("履约年度", "年度"),
+        VERIFIED: ("核查排放量", "经核查排放量", "排放量"),
+        ALLOWANCES: ("配额", "分配配额", "配额量"),
+        SURRENDERED: ("清缴量", "已清缴量", "清缴配额"),
+        DEADLINE: ("清缴截止日", "清缴期限", "截止日期"),
+    },
+    required=(NAME, CODE, DISTRICT, INDUSTRY),
+)
+# Names in the file → the model's keys (Chinese whatever the page's language)
+INDUSTRY_NAMES: dict[str, str] = {
+    "发电": "power",
+    "钢铁": "steel",
+    "水泥": "cement",
+    "电解铝": "aluminium",
+    "化工": "chemical",
+    "有色": "non_ferrous",
+    "建材": "building_materials",
+    "造纸": "paper",
+    "其他": "other",
+}
+INDUSTRY_ALIASES = {"电力": "power", "火电": "power", "铝冶炼": "aluminium", "其它": "other"}
+MARKET_NAMES: dict[str, str] = {"national": "全国", "cq_pilot": "重庆试点", "": ""}
+MARKET_ALIASES = {
+    "全国": "national",
+    "全国碳市场": "national",
+    "全国碳排放权交易市场": "national",
+    "重庆试点": "cq_pilot",
+    "重庆": "cq_pilot",
+    "重庆碳市场": "cq_pilot",
+    "地方试点": "cq_pilot",
+    "未纳入": "",
+    "无": "",
+}
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+
+
+def _date(text: str):
+    m = _DATE_RE.match(unicodedata.normalize("NFKC", text).strip())
+    if not m:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+@dataclass
+class MarketRow:
+    number: int
+    name: str
+    code: str
+    district: object  # Unit
+    industry: str
+    subsector: str
+    market: str
+    since_year: int | None
+    year: int | None  # the compliance year; None: the enterprise only
+    verified_co2_t: Decimal | None = None
+    allowances_t: Decimal | None = None
+    surrendered_t: Decimal = Decimal(0)
+    deadline: object = None  # date
+
+    @property
+    def enterprise_fields(self) -> tuple:
+        return (
+            self.name,
+            self.district.pk,
+            self.industry,
+            self.subsector,
+            self.market,
+            self.since_year,
+        )
+
+
+def credit_code_message(problem: str, text: str) -> str:
+    if problem == market.CODE_LENGTH:
+        return _("A unified social credit code has 18 characters: “%(text)s”.") % {"text": text}
+    if problem == market.CODE_CHARACTER:
+        return _(
+            "“%(text)s” has characters a unified social credit code cannot have (digits and "
+            "capital letters except I, O, Z, S, V)."
+        ) % {"text": text}
+    return _("The check character of “%(text)s” is wrong: the code is mistyped.") % {"text": text}
+
+
+def check_market(table: Table, lookups: Lookups) -> Checked:
+    """Enterprise rows (with or without a compliance year). Rows of the same code must agree
+    on the enterprise; a code and year given twice is an error."""
+    header = table.header
+    out = Checked(rows=[], total_rows=len(table.rows))
+    out.errors += MARKET_SPEC.missing_errors(header)
+    if out.errors:
+        return out
+    seen: dict[tuple, int] = {}
+    first: dict[str, MarketRow] = {}
+    for number, values in table.rows:
+        if len(out.errors) >= MAX_ERRORS:
+            break
+        errors: list[RowError] = []
+        cell = {f: header.cell(values, f) for f in MARKET_SPEC.synonyms}
+
+        def error(f: str, message: str, number=number, errors=errors) -> None:
+            errors.append(RowError(number, header.label(f), message))
+
+        for f in MARKET_SPEC.required:
+            if not cell[f]:
+                error(f, _("This cell is empty; it is required."))
+        name = " ".join(cell[NAME].split())
+        if len(name) > 200:
+            error(NAME, _("The name is longer than 200 characters."))
+        code = market.normalize_credit_code(cell[CODE])
+        if code and (problem := market.credit_code_problem(code)):
+            error(CODE, credit_code_message(problem, cell[CODE]))
+        district = lookups.district(cell[DISTRICT]) if cell[DISTRICT] else None
+        if isinstance(district, str):
+            error(DISTRICT, district)
+        key = "".join(unicodedata.normalize("NFKC", cell[INDUSTRY]).split())
+        industry = INDUSTRY_NAMES.get(key) or INDUSTRY_ALIASES.get(key)
+        if cell[INDUSTRY] and industry is None:
+            error(
+                INDUSTRY,
+                _("Unknown industry “%(text)s”: use one of %(names)s.")
+                % {"text": cell[INDUSTRY], "names": "、".join(INDUSTRY_NAMES)},
+            )
+        subsector = " ".join(cell[SUBSECTOR].split())
+        if len(subsector) > 60:
+            error(SUBSECTOR, _("The sub-sector is longer than 60 characters."))
+        key = "".join(unicodedata.normalize("NFKC", cell[MARKET]).split())
+        market_key = MARKET_ALIASES.get(key) if key else ""
+        if market_key is None:
+            error(
+                MARKET,
+                _("Unknown market “%(text)s”: use 全国, 重庆试点 or leave it empty.")
+                % {"text": cell[MARKET]},
+            )
+        since = _year(cell[SINCE]) if cell[SINCE] else None
+        if cell[SINCE] and since is None:
+            error(SINCE, _("Not a year: “%(text)s”.") % {"text": cell[SINCE]})
+        year = _year(cell[C_YEAR]) if cell[C_YEAR] else None
+        if cell[C_YEAR] and year is None:
+            error(C_YEAR, _("Not a year: “%(text)s”.") % {"text": cell[C_YEAR]})
+        amounts: dict[str, Decimal | None] = {}
+        for f in (VERIFIED, ALLOWANCES, SURRENDERED):
+            amounts[f] = _number(cell[f]) if cell[f] else None
+            if cell[f] and (amounts[f] is None or amounts[f] < 0 or amounts[f] >= 10**12):
+                error(f, _("Not an amount of zero or more: “%(text)s”.") % {"text": cell[f]})
+        deadline = _date(cell[DEADLINE]) if cell[DEADLINE] else None
+        if cell[DEADLINE] and deadline is None:
+            error(
+                DEADLINE,
+                _("Not a date: “%(text)s” (write it as 2025-12-31).") % {"text": cell[DEADLINE]},
+            )
+        if not cell[C_YEAR] and any(cell[f] for f in (VERIFIED, ALLOWANCES, SURRENDERED, DEADLINE)):
+            error(C_YEAR, _("Give the compliance year of these figures."))
+        if errors or district is None or industry is None or market_key is None:
+            out.errors += errors
+            continue
+        row = MarketRow(
+            number=number,
+            name=name,
+            code=code,
+            district=district,
+            industry=industry,
+            subsector=subsector,
+            market=market_key,
+            since_year=since,
+            year=year,
+            verified_co2_t=amounts[VERIFIED],
+            allowances_t=amounts[ALLOWANCES],
+            surrendered_t=amounts[SURRENDERED] or Decimal(0),
+            deadline=deadline,
+        )
+        if code in first and first[code].enterprise_fields != row.enterprise_fields:
+            out.errors.append(
+                RowError(
+                    number,
+                    header.label(CODE),
+                    _("Row %(n)d gives other details for the same enterprise.")
+                    % {"n": first[code].number},
+                )
+            )
+            continue
+        first.setdefault(code, row)
+        if (code, year) in seen:
+            out.errors.append(
+                RowError(number, "", _("The same row as row %(n)d.") % {"n": seen[(code, year)]})
+            )
+            continue
+        seen[(code, year)] = number
+        out.rows.append(row)
     return out

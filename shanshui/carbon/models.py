@@ -13,7 +13,9 @@ one cell's rows with their factors (inventory.row_figures) to explain it.
 
 Later parts of issue 16 fit beside these: targets per district or city and plan period
 (``district`` null = city), the two-high project register (its own workflow on
-lib/workflow.py), and enterprises in the carbon markets, each raising ledger tasks.
+lib/workflow.py), and enterprises in the carbon markets (``MarketEnterprise``, one
+``ComplianceYear`` per year, monthly ``EnterpriseActivity`` and its computed
+``EnterpriseInventory``), each raising ledger tasks.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shanshui.carbon import factors as calc
+from shanshui.carbon import market as calc_market
 from shanshui.ledger.models import Task
 from shanshui.orgs.models import Unit
 
@@ -505,3 +508,172 @@ class CarbonTarget(models.Model):
     def __str__(self) -> str:
         scope = self.district.display_name if self.district_id else "全市"
         return f"{scope} {self.period_start}–{self.period_end} {self.get_kind_display()}"
+
+
+# --- carbon markets (碳市场) --------------------------------------------------------------------
+
+
+class Market(models.TextChoices):
+    NATIONAL = "national", _("National carbon market")  # 全国碳排放权交易市场
+    CQ_PILOT = "cq_pilot", _("Chongqing pilot market")  # 重庆碳排放权交易试点
+
+
+class MarketIndustry(models.TextChoices):
+    """The industries of market enterprises; the first four are (or become) national."""
+
+    POWER = "power", _("Power generation")  # 发电
+    STEEL = "steel", _("Steel")  # 钢铁
+    CEMENT = "cement", _("Cement")  # 水泥
+    ALUMINIUM = "aluminium", _("Aluminium smelting")  # 电解铝
+    CHEMICAL = "chemical", _("Chemical")  # 化工
+    NON_FERROUS = "non_ferrous", _("Other non-ferrous metals")  # 有色（电解铝除外）
+    BUILDING_MATERIALS = "building_materials", _("Other building materials")  # 建材（水泥除外）
+    PAPER = "paper", _("Paper")  # 造纸
+    OTHER = "other", _("Other industry")  # 其他
+
+
+class MarketEnterprise(models.Model):
+    """An enterprise controlled in a carbon market (重点排放单位), or one the inclusion check
+    should look at (``market`` empty). Identified by its unified social credit code."""
+
+    name = models.CharField(_("enterprise"), max_length=200)
+    credit_code = models.CharField(_("unified social credit code"), max_length=18, unique=True)
+    district = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("district")
+    )
+    industry = models.CharField(_("industry"), max_length=20, choices=MarketIndustry.choices)
+    subsector = models.CharField(_("sub-sector"), max_length=60, blank=True)
+    market = models.CharField(_("market"), max_length=10, choices=Market.choices, blank=True)
+    since_year = models.PositiveSmallIntegerField(_("in the market since"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("market enterprise")
+        verbose_name_plural = _("market enterprises")
+        ordering = ["district__sort_order", "name", "pk"]
+        indexes = [models.Index(fields=["district", "market"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ComplianceYear(models.Model):
+    """One compliance year (履约年度) of an enterprise: verified emissions (核查排放量, the
+    surrender obligation), allocated allowances (配额), the amount surrendered (清缴量) and the
+    deadline (清缴截止日). The status (market.surrender_status) is derived, never stored;
+    ``task`` is the ledger task a missed surrender raised."""
+
+    enterprise = models.ForeignKey(MarketEnterprise, on_delete=models.CASCADE, related_name="years")
+    year = models.PositiveSmallIntegerField(_("compliance year"))
+    verified_co2_t = models.DecimalField(
+        _("verified emissions (t CO2e)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    allowances_t = models.DecimalField(
+        _("allocated allowances (t)"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    surrendered_t = models.DecimalField(
+        _("surrendered (t)"), max_digits=14, decimal_places=2, default=0
+    )
+    deadline = models.DateField(_("surrender deadline"), null=True, blank=True)
+    task = models.ForeignKey(
+        Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("compliance year")
+        verbose_name_plural = _("compliance years")
+        ordering = ["enterprise", "-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="carbon_compliance_key")
+        ]
+        indexes = [models.Index(fields=["deadline"])]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year}"
+
+    def status(self, today) -> str:
+        return calc_market.surrender_status(
+            verified_t=self.verified_co2_t,
+            surrendered_t=self.surrendered_t,
+            deadline=self.deadline,
+            today=today,
+        )
+
+
+class MarketEventKind(models.TextChoices):
+    REGISTERED = "registered", _("Enterprise registered")
+    CHANGED = "changed", _("Changed")
+    COMPLIANCE = "compliance", _("Compliance data recorded")
+    TASK_RAISED = "task_raised", _("Ledger task raised")
+
+
+class MarketEvent(models.Model):
+    """Append-only record of a market enterprise: every change by the office or an import, and
+    every ledger task a missed surrender raised."""
+
+    enterprise = models.ForeignKey(
+        MarketEnterprise, on_delete=models.CASCADE, related_name="events"
+    )
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=MarketEventKind.choices)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["enterprise", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+class EnterpriseActivity(models.Model):
+    """An enterprise's energy use in a month (1–12), in the energy type's unit: the
+    enterprise-level inventory (``EnterpriseInventory``) is computed from these rows."""
+
+    enterprise = models.ForeignKey(
+        MarketEnterprise, on_delete=models.CASCADE, related_name="activity"
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    energy_type = models.ForeignKey(EnergyType, on_delete=models.PROTECT, related_name="+")
+    quantity = models.DecimalField(_("quantity"), max_digits=20, decimal_places=6)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["enterprise", "year", "month", "energy_type"],
+                name="carbon_enterprise_activity_key",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year}-{self.month:02d}"
+
+
+class EnterpriseInventory(models.Model):
+    """An enterprise's computed emissions in a year (a copy services.enterprise_recompute
+    refreshes from the monthly rows and the factors in use)."""
+
+    enterprise = models.ForeignKey(
+        MarketEnterprise, on_delete=models.CASCADE, related_name="inventory"
+    )
+    year = models.PositiveSmallIntegerField()
+    direct_co2_t = models.FloatField()
+    indirect_co2_t = models.FloatField()
+    energy_tce = models.FloatField()
+    rows = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["enterprise", "year"], name="carbon_enterprise_cell")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enterprise_id} {self.year}"

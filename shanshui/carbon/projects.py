@@ -29,7 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shanshui.carbon import screening
+from shanshui.carbon import screening, services
 from shanshui.carbon.models import (
     ProjectEvent,
     ProjectEventKind,
@@ -38,14 +38,14 @@ from shanshui.carbon.models import (
 )
 from shanshui.carbon.selectors import districts_for, sees_city
 from shanshui.ledger import services as ledger_services
-from shanshui.ledger.models import Campaign, CampaignKind, Category, DeadlineKind, UnitRole
+from shanshui.ledger.models import Campaign, CampaignKind
 from shanshui.lib.workflow import Action, Workflow, actions_table, enforce, require_text
 from shanshui.orgs.models import TERRITORIAL_KINDS, Role, Unit
 from shanshui.orgs.scope import scope_for
 
 S = ProjectStatus
 PROPOSING = (Role.UNIT_ADMIN, Role.STAFF, Role.LEADER)  # a district's 联络员, 经办人, 领导
-LEAD_UNIT_KEY = "cq-ndrc"  # 市发展改革委 leads energy-saving review, so the tasks it raises
+LEAD_UNIT_KEY = services.LEAD_UNIT_KEY  # 市发展改革委 leads energy-saving review
 TASK_DAYS = 90  # a raised task's default deadline, days from today
 MAX_TEXT = 2000
 
@@ -106,7 +106,7 @@ def state_allows(p: TwoHighProject, action: str) -> bool:
     if action == "approve":
         return not p.blocks_approval
     if action == "raise_task":
-        return p.flagged and p.task_id is None
+        return p.flagged and not services.task_is_open(p.task)
     return True
 
 
@@ -119,7 +119,7 @@ def check(user, p: TwoHighProject, action: str) -> None:
                 "The project's energy efficiency is below the national baseline level: it "
                 "cannot be approved."
             )
-        if action == "raise_task" and p.task_id is not None:
+        if action == "raise_task" and services.task_is_open(p.task):
             return _("A ledger task was already raised for this project.")
         if action == "raise_task":
             return _("Only a flagged project can become a ledger task.")
@@ -467,29 +467,23 @@ def project_raise_task(
     deadline: dt.date,
 ):
     """A flagged project onto the ledger in one step: a draft task (category 双碳) with the
-    district implementing and 市发展改革委 leading, its problem text from the flags. The ledger's
-    ``task_create`` checks the fields and writes its own creation
-    event; the project's event points to the task."""
+    district implementing and 市发展改革委 leading, its problem text from the flags
+    (services.ledger_task_raise); the project's event points to the task. Again only after the
+    task was withdrawn."""
     p = _acting(project, actor, "raise_task", expected_version)
     ledger_services.check_deadline_ahead(deadline)  # as the new-task form: not in the past
     problem, target, measures = task_text(p)
-    units = [ledger_services.UnitAssignment(p.district, UnitRole.IMPLEMENTING)]
-    lead = Unit.objects.filter(key=LEAD_UNIT_KEY).first()
-    if lead is not None:
-        units.insert(0, ledger_services.UnitAssignment(lead, UnitRole.LEAD))
-    task = ledger_services.task_create(
+    task = services.ledger_task_raise(
         actor=actor,
         campaign=campaign,
         code=p.code,
-        title=f"“两高”项目{p.name}筛查问题整改"[:200],
+        district=p.district,
+        title=f"“两高”项目{p.name}筛查问题整改",
         problem=problem,
         target=target,
         measures=measures,
-        categories=[Category.CARBON],
-        deadline_kind=DeadlineKind.DATED,
         deadline=deadline,
-        units=units,
-        note={"source": "carbon", "project": p.code},
+        note={"project": p.code},
     )
     p.task = task
     FLOW.touch(p)

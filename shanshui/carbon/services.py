@@ -1,5 +1,7 @@
 """Writes of the carbon app: imports (all or nothing, idempotent), the inventory's recompute,
-and the office's factor edits (each change kept as a ``FactorChange``). Only the office writes.
+the office's factor edits (each change kept as a ``FactorChange``), and the one way the carbon
+app puts a problem on the ledger (:func:`ledger_task_raise`, used by two-high projects, targets
+and the carbon markets). Only the office writes.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db import connection, transaction
-from django.db.models import FloatField
+from django.db.models import Count, FloatField, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
@@ -20,6 +22,8 @@ from shanshui.carbon.models import (
     ActivityRecord,
     DistrictEconomy,
     EmissionFactor,
+    EnterpriseActivity,
+    EnterpriseInventory,
     FactorChange,
     FactorSet,
     GridFactor,
@@ -28,7 +32,11 @@ from shanshui.carbon.models import (
     InventoryCell,
 )
 from shanshui.carbon.selectors import factors_in_use
+from shanshui.ledger import services as ledger_services
+from shanshui.ledger.models import Campaign, Category, DeadlineKind, Task, UnitRole
+from shanshui.ledger.models import Status as TaskStatus
 from shanshui.lib.sheets import RowError
+from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
 
 PAGE_MAX_BYTES = 20 * 1024 * 1024
@@ -385,6 +393,88 @@ def inventory_recompute(*, districts=None, years=None) -> int:
     return len(cells)
 
 
+# --- the enterprise-level inventory ----------------------------------------------------------
+
+_INSERT_ENTERPRISE_SQL = """
+INSERT INTO carbon_enterpriseinventory (enterprise_id, year, direct_co2_t, indirect_co2_t,
+    energy_tce, "rows")
+SELECT * FROM unnest(%s::bigint[], %s::int[], %s::float8[], %s::float8[], %s::float8[],
+    %s::int[])
+"""
+
+
+def enterprise_recompute(*, enterprises=None, years=None) -> int:
+    """Replace the enterprises' computed emissions per year (all, or of some enterprises and
+    years) from their monthly energy rows and the factors in use: the district inventory's
+    arithmetic (inventory.compute) with the enterprise in the district's place."""
+    factors = factors_in_use()
+    rows = EnterpriseActivity.objects.all()
+    stale = EnterpriseInventory.objects.all()
+    if enterprises is not None:
+        rows = rows.filter(enterprise_id__in=list(enterprises))
+        stale = stale.filter(enterprise_id__in=list(enterprises))
+    if years is not None:
+        rows = rows.filter(year__in=list(years))
+        stale = stale.filter(year__in=list(years))
+    # Each row's CO2 and tce are linear in its quantity, so the months are summed per
+    # enterprise, year and energy type in SQL first: 720,000 rows become 60,000.
+    query = (
+        rows.order_by()
+        .values_list("enterprise_id", "year", "energy_type_id")
+        .annotate(q=Cast(Sum("quantity"), FloatField()), n=Count("pk"))
+    )
+    postgres = connection.vendor == "postgresql"
+    data = list(query)
+    columns = [[r[i] for r in data] for i in range(5)]
+    e = np.asarray(columns[0], dtype=np.int64)
+    y = np.asarray(columns[1], dtype=np.int64)
+    cells = inventory.compute(
+        district=e,
+        year=y,
+        sector=np.zeros(len(e), dtype=np.int64),
+        energy=np.asarray(columns[2], dtype=np.int64),
+        quantity=np.asarray(columns[3], dtype=np.float64),
+        factors=factors.by_energy,
+        grid=factors.grid,
+    )
+    # The cells are in (enterprise, year) order, as np.unique gives them: count the rows.
+    _keys, inverse = np.unique(e * 10_000 + y, return_inverse=True)
+    cells.rows = np.bincount(inverse, weights=np.asarray(columns[4], dtype=np.float64)).astype(
+        np.int64
+    )
+    with transaction.atomic():
+        stale._raw_delete(stale.db)
+        if postgres:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    _INSERT_ENTERPRISE_SQL,
+                    [
+                        cells.district.tolist(),
+                        cells.year.tolist(),
+                        cells.direct_co2_t.tolist(),
+                        cells.indirect_co2_t.tolist(),
+                        cells.energy_tce.tolist(),
+                        cells.rows.tolist(),
+                    ],
+                )
+        else:
+            EnterpriseInventory.objects.bulk_create(
+                [
+                    EnterpriseInventory(
+                        enterprise_id=int(cells.district[i]),
+                        year=int(cells.year[i]),
+                        direct_co2_t=float(cells.direct_co2_t[i]),
+                        indirect_co2_t=float(cells.indirect_co2_t[i]),
+                        energy_tce=float(cells.energy_tce[i]),
+                        rows=int(cells.rows[i]),
+                    )
+                    for i in range(len(cells))
+                ],
+                batch_size=2000,
+            )
+    return len(cells)
+
+
 # --- factors -----------------------------------------------------------------------------------
 
 FACTOR_FIELDS = ("ncv_gj", "carbon_tc_per_tj", "oxidation", "tce_per_unit")
@@ -434,6 +524,7 @@ def factor_update(*, actor, factor: EmissionFactor, values: dict, reason: str) -
         FactorChange.objects.bulk_create(changes)
         if factor.factor_set.in_use:
             inventory_recompute()
+            enterprise_recompute()
     return len(changes)
 
 
@@ -454,6 +545,7 @@ def _use(actor, model, chosen, subject: str, reason: str) -> None:
         actor=actor,
     )
     inventory_recompute()
+    enterprise_recompute()
 
 
 @transaction.atomic
@@ -492,6 +584,7 @@ def grid_factor_save(
     )
     if grid_set.in_use:
         inventory_recompute()
+        enterprise_recompute()
     return factor
 
 
@@ -504,3 +597,66 @@ def grid_set_create(*, actor, key: str, name: str, region: str, source: str) -> 
     grid_set.save()
     FactorChange.objects.create(subject=name[:160], field="created", new=region[:60], actor=actor)
     return grid_set
+
+
+# --- ledger tasks ------------------------------------------------------------------------------
+
+LEAD_UNIT_KEY = "cq-ndrc"  # 市发展改革委 leads energy saving and targets
+MARKET_LEAD_UNIT_KEY = "cq-ecology-environment"  # 市生态环境局 runs carbon-market compliance
+
+
+def task_is_open(task: Task | None) -> bool:
+    """A raised task stands until it is withdrawn (撤回, entered by mistake): then the project,
+    target or compliance year may raise another."""
+    return task is not None and task.status != TaskStatus.WITHDRAWN
+
+
+def _free_code(campaign: Campaign, code: str) -> str:
+    """``code``, or ``code-2``, ``code-3`` … when a withdrawn task already holds it (tasks are
+    never deleted, and a number is unique within its campaign)."""
+    taken = set(
+        Task.objects.filter(campaign=campaign, code__startswith=code).values_list("code", flat=True)
+    )
+    if code not in taken:
+        return code
+    n = 2
+    while f"{code}-{n}" in taken:
+        n += 1
+    return f"{code}-{n}"
+
+
+def ledger_task_raise(
+    *,
+    actor,
+    campaign: Campaign,
+    code: str,
+    district: Unit,
+    title: str,
+    problem: str,
+    target: str,
+    measures: list[str],
+    deadline,
+    note: dict,
+    lead_key: str = LEAD_UNIT_KEY,
+) -> Task:
+    """A draft ledger task (category 双碳) with ``district`` implementing and the unit of
+    ``lead_key`` leading. The ledger's ``task_create`` checks the office's role and the fields
+    and writes the creation event; the caller records its own event and keeps the task."""
+    units = [ledger_services.UnitAssignment(district, UnitRole.IMPLEMENTING)]
+    lead = Unit.objects.filter(key=lead_key).first()
+    if lead is not None:
+        units.insert(0, ledger_services.UnitAssignment(lead, UnitRole.LEAD))
+    return ledger_services.task_create(
+        actor=actor,
+        campaign=campaign,
+        code=_free_code(campaign, code),
+        title=title[:200],
+        problem=problem,
+        target=target,
+        measures=measures,
+        categories=[Category.CARBON],
+        deadline_kind=DeadlineKind.DATED,
+        deadline=deadline,
+        units=units,
+        note={"source": "carbon", **note},
+    )

@@ -20,7 +20,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanshui.carbon import inventory, projection
+from shanshui.carbon import inventory, projection, services
 from shanshui.carbon.models import (
     CarbonTarget,
     DistrictEconomy,
@@ -28,10 +28,9 @@ from shanshui.carbon.models import (
     InventoryCell,
     TargetKind,
 )
-from shanshui.carbon.projects import LEAD_UNIT_KEY
 from shanshui.carbon.selectors import districts_for, sees_city
 from shanshui.ledger import services as ledger_services
-from shanshui.ledger.models import Campaign, Category, DeadlineKind, UnitRole
+from shanshui.ledger.models import Campaign
 from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
 
@@ -297,7 +296,8 @@ def task_text(row: TargetRow, peak: int | None) -> tuple[str, str, list[str]]:
 
 def raise_task(*, actor, target: CarbonTarget, campaign: Campaign, deadline: dt.date):
     """A district behind its target onto the ledger in one step: a draft task (category 双碳),
-    the district implementing and 市发展改革委 leading. Once per target."""
+    the district implementing and 市发展改革委 leading. Once per target, again only after the
+    task was withdrawn."""
     require_office(actor)
     with transaction.atomic():
         t = (
@@ -305,7 +305,7 @@ def raise_task(*, actor, target: CarbonTarget, campaign: Campaign, deadline: dt.
             .select_related("district")
             .get(pk=target.pk)
         )
-        if t.task_id is not None:
+        if services.task_is_open(t.task):
             raise ValidationError(_("A ledger task was already raised for this target."))
         if t.district_id is None:
             raise ValidationError(_("Only a district's target becomes a ledger task."))
@@ -315,23 +315,17 @@ def raise_task(*, actor, target: CarbonTarget, campaign: Campaign, deadline: dt.
             raise ValidationError(_("Only a target the district is behind becomes a ledger task."))
         ledger_services.check_deadline_ahead(deadline)
         problem, goal, measures = task_text(row, traj.peak_year)
-        units = [ledger_services.UnitAssignment(t.district, UnitRole.IMPLEMENTING)]
-        lead = Unit.objects.filter(key=LEAD_UNIT_KEY).first()
-        if lead is not None:
-            units.insert(0, ledger_services.UnitAssignment(lead, UnitRole.LEAD))
-        task = ledger_services.task_create(
+        task = services.ledger_task_raise(
             actor=actor,
             campaign=campaign,
             code=f"MB{t.period_start}-{t.pk:04d}",
-            title=f"{t.district.display_name}{KIND_TEXT[t.kind]}目标进度滞后整改"[:200],
+            district=t.district,
+            title=f"{t.district.display_name}{KIND_TEXT[t.kind]}目标进度滞后整改",
             problem=problem,
             target=goal,
             measures=measures,
-            categories=[Category.CARBON],
-            deadline_kind=DeadlineKind.DATED,
             deadline=deadline,
-            units=units,
-            note={"source": "carbon", "target": t.pk},
+            note={"target": t.pk},
         )
         t.task = task
         t.save(update_fields=["task"])

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shanshui.carbon import views, views_projects, views_targets
+from shanshui.carbon import views, views_markets, views_projects, views_targets
 
 app_name = "carbon"
 
@@ -18,6 +18,9 @@ urlpatterns = [
     path("targets/new/", views_targets.target_edit, name="target_new"),
     path("targets/<int:pk>/edit/", views_targets.target_edit, name="target_edit"),
     path("targets/<int:pk>/task/", views_targets.target_task, name="target_task"),
+    path("market/", views_markets.enterprise_list, name="market"),
+    path("market/export.xlsx", views_markets.enterprise_export, name="market_export"),
+    path("market/<int:pk>/", views_markets.enterprise_detail, name="market_enterprise"),
     path("projects/", views_projects.project_list, name="projects"),
     path("projects/export.xlsx", views_projects.project_export, name="projects_export"),
     path("projects/new/", views_projects.project_new, name="project_new"),

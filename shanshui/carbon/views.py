@@ -15,8 +15,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shanshui.carbon import selectors, services
-from shanshui.carbon.forms import ACTIVITY, FactorForm, GridFactorForm, ImportForm, pick_year
+from shanshui.carbon import dashboard, importing, markets, selectors, services
+from shanshui.carbon.forms import (
+    ACTIVITY,
+    ECONOMY,
+    MARKET,
+    FactorForm,
+    GridFactorForm,
+    ImportForm,
+    pick_year,
+)
 from shanshui.carbon.models import (
     SECTOR_NAMES,
     EmissionFactor,
@@ -62,8 +70,14 @@ def overview(request: HttpRequest) -> HttpResponse:
             "districts": selectors.district_series(request.user) if city else None,
         },
         "is_office": scope_for(request.user).sees_all,
+        "dash": dashboard.figures(request.user, _int(request.GET.get("market_year"))),
+        "status_labels": markets.STATUS_LABELS,
     }
     return render(request, "carbon/overview.html", context)
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) == 4 else None
 
 
 @login_required
@@ -166,16 +180,100 @@ def export(request: HttpRequest) -> FileResponse:
                             (round(c["energy_tce"], 3), "wrap"),
                         ]
                     )
+        _dashboard_sheets(
+            book, dashboard.figures(request.user, _int(request.GET.get("market_year")))
+        )
     out.seek(0)
     name = f"carbon-{year or 'all'}.xlsx"
     return FileResponse(out, as_attachment=True, filename=name)
+
+
+def _dashboard_sheets(book, dash: dict) -> None:
+    """The dashboard's tables after the inventory (the first sheet stays the import layout)."""
+    sheet = book.sheet("两高项目进度", widths=[16, 10], freeze_rows=1)
+    sheet.row([("状态", "header"), ("项目数", "header")])
+    for s in dash["pipeline"]["states"]:
+        sheet.row([(s["label"], "wrap"), (s["count"], "wrap")])
+    sheet.row([("其中筛查标记", "wrap"), (dash["pipeline"]["flagged"], "wrap")])
+    sheet = book.sheet("目标进度", widths=[14, 24, 12, 10, 12, 12, 10, 10], freeze_rows=1)
+    sheet.row(
+        [
+            (h, "header")
+            for h in [
+                "范围",
+                "目标",
+                "规划期",
+                "目标值",
+                "已完成",
+                "按进度应完成",
+                "最新年份",
+                "进度",
+            ]
+        ]
+    )
+    progress = {"on_track": "符合进度", "behind": "进度滞后", "no_data": "数据不足"}
+    for r in dash["targets"]["rows"]:
+        sheet.row(
+            [
+                (r["scope"], "wrap"),
+                (r["label"], "wrap"),
+                (r["period"], "wrap"),
+                (r["value"], "wrap"),
+                (round(r["achieved"], 2) if r["achieved"] is not None else None, "wrap"),
+                (round(r["expected"], 2) if r["expected"] is not None else None, "wrap"),
+                (r["latest_year"], "wrap"),
+                (progress.get(r["status"], r["status"]), "wrap"),
+            ]
+        )
+    m = dash["market"]
+    sheet = book.sheet(
+        "碳市场履约", widths=[18, 8, 10, 10, 10, 10, 10, 12, 16, 14, 14], freeze_rows=1
+    )
+    sheet.row(
+        [
+            (h, "header")
+            for h in [
+                "碳市场",
+                "履约年度",
+                "企业数",
+                "已足额清缴",
+                "未到期",
+                "部分清缴",
+                "逾期未清缴",
+                "纳入核查不符",
+                "核查排放量（吨二氧化碳当量）",
+                "配额（吨）",
+                "清缴量（吨）",
+            ]
+        ]
+    )
+    for r in m["markets"]:
+        sheet.row(
+            [
+                (str(r["label"]), "wrap"),
+                (m["year"], "wrap"),
+                (r["enterprises"], "wrap"),
+                (r["settled"], "wrap"),
+                (r["pending"], "wrap"),
+                (r["partial"], "wrap"),
+                (r["overdue"], "wrap"),
+                (r["mismatched"], "wrap"),
+                (round(r["verified_co2_t"], 2), "wrap"),
+                (round(r["allowances_t"], 2), "wrap"),
+                (round(r["surrendered_t"], 2), "wrap"),
+            ]
+        )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def data_import(request: HttpRequest) -> HttpResponse:
     scope_for(request.user).require_office(_("Only the office imports carbon data."))
-    context = {"sector_names": list(SECTOR_NAMES.values())}
+    context = {
+        "sector_names": list(SECTOR_NAMES.values()),
+        "market_header": importing.MARKET_HEADER,
+        "industry_names": list(importing.INDUSTRY_NAMES),
+    }
     if request.method != "POST":
         context["form"] = ImportForm(initial={"kind": request.GET.get("kind") or ACTIVITY})
         return render(request, "carbon/import.html", context)
@@ -184,7 +282,11 @@ def data_import(request: HttpRequest) -> HttpResponse:
         context["form"] = form
         return render(request, "carbon/import.html", context, status=400)
     kind, upload = form.cleaned_data["kind"], form.cleaned_data["file"]
-    action = services.activity_import if kind == ACTIVITY else services.economy_import
+    action = {
+        ACTIVITY: services.activity_import,
+        ECONOMY: services.economy_import,
+        MARKET: markets.market_import,
+    }[kind]
     result = action(actor=request.user, fileobj=upload, dry_run=form.cleaned_data["dry_run"])
     if result.written:
         messages.success(

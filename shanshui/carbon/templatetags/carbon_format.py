@@ -25,3 +25,9 @@ def pct(value, signed: bool = True) -> str:
         return f"{number:.1f} %"
     sign = "+" if number > 0 else ("−" if number < 0 else "±")
     return f"{sign}{abs(number):.1f} %"
+
+
+@register.filter
+def task_open(task) -> bool:
+    """A raised ledger task that still stands (not withdrawn): no second one may be raised."""
+    return task is not None and task.status != "withdrawn"

@@ -3,7 +3,8 @@ factors in use.
 
     manage.py carbon_inventory --year 2023 --json    # one JSON object per line per district
     manage.py carbon_inventory --year 2023           # a table
-    manage.py carbon_inventory --recompute           # refresh the stored copy the pages read
+    manage.py carbon_inventory --recompute           # refresh the stored copies the pages read
+                                                     # (districts and market enterprises)
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ class Command(BaseCommand):
         if options["recompute"]:
             n = services.inventory_recompute()
             self.stdout.write(f"{n} inventory cells recomputed.")
+            n = services.enterprise_recompute()
+            self.stdout.write(f"{n} enterprise-years recomputed.")
             if options["year"] is None:
                 return
         year = options["year"]
