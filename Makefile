@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup migrate demo messages check bench clean
+.PHONY: run test lint format setup migrate demo messages check bench clean e2e load drill-postgres audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,10 @@ run: demo
 	@echo ""
 	@echo "  Shanshui is starting at http://$(HOST):$(PORT)/"
 	@echo "  Demo logins (password shanshui-demo): office, wanzhou, yuzhong, sthjj, leader, admin"
+	@echo "  A background worker (manage.py run_worker) runs beside it; Ctrl+C stops both."
 	@echo ""
+	DEBUG=true $(BIN)/python manage.py run_worker --no-startup-delay & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=true $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The suite in parallel: one pytest-xdist worker per core, each with its own test database, each
@@ -64,6 +67,8 @@ BENCH_DB ?= shanshui_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 bench: setup
 	psql "$(dir $(BENCH_DATABASE_URL))postgres" -q -c "DROP DATABASE IF EXISTS $(BENCH_DB)" -c "CREATE DATABASE $(BENCH_DB)"
+	# The benchmarks render pages with DEBUG off, which serves hashed static names from the manifest.
+	$(BIN)/python manage.py collectstatic --no-input -v 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/ledger_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/complaints_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/reports_bench.py
@@ -71,6 +76,34 @@ bench: setup
 	$(BIN)/python bench/directives_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/monitoring_load_bench.py
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python bench/carbon_bench.py
+
+# Two app hosts behind nginx, with PgBouncer, Redis, the object store and the worker, all in a
+# temporary directory on loopback ports (own PostgreSQL cluster); a browser walk through it, then
+# everything torn down (docs/deployment.md). Installs Debian's nginx and pgbouncer when absent.
+e2e: setup
+	bash deploy/e2e/run.sh
+
+# Locust against that stack: LOAD_USERS (200) for LOAD_DURATION (10m); not in CI. Table and CSV
+# under var/load/ (docs/benchmarks.md).
+load: setup
+	bash deploy/load/run.sh
+
+# Fault drill: PostgreSQL stopped and started under traffic (DRILL_DIRECT=1: without PgBouncer).
+drill-postgres: setup
+	bash deploy/drills/postgres_restart.sh
+
+# Known vulnerabilities in the pinned dependencies (requirements.lock), by pip-audit in a venv of
+# its own under var/ (not one of the app's dependencies). Needs its vulnerability service (PyPI's,
+# or AUDIT_ARGS="--vulnerability-service osv"); --strict fails when a package could not be looked
+# up, so an unreachable service is never reported as "no known vulnerabilities". CI does not run
+# it; operators do before a release and on a schedule (docs/deployment.md).
+PIP_AUDIT_VERSION ?= 2.10.1
+AUDIT_VENV := var/audit-venv
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && \
+		$(AUDIT_VENV)/bin/pip install --quiet pip-audit==$(PIP_AUDIT_VERSION); }
+	$(AUDIT_VENV)/bin/pip-audit --requirement requirements.lock --require-hashes --disable-pip \
+		--strict --progress-spinner off $(AUDIT_ARGS)
 
 clean:
 	rm -rf $(VENV) var/static .pytest_cache

@@ -10,9 +10,10 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from ninja import NinjaAPI, Swagger
+from ninja import NinjaAPI, Router, Schema, Swagger
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from pydantic import ConfigDict
 
 from shanshui.carbon.api import router as carbon_router
 from shanshui.complaints.api import public_router as complaints_public_router
@@ -66,7 +67,9 @@ def error(request, status: int, code: str, message: str, **extra):
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request, exc):
-    return error(request, 401, "unauthorized", _("Log in or send a valid API token."))
+    response = error(request, 401, "unauthorized", _("Log in or send a valid API token."))
+    response["WWW-Authenticate"] = 'Bearer realm="api"'
+    return response
 
 
 @api.exception_handler(PermissionDenied)
@@ -112,3 +115,51 @@ api.add_router("/", directives_router)
 api.add_router("/", carbon_router)
 api.add_router("/public", ledger_public_router)
 api.add_router("/public", complaints_public_router)
+
+
+class ErrorOut(Schema):
+    """Every error answer: a code for programs, a message for people, sometimes details
+    (``errors`` for invalid parameters, ``fields`` for refused values)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    message: str
+
+
+def declare_error_answers(api: NinjaAPI) -> None:
+    """Declare on every operation the error answers the handlers above can give it, so the
+    OpenAPI schema lists every status code an operation returns (checked by schemathesis in
+    shanshui/tests/test_api_schema.py). Done once here rather than in each ``response={...}``:
+    the handlers are shared, so the declaration is too. An operation may declare its own
+    model for one of these codes; that one is kept.
+
+    401 — no or an invalid session/token; 403 — role or CSRF; 422 — parameters that do not
+    parse; 400 — text with control characters (lib/request middleware) or refused values;
+    404 — an object (in the path or a filter) not found or outside the data scope; 409 — a
+    write the workflow refuses (state, stale version); 429 — a public write over its limit.
+    """
+
+    def operations(router: Router):
+        for view in router.path_operations.values():
+            yield from view.operations
+        for mount in router._routers:
+            yield from operations(mount[1])
+
+    for _prefix, router in api._routers:
+        for operation in operations(router):
+            codes = set()
+            if operation.auth_param is not None:
+                codes |= {401, 403}
+            if operation.models:  # path, query or body parameters (400: control characters)
+                codes |= {400, 404, 422}
+            if set(operation.methods) - {"GET", "HEAD"}:
+                codes |= {400, 404, 409}
+                if operation.auth_param is None:  # public writes are rate-limited
+                    codes.add(429)
+            for code in sorted(codes):
+                if code not in operation.response_models:
+                    operation.response_models[code] = operation._create_response_model(ErrorOut)
+
+
+declare_error_answers(api)

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_tasks",
+    "django_tasks_db",
+    "shanshui.jobs",
     "shanshui.orgs",
     "shanshui.ledger",
     "shanshui.complaints",
@@ -64,7 +66,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request id, the log line and the metrics cover everything below; a database
+    # outage becomes a 503 (shanshui/lib/observability.py).
+    "shanshui.lib.observability.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "shanshui.lib.csp.ContentSecurityPolicyMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shanshui.orgs.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -101,7 +108,16 @@ TEMPLATES = [
 _database_url = env_str("DATABASE_URL")
 DATABASES = {
     "default": (
-        parse_database_url(_database_url, base_dir=BASE_DIR)
+        parse_database_url(
+            _database_url,
+            base_dir=BASE_DIR,
+            # Connections per app process (docs/deployment.md, "Connections"): a gunicorn sync
+            # worker needs one; a threaded one as many as its threads.
+            pool_min=env_int("SHANSHUI_DB_POOL_MIN", 1),
+            pool_max=env_int("SHANSHUI_DB_POOL_MAX", 4),
+            pool_timeout=env_int("SHANSHUI_DB_POOL_TIMEOUT", 10),
+            pgbouncer=env_bool("SHANSHUI_DB_PGBOUNCER", False),
+        )
         if _database_url
         else sqlite_database(VAR_DIR / "shanshui.sqlite3")
     )
@@ -109,8 +125,18 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache and rate-limit counters: local memory by default (one process); Redis in production,
-# so every app process shares the same counters (CACHE_URL=redis://host:6379/0).
+# so every app process shares the same counters (CACHE_URL=redis://host:6379/0). Rate limits,
+# login lockouts, statistics and import progress would silently be per process otherwise, so
+# production refuses to start without it; ``locmem://`` says on purpose that there is only one.
 CACHE_URL = env_str("CACHE_URL")
+if not CACHE_URL and not DEBUG:
+    raise ConfigError(
+        "CACHE_URL is not set and DEBUG is off: refusing to start. Set CACHE_URL to the shared "
+        "Redis (redis://host:6379/0) that every app process uses for rate limits, login lockouts "
+        "and import progress, or CACHE_URL=locmem:// for a single process on a single machine."
+    )
+if CACHE_URL == "locmem://":
+    CACHE_URL = ""
 if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     CACHES = {
         "default": {
@@ -120,7 +146,10 @@ if CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
         }
     }
 elif CACHE_URL:
-    raise ConfigError("CACHE_URL must be a redis:// address (or unset for local memory).")
+    raise ConfigError(
+        "CACHE_URL must be a redis:// address, or locmem:// for one process (unset: local memory "
+        "with DEBUG on)."
+    )
 else:
     CACHES = {
         "default": {
@@ -169,6 +198,39 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "static")))
 # Media (evidence files, photos) are never served from a public URL: views check scope first.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# Where media live: this machine's MEDIA_ROOT by default; an S3-compatible bucket (private, no
+# public URLs) when SHANSHUI_S3_BUCKET is set, so every app host sees the same files. Files are
+# always streamed through the permission-checked views (shanshui.lib.downloads).
+SHANSHUI_S3_BUCKET = env_str("SHANSHUI_S3_BUCKET")
+if SHANSHUI_S3_BUCKET:
+    from shanshui.lib.mediastore import s3_storage_options
+
+    _media_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": s3_storage_options(
+            bucket=SHANSHUI_S3_BUCKET,
+            endpoint_url=env_str("SHANSHUI_S3_ENDPOINT_URL"),
+            region=env_str("SHANSHUI_S3_REGION"),
+            access_key=env_str("SHANSHUI_S3_ACCESS_KEY_ID"),
+            secret_key=env_str("SHANSHUI_S3_SECRET_ACCESS_KEY"),
+            addressing_style=env_str("SHANSHUI_S3_ADDRESSING_STYLE", "path"),
+            prefix=env_str("SHANSHUI_S3_PREFIX"),
+            timeout_s=env_int("SHANSHUI_S3_TIMEOUT_S", 10),
+        ),
+    }
+else:
+    _media_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+# Static files: hashed, compressed copies made by `collectstatic` and served by WhiteNoise with a
+# far-future expiry (a release changes the names, so nobody runs last week's scripts); in
+# development (DEBUG) the finders serve the sources as they are.
+STORAGES = {
+    "default": _media_storage,
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "shanshui.lib.staticfiles.HashedStaticFilesStorage"
+    },
+}
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FILES = 30
@@ -196,23 +258,50 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy on every HTML page (shanshui/lib/csp.py): scripts and styles only
+# from this site, images also from the map tile host. Report-only to try a change out live.
+SHANSHUI_CSP_REPORT_ONLY = env_bool("SHANSHUI_CSP_REPORT_ONLY", False)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 if env_bool("USE_X_FORWARDED_PROTO", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Logs go to standard error: one JSON object per line in production (time, level, logger,
+# message, request_id, user_id, path, status, duration_ms; shanshui/lib/jsonlog.py), plain text
+# with DEBUG on. LOG_FORMAT=json|plain chooses otherwise.
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "plain"):
+    raise ConfigError("LOG_FORMAT must be json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "shanshui.lib.jsonlog.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
+        # One line per request (shanshui.lib.observability); LOG_REQUESTS=false leaves them to
+        # the proxy's access log.
+        "shanshui.request": {"level": "INFO" if env_bool("LOG_REQUESTS", True) else "WARNING"},
         "django.db.backends": {"level": "WARNING"},
+        "botocore": {"level": "WARNING"},  # "found credentials" on every new client
         # Every background job logs its start and end at INFO; failures are logged as errors.
         "django_tasks": {"level": "WARNING"},
     },
 }
+
+# Observability (docs/deployment.md): /metrics answers these addresses or networks, or a client
+# with "Authorization: Bearer <SHANSHUI_METRICS_TOKEN>"; everyone else gets a 404.
+SHANSHUI_METRICS_ALLOW = env_list("SHANSHUI_METRICS_ALLOW", ["127.0.0.1", "::1"])
+SHANSHUI_METRICS_TOKEN = env_str("SHANSHUI_METRICS_TOKEN")
+# /healthz: the worker is "stale" when jobs wait longer than this and it gave no sign of life;
+# SHANSHUI_WORKER_HEARTBEAT names a function returning its last heartbeat (shanshui.lib.health).
+SHANSHUI_WORKER_STALE_SECONDS = env_int("SHANSHUI_WORKER_STALE_SECONDS", 300)
+SHANSHUI_WORKER_HEARTBEAT = env_str(
+    "SHANSHUI_WORKER_HEARTBEAT", "shanshui.jobs.services.last_heartbeat"
+)
 
 # Panels other apps add to the home page (see orgs.views.home).
 # The public page at / for a visitor not logged in (orgs.views.home hands over to it).
@@ -220,6 +309,7 @@ SHANSHUI_FRONT_DOOR = "shanshui.complaints.views_front.front_door"
 SHANSHUI_HOME_PANELS = [
     "shanshui.ledger.views.home_panel",
     "shanshui.complaints.views.home_panel",
+    "shanshui.jobs.views.home_panel",
 ]
 # Panels other apps add to the ledger's task page (a case promoted to the task, …).
 SHANSHUI_TASK_PANELS = [
@@ -238,6 +328,7 @@ SHANSHUI_DEMO_LOADERS = [
     "shanshui.carbon.demo.load_demo",
     "shanshui.carbon.demo.load_projects",
     "shanshui.carbon.demo.load_targets",
+    "shanshui.carbon.demo.load_markets",
 ]
 # The source article (Chongqing Daily on the meeting of 23 February 2022) beside the project: the
 # demo takes it in as the first meeting document when it is there.
@@ -263,23 +354,47 @@ TRUSTED_PROXIES = env_int("TRUSTED_PROXIES", 0)
 
 # Public supervision (complaints)
 # Rate limits on public writes, "count/seconds", per client address and per Open311 key.
-# Background work (large ledger imports): "thread" runs it in a thread of the web process,
-# "worker" leaves it to `manage.py run_jobs` (cron or --loop), "inline" runs it in the request.
-SHANSHUI_JOBS = env_str("SHANSHUI_JOBS", "thread")
-if SHANSHUI_JOBS not in ("thread", "worker", "inline"):
-    raise ConfigError("SHANSHUI_JOBS must be thread, worker or inline.")
 # Sheets above this size (≈ 1,000 rows) are checked and imported in the background.
 SHANSHUI_IMPORT_BACKGROUND_BYTES = env_int("SHANSHUI_IMPORT_BACKGROUND_BYTES", 200 * 1024)
-# Django's task API (django-tasks; django.tasks from Django 6): notices after events are queued
-# here once their transaction commits. The immediate backend runs them right after the commit,
-# in the same process; a worker-backed backend (the database one) is a later step.
+# Background work on Django's task API (django-tasks; django.tasks from Django 6): large imports,
+# notices after events, scheduled jobs. The database backend stores the queue in the database and
+# `manage.py run_worker` runs it (`make run` starts one beside the dev server); the immediate
+# backend ("django_tasks.backends.immediate.ImmediateBackend") runs each task at once, in the
+# process that queued it (the tests use it).
 TASKS = {
     "default": {
-        "BACKEND": env_str(
-            "SHANSHUI_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
-        )
+        "BACKEND": env_str("SHANSHUI_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
     }
 }
+# A task whose worker has not beaten for this long is failed (the worker died in it); a task of
+# a worker without a heartbeat (a bare db_worker) is failed after SHANSHUI_TASK_TIMEOUT.
+SHANSHUI_WORKER_LOST_AFTER = env_int("SHANSHUI_WORKER_LOST_AFTER", 60)
+SHANSHUI_TASK_TIMEOUT = env_int("SHANSHUI_TASK_TIMEOUT", 3600)
+# Scheduled jobs: run once a day at or after the local time "at" (run_worker queues them, or
+# `manage.py run_schedule` from a timer); the office sees each one's last run on its home page.
+SHANSHUI_SCHEDULE = {
+    "warning_sweep": {
+        "call": "shanshui.ledger.sweep.scheduled_sweep",
+        "at": env_str("SHANSHUI_SWEEP_AT", "00:30"),
+        "label": _("Daily warning sweep"),
+    },
+    "reminders": {
+        "call": "shanshui.ledger.reminders.scheduled_reminders",
+        "at": env_str("SHANSHUI_REMINDERS_AT", "08:00"),
+        "label": _("Daily reminders"),
+    },
+    "carbon_market_sweep": {
+        "call": "shanshui.carbon.markets.scheduled_sweep",
+        "at": env_str("SHANSHUI_CARBON_SWEEP_AT", "01:00"),
+        "label": _("Daily carbon-market surrender check"),
+    },
+}
+# The office member the carbon-market check raises its ledger tasks as (empty: not run).
+SHANSHUI_CARBON_SWEEP_USER = env_str("SHANSHUI_CARBON_SWEEP_USER", "")
+for _name, _job in SHANSHUI_SCHEDULE.items():
+    _h, _, _m = _job["at"].partition(":")
+    if not (len(_h) == len(_m) == 2 and _h.isdigit() and _m.isdigit() and _h < "24" and _m < "60"):
+        raise ConfigError(f"The time of day of {_name} must be HH:MM, not {_job['at']!r}.")
 # Text messages (短信 / 政务短信): the gateway class (shanshui.lib.messaging); the console one
 # writes each message to standard output.
 SHANSHUI_SMS_BACKEND = env_str("SHANSHUI_SMS_BACKEND", "shanshui.lib.messaging.ConsoleSms")
@@ -299,24 +414,20 @@ SHANSHUI_COMPLAINT_HANDLE_WORKDAYS = env_int("SHANSHUI_COMPLAINT_HANDLE_WORKDAYS
 # the window.
 SHANSHUI_COMPLAINT_REPEAT_RADIUS_M = env_int("SHANSHUI_COMPLAINT_REPEAT_RADIUS_M", 200)
 SHANSHUI_COMPLAINT_REPEAT_WINDOW_DAYS = env_int("SHANSHUI_COMPLAINT_REPEAT_WINDOW_DAYS", 365)
-# Maps (Leaflet): the tile source. 天地图 in production (set SHANSHUI_TIANDITU_KEY); any XYZ
-# template otherwise. SHANSHUI_MAP_TILE_CRS says whether the tiles are WGS84 (天地图, OSM) or
-# GCJ-02 (高德, 腾讯): points picked on GCJ-02 tiles are converted before they are stored.
+# Maps (Leaflet): the base map (shanshui/lib/maps.py). With SHANSHUI_TIANDITU_KEY, 天地图's
+# vector tiles (vec_w) with their place names (cva_w) on top, credited with the published map's
+# review number (审图号); or any XYZ template in SHANSHUI_MAP_TILE_URL, which wins over the key.
+# With neither, no tile is requested at all: the maps draw the shipped outline of the districts
+# (static/geo/). SHANSHUI_MAP_TILE_CRS says whether the tiles are WGS84 (天地图) or GCJ-02 (高德,
+# 腾讯): points picked on GCJ-02 tiles are converted before they are stored.
 SHANSHUI_TIANDITU_KEY = env_str("SHANSHUI_TIANDITU_KEY")
-SHANSHUI_MAP_TILE_URL = env_str(
-    "SHANSHUI_MAP_TILE_URL",
-    "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
-    "&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}"
-    "&TILECOL={x}&tk=" + SHANSHUI_TIANDITU_KEY
-    if SHANSHUI_TIANDITU_KEY
-    else "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-)
-SHANSHUI_MAP_TILE_SUBDOMAINS = env_str("SHANSHUI_MAP_TILE_SUBDOMAINS", "01234567")
-SHANSHUI_MAP_TILE_ATTRIBUTION = env_str(
-    "SHANSHUI_MAP_TILE_ATTRIBUTION",
-    "© 天地图" if SHANSHUI_TIANDITU_KEY else "© OpenStreetMap contributors",
-)
+SHANSHUI_MAP_TILE_URL = env_str("SHANSHUI_MAP_TILE_URL")
+SHANSHUI_MAP_TILE_SUBDOMAINS = env_str("SHANSHUI_MAP_TILE_SUBDOMAINS")
+SHANSHUI_MAP_TILE_ATTRIBUTION = env_str("SHANSHUI_MAP_TILE_ATTRIBUTION")
 SHANSHUI_MAP_TILE_CRS = env_str("SHANSHUI_MAP_TILE_CRS", "wgs84")
+# The 审图号 of the map 天地图 serves, written in the attribution; check it against 天地图's own
+# notice when that changes.
+SHANSHUI_MAP_REVIEW_NUMBER = env_str("SHANSHUI_MAP_REVIEW_NUMBER", "GS(2024)0568号")
 if SHANSHUI_MAP_TILE_CRS not in ("wgs84", "gcj02"):
     raise ConfigError("SHANSHUI_MAP_TILE_CRS must be wgs84 or gcj02.")
 

@@ -4,6 +4,7 @@ from django.urls import include, path, reverse_lazy
 
 from config.api import api
 from shanshui.ledger import views as ledger_views
+from shanshui.lib.metrics import metrics_view
 from shanshui.orgs.forms import LockoutAuthenticationForm
 from shanshui.orgs.views import PasswordChangeView, healthz
 
@@ -28,6 +29,7 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics_view, name="metrics"),  # internal: allow-list or token
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("ledger/", include("shanshui.ledger.urls")),
@@ -51,3 +53,6 @@ urlpatterns = [
     ),
     path("", include("shanshui.orgs.urls")),
 ]
+
+# A database outage anywhere is a 503 "try again shortly", not the generic 500 page.
+handler500 = "shanshui.lib.observability.server_error"

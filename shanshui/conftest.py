@@ -86,6 +86,26 @@ def persona_password() -> str:
     return PASSWORD
 
 
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """An S3-compatible server on loopback (shanshui.testing.objectstore), once per session."""
+    from shanshui.testing.objectstore import s3_server
+
+    with s3_server() as endpoint:
+        yield endpoint
+
+
+@pytest.fixture
+def s3_media(s3_endpoint, settings):
+    """Media on a fresh bucket of that server for this test: ``STORAGES["default"]`` is the
+    S3 storage production uses; the bucket (``.keys()``, ``.read(key)``) is returned."""
+    from shanshui.testing.objectstore import media_storage, new_bucket
+
+    bucket = new_bucket(s3_endpoint)
+    settings.STORAGES = {**settings.STORAGES, "default": media_storage(s3_endpoint, bucket.name)}
+    return bucket
+
+
 @pytest.hookimpl(tryfirst=True, optionalhook=True)  # before pytest-xdist picks its own
 def pytest_xdist_make_scheduler(config, log):
     """``make test`` runs pytest-xdist with ``--dist loadfile``: each test file on one worker, so

@@ -42,7 +42,7 @@ Id = Path(..., ge=1, le=2**31 - 1)
 # --- schemas ---------------------------------------------------------------------------------
 
 
-class UnitRef(Schema):
+class CaseUnitRef(Schema):
     id: int
     name: str
     role: str
@@ -89,7 +89,7 @@ class ComplaintOut(Schema):
 
 class ComplaintDetailOut(ComplaintOut):
     description: str
-    units: list[UnitRef]
+    units: list[CaseUnitRef]
     investigation: str
     handling: str
     accountability: str
@@ -112,7 +112,7 @@ class ComplaintDetailOut(ComplaintOut):
     contact: ContactOut | None
 
 
-class EventOut(Schema):
+class CaseEventOut(Schema):
     id: int
     at: dt.datetime
     kind: str
@@ -124,18 +124,18 @@ class EventOut(Schema):
     data: dict
 
 
-class OkOut(Schema):
+class CaseStateOut(Schema):
     id: int
     code: str
     status: str
     version: int
 
 
-class VersionIn(Schema):
+class CaseVersionIn(Schema):
     version: int | None = Field(None, ge=1, description="The version you saw (409 when stale)")
 
 
-class CommentIn(VersionIn):
+class CommentIn(CaseVersionIn):
     comment: str = Field("", max_length=2000)
 
 
@@ -152,11 +152,11 @@ class TransferDownIn(CommentIn):
     town_id: int = Field(..., ge=1, le=2**31 - 1)
 
 
-class ReasonIn(VersionIn):
+class CaseReasonIn(CaseVersionIn):
     reason: str = Field(..., min_length=1, max_length=2000)
 
 
-class HandleIn(VersionIn):
+class HandleIn(CaseVersionIn):
     finding: Finding
     investigation: str = Field(..., min_length=1, max_length=4000)
     handling: str = Field("", max_length=4000)
@@ -186,7 +186,7 @@ class LinkIn(Schema):
     kind: LinkKind = LinkKind.REPEAT
 
 
-class PromoteIn(VersionIn):
+class PromoteIn(CaseVersionIn):
     campaign_id: int = Field(..., ge=1, le=2**31 - 1)
     code: str = Field(..., min_length=1, max_length=40)
     title: str = Field("", max_length=200)
@@ -242,7 +242,7 @@ class ImportErrorOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class CaseImportOut(Schema):
     ok: bool
     dry_run: bool
     total_rows: int
@@ -347,7 +347,7 @@ def get_complaint(request, complaint_id: int = Id):
 
 
 @router.get(
-    "/complaints/{complaint_id}/events", response=list[EventOut], summary="The case's timeline"
+    "/complaints/{complaint_id}/events", response=list[CaseEventOut], summary="The case's timeline"
 )
 @paginate(Pagination)
 def complaint_events(request, complaint_id: int = Id):
@@ -406,7 +406,9 @@ def register_complaint(request, payload: RegisterIn):
 # --- actions ---------------------------------------------------------------------------------
 
 
-@router.post("/complaints/{complaint_id}/transfer", response=OkOut, summary="Transfer (转办)")
+@router.post(
+    "/complaints/{complaint_id}/transfer", response=CaseStateOut, summary="Transfer (转办)"
+)
 def transfer(request, payload: TransferIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     units = list(Unit.objects.filter(pk__in=payload.unit_ids))
@@ -423,7 +425,7 @@ def transfer(request, payload: TransferIn, complaint_id: int = Id):
     return _ok(c)
 
 
-@router.post("/complaints/{complaint_id}/reject", response=OkOut, summary="Do not accept")
+@router.post("/complaints/{complaint_id}/reject", response=CaseStateOut, summary="Do not accept")
 def reject(request, payload: RejectIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     services.complaint_reject(
@@ -436,7 +438,9 @@ def reject(request, payload: RejectIn, complaint_id: int = Id):
     return _ok(c)
 
 
-@router.post("/complaints/{complaint_id}/start", response=OkOut, summary="Start investigating")
+@router.post(
+    "/complaints/{complaint_id}/start", response=CaseStateOut, summary="Start investigating"
+)
 def start(request, payload: CommentIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     services.complaint_start(
@@ -446,7 +450,7 @@ def start(request, payload: CommentIn, complaint_id: int = Id):
 
 
 @router.post(
-    "/complaints/{complaint_id}/transfer-down", response=OkOut, summary="Transfer to a town"
+    "/complaints/{complaint_id}/transfer-down", response=CaseStateOut, summary="Transfer to a town"
 )
 def transfer_down(request, payload: TransferDownIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
@@ -462,9 +466,9 @@ def transfer_down(request, payload: TransferDownIn, complaint_id: int = Id):
 
 
 @router.post(
-    "/complaints/{complaint_id}/send-back", response=OkOut, summary="Send back to the office"
+    "/complaints/{complaint_id}/send-back", response=CaseStateOut, summary="Send back to the office"
 )
-def send_back(request, payload: ReasonIn, complaint_id: int = Id):
+def send_back(request, payload: CaseReasonIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     services.complaint_send_back(
         actor=request.user, complaint=c, expected_version=payload.version, reason=payload.reason
@@ -472,7 +476,9 @@ def send_back(request, payload: ReasonIn, complaint_id: int = Id):
     return _ok(c)
 
 
-@router.post("/complaints/{complaint_id}/handle", response=OkOut, summary="Record the result")
+@router.post(
+    "/complaints/{complaint_id}/handle", response=CaseStateOut, summary="Record the result"
+)
 def handle(request, payload: HandleIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     values = payload.dict(exclude={"version"})
@@ -485,7 +491,9 @@ def handle(request, payload: HandleIn, complaint_id: int = Id):
     return _ok(c)
 
 
-@router.post("/complaints/{complaint_id}/review", response=OkOut, summary="Second review (复核)")
+@router.post(
+    "/complaints/{complaint_id}/review", response=CaseStateOut, summary="Second review (复核)"
+)
 def review(request, payload: ReviewIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     services.complaint_review(
@@ -498,7 +506,9 @@ def review(request, payload: ReviewIn, complaint_id: int = Id):
     return _ok(c)
 
 
-@router.post("/complaints/{complaint_id}/close", response=OkOut, summary="Close or stage-close")
+@router.post(
+    "/complaints/{complaint_id}/close", response=CaseStateOut, summary="Close or stage-close"
+)
 def close(request, payload: CloseIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     services.complaint_close(
@@ -514,9 +524,11 @@ def close(request, payload: CloseIn, complaint_id: int = Id):
 
 
 @router.post(
-    "/complaints/{complaint_id}/complete-follow-up", response=OkOut, summary="Finish the follow-up"
+    "/complaints/{complaint_id}/complete-follow-up",
+    response=CaseStateOut,
+    summary="Finish the follow-up",
 )
-def complete_follow_up(request, payload: ReasonIn, complaint_id: int = Id):
+def complete_follow_up(request, payload: CaseReasonIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     services.complaint_complete_follow_up(
         actor=request.user, complaint=c, expected_version=payload.version, comment=payload.reason
@@ -524,14 +536,18 @@ def complete_follow_up(request, payload: ReasonIn, complaint_id: int = Id):
     return _ok(c)
 
 
-@router.post("/complaints/{complaint_id}/publish", response=OkOut, summary="Publish the result")
-def publish(request, payload: VersionIn, complaint_id: int = Id):
+@router.post(
+    "/complaints/{complaint_id}/publish", response=CaseStateOut, summary="Publish the result"
+)
+def publish(request, payload: CaseVersionIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     services.complaint_publish(actor=request.user, complaint=c, expected_version=payload.version)
     return _ok(c)
 
 
-@router.post("/complaints/{complaint_id}/links", response=OkOut, summary="Link an earlier case")
+@router.post(
+    "/complaints/{complaint_id}/links", response=CaseStateOut, summary="Link an earlier case"
+)
 def link(request, payload: LinkIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     earlier = _case(request, payload.earlier_id)
@@ -565,7 +581,7 @@ def promote(request, payload: PromoteIn, complaint_id: int = Id):
     response=dict,
     summary="Reopen the signed-off ledger task this case repeats (office)",
 )
-def reopen_task(request, payload: ReasonIn, complaint_id: int = Id):
+def reopen_task(request, payload: CaseReasonIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
     task = services.complaint_reopen_task(
         actor=request.user, complaint=c, expected_version=payload.version, reason=payload.reason
@@ -574,7 +590,9 @@ def reopen_task(request, payload: ReasonIn, complaint_id: int = Id):
 
 
 @router.post(
-    "/complaints/{complaint_id}/moderate-text", response=OkOut, summary="Hide or show the text"
+    "/complaints/{complaint_id}/moderate-text",
+    response=CaseStateOut,
+    summary="Hide or show the text",
 )
 def moderate_text(request, payload: ModerateIn, complaint_id: int = Id):
     c = _case(request, complaint_id)
@@ -585,7 +603,7 @@ def moderate_text(request, payload: ModerateIn, complaint_id: int = Id):
 
 
 @router.post(
-    "/complaint-photos/{photo_id}/moderate", response=OkOut, summary="Hide or show a photo"
+    "/complaint-photos/{photo_id}/moderate", response=CaseStateOut, summary="Hide or show a photo"
 )
 def moderate_photo(request, payload: ModerateIn, photo_id: int = Id):
     photo = get_object_or_404(Photo, pk=photo_id)
@@ -598,7 +616,7 @@ def moderate_photo(request, payload: ModerateIn, photo_id: int = Id):
 
 @router.post(
     "/complaints/{complaint_id}/moderation-checked",
-    response=OkOut,
+    response=CaseStateOut,
     summary="Approve the report for publication (先审后发)",
 )
 def moderation_checked(request, complaint_id: int = Id):
@@ -609,7 +627,7 @@ def moderation_checked(request, complaint_id: int = Id):
 
 @router.post(
     "/complaints/{complaint_id}/approve-publication",
-    response=OkOut,
+    response=CaseStateOut,
     summary="Approve the report for publication (先审后发), its text edited if needed",
 )
 def approve_publication(request, payload: ApproveIn, complaint_id: int = Id):
@@ -646,7 +664,7 @@ def create_batch(request, payload: BatchIn):
 
 @router.post(
     "/complaint-batches/{batch_id}/import",
-    response={200: ImportOut, 400: ImportOut},
+    response={200: CaseImportOut, 400: CaseImportOut},
     summary="Import a transfer list (.xlsx), all or nothing (office)",
 )
 def import_batch(

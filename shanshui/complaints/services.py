@@ -17,8 +17,6 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -26,7 +24,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shanshui.complaints import notify, rules
+from shanshui.complaints import notify, rules, stats
 from shanshui.complaints.models import (
     PUBLIC_EVENT_KINDS,
     UNIT_COPIES,
@@ -60,7 +58,7 @@ from shanshui.complaints.selectors import (
 from shanshui.complaints.textmask import enterprise_key
 from shanshui.ledger import services as ledger_services
 from shanshui.ledger.models import Campaign, Task
-from shanshui.lib import filetypes, geo, imagemeta
+from shanshui.lib import filetypes, geo, imagemeta, mediastore
 from shanshui.lib.workflow import InvalidTransition, Workflow, require_text
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit, UnitKind
 from shanshui.orgs.scope import scope_for
@@ -84,8 +82,15 @@ def normalize_tracking_code(text: str) -> str:
     return "".join(ch for ch in (text or "").upper() if ch.isalnum())[:16]
 
 
+def _after_record(c: Complaint, event: ComplaintEvent) -> None:
+    stats.follow(c)  # the public statistics' summary, in the same transaction
+    notify.event_recorded(c, event)  # whoever must act next hears of it, after commit
+
+
 # How a case moves (shanshui.lib.workflow): whether an event is public follows its kind (a
 # service may say otherwise), and the case units' copies are rewritten after every state change.
+# The statistics' summary follows the case: what the locked row counted under is remembered, and
+# every event moves the case to the buckets it counts in now.
 FLOW = Workflow(
     event_model=ComplaintEvent,
     subject="complaint",
@@ -97,10 +102,11 @@ FLOW = Workflow(
         "batch__campaign", "task", "district"
     ),
     check=rules.check,
+    after_lock=stats.remember,
     event_fields=lambda c, kind: {"is_public": kind in PUBLIC_EVENT_KINDS},
     after_save=lambda c: ComplaintUnit.objects.filter(complaint=c).update(**unit_copies(c)),
     touch_fields=("version", "updated_at"),
-    after_record=notify.event_recorded,  # whoever must act next hears of it, after commit
+    after_record=_after_record,
 )
 _lock = FLOW.lock
 _transition = FLOW.transition
@@ -273,9 +279,12 @@ def _store_photo(c: Complaint, upload, kind: filetypes.FileKind) -> Photo:
     clean = imagemeta.strip_metadata(data, kind.code)
     original = f"complaints/original/{sha[:2]}/{sha}.{kind.extension}"
     public = f"complaints/public/{sha[:2]}/{sha}.{kind.extension}"
-    for path, content in ((original, data), (public, clean)):
-        if not default_storage.exists(path):
-            default_storage.save(path, ContentFile(content))
+    try:
+        # The files first, then the row, in the caller's transaction (see lib.mediastore).
+        original = mediastore.save_once(original, data)
+        public = mediastore.save_once(public, clean)
+    except mediastore.StoreUnavailable as exc:
+        raise ValidationError({"photos": exc.message}, code="store_unavailable") from exc
     return Photo.objects.create(
         complaint=c,
         file=original,
@@ -305,6 +314,7 @@ def _new_complaint(**fields) -> Complaint:
                 c.save()
         except IntegrityError:
             continue
+        stats.remember(c, new=True)  # counted nowhere yet: its first event counts it
         c.code = f"{c.received_at:%Y}{c.pk:07d}"
         c.search_text = c.compute_search_text()
         c.save(update_fields=["code", "search_text"])

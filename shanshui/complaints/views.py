@@ -283,7 +283,6 @@ def _map_links(c: Complaint) -> dict | None:
             f"https://uri.amap.com/marker?position={g_lon:.6f},{g_lat:.6f}"
             f"&coordinate=gaode&name={c.code}"
         ),
-        "osm": f"https://www.openstreetmap.org/?mlat={lat:.6f}&mlon={lon:.6f}#map=17/{lat:.6f}/{lon:.6f}",
     }
 
 
@@ -637,7 +636,7 @@ def photo_original(request: HttpRequest, pk: int) -> FileResponse:
         raise Http404
     extension = photo.file.name.rsplit(".", 1)[-1] if "." in photo.file.name else "bin"
     return private_file(
-        photo.file.open("rb"),
+        photo.file,
         as_attachment=request.GET.get("download") == "1",
         filename=f"{photo.complaint_id}-{photo.pk}.{extension}",
         content_type=photo.content_type,

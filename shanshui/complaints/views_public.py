@@ -43,8 +43,9 @@ from shanshui.complaints.models import (
     TransferBatch,
 )
 from shanshui.complaints.textmask import mask_personal_data
-from shanshui.lib import ratelimit
+from shanshui.lib import mediastore, ratelimit
 from shanshui.lib.actions import add_service_errors
+from shanshui.lib.downloads import store_unavailable
 from shanshui.lib.request import client_ip
 from shanshui.lib.workflow import WorkflowError
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
@@ -252,15 +253,17 @@ def _report_context(form) -> dict:
         "max_photo_mb": forms_public.max_photo_mb(),
         "max_description": services.MAX_DESCRIPTION,
         "error_fields": [f for f in form if f.errors] if form.is_bound else [],
-        "map": map_settings(),
+        "map_attrs": map_attrs(),
     }
 
 
-def map_settings() -> dict:
-    """The tile source for Leaflet maps (one place for every map: lib.maps)."""
+def map_attrs() -> str:
+    """The base map of the point picker (one place for every map: lib.maps)."""
+    from django.forms.utils import flatatt
+
     from shanshui.lib import maps
 
-    return maps.tile_settings()
+    return flatatt(maps.map_data_attrs())
 
 
 def _by_tracking_code(code: str) -> Complaint | None:
@@ -620,8 +623,10 @@ def photo(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         try:
             handle = found.public_file.open("rb")
-        except (FileNotFoundError, OSError) as exc:
+        except FileNotFoundError as exc:
             raise Http404 from exc
+        except mediastore.store_errors():
+            return store_unavailable()
         response = FileResponse(handle, content_type=found.content_type)
         extension = PHOTO_TYPES[found.content_type]
         response["Content-Disposition"] = (

@@ -140,7 +140,7 @@ class TaskDetailOut(TaskOut):
         return list(obj.shares.values_list("pk", flat=True))
 
 
-class EventOut(Schema):
+class TaskEventOut(Schema):
     id: int
     at: dt.datetime
     kind: str
@@ -188,12 +188,12 @@ class TaskIn(Schema):
     site_lon: float | None = Field(None, description="Site longitude, WGS84 (with site_lat).")
 
 
-class VersionIn(Schema):
+class TaskVersionIn(Schema):
     version: int | None = Field(None, description="The version you saw; a stale one gets 409.")
     comment: str = ""
 
 
-class ReasonIn(Schema):
+class TaskReasonIn(Schema):
     version: int | None = None
     reason: str = Field(..., min_length=1)
 
@@ -334,7 +334,7 @@ class NotificationOut(Schema):
     read_at: dt.datetime | None
 
 
-class OkOut(Schema):
+class TaskStateOut(Schema):
     id: int
     status: str
     version: int
@@ -472,7 +472,7 @@ def get_task(request, task_id: int = Id):
     return _task(request, task_id)
 
 
-@router.get("/tasks/{task_id}/events", response=list[EventOut], summary="The task's timeline")
+@router.get("/tasks/{task_id}/events", response=list[TaskEventOut], summary="The task's timeline")
 @paginate(Pagination)
 def task_events(request, task_id: int = Id):
     return selectors.events_for(request.user, _task(request, task_id)).order_by("at", "pk")
@@ -492,7 +492,7 @@ def download_evidence(request, evidence_id: int = Id):
     if evidence.report_id and evidence.report.task_id != evidence.task_id:
         raise Http404
     return private_file(
-        evidence.file.open("rb"),
+        evidence.file,
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
@@ -523,7 +523,9 @@ def my_notifications(request, unread: bool = False):
 # --- actions ---------------------------------------------------------------------------------
 
 
-@router.post("/tasks/{task_id}/edit", response=OkOut, summary="Edit the task's text (office)")
+@router.post(
+    "/tasks/{task_id}/edit", response=TaskStateOut, summary="Edit the task's text (office)"
+)
 def edit(request, payload: EditIn, task_id: int = Id):
     task = _task(request, task_id)
     changes = payload.dict(exclude_unset=True, exclude={"version"})
@@ -543,7 +545,7 @@ class MeasuresIn(Schema):
 
 @router.post(
     "/tasks/{task_id}/units",
-    response=OkOut,
+    response=TaskStateOut,
     summary="Set the task's units and roles (office; the event keeps before and after)",
 )
 def set_units(request, payload: UnitsIn, task_id: int = Id):
@@ -561,7 +563,7 @@ def set_units(request, payload: UnitsIn, task_id: int = Id):
 
 @router.post(
     "/tasks/{task_id}/measures",
-    response=OkOut,
+    response=TaskStateOut,
     summary="Reword or add measures (office; never removed)",
 )
 def set_measures(request, payload: MeasuresIn, task_id: int = Id):
@@ -572,7 +574,7 @@ def set_measures(request, payload: MeasuresIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/split", response=OkOut, summary="Split into district shares")
+@router.post("/tasks/{task_id}/split", response=TaskStateOut, summary="Split into district shares")
 def split(request, payload: SplitIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_split(
@@ -584,8 +586,8 @@ def split(request, payload: SplitIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/assign", response=OkOut, summary="Assign (交办)")
-def assign(request, payload: VersionIn, task_id: int = Id):
+@router.post("/tasks/{task_id}/assign", response=TaskStateOut, summary="Assign (交办)")
+def assign(request, payload: TaskVersionIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_assign(
         actor=request.user, task=task, expected_version=payload.version, comment=payload.comment
@@ -593,8 +595,8 @@ def assign(request, payload: VersionIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/accept-assignment", response=OkOut, summary="Accept (签收)")
-def accept_assignment(request, payload: VersionIn, task_id: int = Id):
+@router.post("/tasks/{task_id}/accept-assignment", response=TaskStateOut, summary="Accept (签收)")
+def accept_assignment(request, payload: TaskVersionIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_accept_assignment(
         actor=request.user, task=task, expected_version=payload.version, comment=payload.comment
@@ -704,7 +706,7 @@ def decide_extension(request, payload: DecisionIn, extension_id: int = Id):
 
 @router.post(
     "/tasks/{task_id}/apply-acceptance",
-    response=OkOut,
+    response=TaskStateOut,
     summary="Apply for acceptance with the closing checklist",
 )
 def apply_acceptance(
@@ -740,7 +742,7 @@ def apply_acceptance(
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/recheck", response=OkOut, summary="Recheck (lead unit)")
+@router.post("/tasks/{task_id}/recheck", response=TaskStateOut, summary="Recheck (lead unit)")
 def recheck(request, payload: RecheckIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_recheck(
@@ -753,7 +755,7 @@ def recheck(request, payload: RecheckIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/accept", response=OkOut, summary="Accept (验收)")
+@router.post("/tasks/{task_id}/accept", response=TaskStateOut, summary="Accept (验收)")
 def accept(request, payload: AcceptIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_accept(
@@ -766,14 +768,18 @@ def accept(request, payload: AcceptIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/start-notice", response=OkOut, summary="Start the public notice")
-def start_notice(request, payload: VersionIn, task_id: int = Id):
+@router.post(
+    "/tasks/{task_id}/start-notice", response=TaskStateOut, summary="Start the public notice"
+)
+def start_notice(request, payload: TaskVersionIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_start_notice(actor=request.user, task=task, expected_version=payload.version)
     return _ok(task)
 
 
-@router.post("/objections/{objection_id}/handle", response=OkOut, summary="Handle an objection")
+@router.post(
+    "/objections/{objection_id}/handle", response=TaskStateOut, summary="Handle an objection"
+)
 def handle_objection(request, payload: ObjectionHandleIn, objection_id: int = Id):
     objection = get_object_or_404(Objection, pk=objection_id)
     task = _task(request, objection.task_id)
@@ -783,8 +789,8 @@ def handle_objection(request, payload: ObjectionHandleIn, objection_id: int = Id
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/sign-off", response=OkOut, summary="Sign off (销号)")
-def sign_off(request, payload: VersionIn, task_id: int = Id):
+@router.post("/tasks/{task_id}/sign-off", response=TaskStateOut, summary="Sign off (销号)")
+def sign_off(request, payload: TaskVersionIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_sign_off(
         actor=request.user, task=task, expected_version=payload.version, comment=payload.comment
@@ -792,8 +798,10 @@ def sign_off(request, payload: VersionIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/return", response=OkOut, summary="Return (退回) with a reason")
-def return_task(request, payload: ReasonIn, task_id: int = Id):
+@router.post(
+    "/tasks/{task_id}/return", response=TaskStateOut, summary="Return (退回) with a reason"
+)
+def return_task(request, payload: TaskReasonIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_return(
         actor=request.user, task=task, expected_version=payload.version, reason=payload.reason
@@ -801,7 +809,7 @@ def return_task(request, payload: ReasonIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/reopen", response=OkOut, summary="Reopen a signed-off task")
+@router.post("/tasks/{task_id}/reopen", response=TaskStateOut, summary="Reopen a signed-off task")
 def reopen(request, payload: ReopenIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_reopen(
@@ -814,7 +822,9 @@ def reopen(request, payload: ReopenIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/accountability", response=OkOut, summary="Record accountability")
+@router.post(
+    "/tasks/{task_id}/accountability", response=TaskStateOut, summary="Record accountability"
+)
 def accountability(request, payload: AccountabilityIn, task_id: int = Id):
     task = _task(request, task_id)
     data = payload.dict()
@@ -823,8 +833,8 @@ def accountability(request, payload: AccountabilityIn, task_id: int = Id):
     return _ok(task)
 
 
-@router.post("/tasks/{task_id}/withdraw", response=OkOut, summary="Withdraw (never deleted)")
-def withdraw(request, payload: ReasonIn, task_id: int = Id):
+@router.post("/tasks/{task_id}/withdraw", response=TaskStateOut, summary="Withdraw (never deleted)")
+def withdraw(request, payload: TaskReasonIn, task_id: int = Id):
     task = _task(request, task_id)
     services.task_withdraw(
         actor=request.user, task=task, expected_version=payload.version, reason=payload.reason

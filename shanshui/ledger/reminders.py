@@ -3,7 +3,8 @@
 ``due_reminders(today)`` lists them; ``deliver(reminders)`` (shared with the notices events send,
 shanshui.ledger.notify) stores each as a Notification keyed per user (the unique key makes a second
 run a no-op), e-mails the ones not yet e-mailed and hands new ones to the text-message gateway.
-Run daily by ``manage.py ledger_reminders`` (cron-friendly, ``--dry-run``).
+Run daily as a scheduled job (:func:`scheduled_reminders`, SHANSHUI_SCHEDULE), or by hand with
+``manage.py ledger_reminders`` (``--dry-run``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from shanshui.ledger.services import work_calendar
 from shanshui.ledger.warnings import CYCLE_DAYS
 from shanshui.orgs.models import Membership, Role
 
-__all__ = ["DeliveryResult", "Reminder", "deliver", "due_reminders"]
+__all__ = ["DeliveryResult", "Reminder", "deliver", "due_reminders", "scheduled_reminders"]
 
 REPORT_NOTICE_DAYS = 3  # remind this many days before a report falls due
 WORKING = (Status.ASSIGNED, Status.IN_PROGRESS, Status.REOPENED)
@@ -140,3 +141,18 @@ def due_reminders(today: dt.date, *, calendar=None) -> Iterator[Reminder]:
             % {"number": urge.number, "day": urge.response_due},
             urge.text[:200],
         )
+
+
+def scheduled_reminders(*, day: dt.date) -> str:
+    """The daily reminders as a scheduled job (SHANSHUI_SCHEDULE); a summary for the office.
+    Each reminder is keyed per person, so running it twice a day sends nothing twice."""
+    result = deliver(due_reminders(day))
+    return _(
+        "%(created)d reminders sent (%(already)d sent before); %(emailed)d e-mailed, "
+        "%(failures)d e-mail failures."
+    ) % {
+        "created": result.created,
+        "already": result.already,
+        "emailed": result.emailed,
+        "failures": result.email_failures,
+    }

@@ -16,8 +16,6 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Avg
 from django.utils import timezone
@@ -56,7 +54,7 @@ from shanshui.ledger.models import (
     category_bits,
     mark_item_rows,
 )
-from shanshui.lib import filetypes, imagemeta, ratelimit
+from shanshui.lib import filetypes, imagemeta, mediastore, ratelimit
 from shanshui.lib.workdays import WorkCalendar
 from shanshui.lib.workflow import (
     InvalidTransition,
@@ -676,11 +674,13 @@ def _store_evidence(
     sha = _sha256(upload)
     # The stored name comes from the content hash only: the user's name never reaches the disk.
     path = f"evidence/{sha[:2]}/{sha}.{kind.extension}"
-    if not default_storage.exists(path):
-        upload.seek(0)
-        stored = default_storage.save(path, ContentFile(upload.read()))
-    else:
-        stored = path
+    upload.seek(0)
+    try:
+        # The file first, then its row, in the caller's transaction: a store failure rolls the
+        # whole action back with a clear message, never leaving a row without its file.
+        stored = mediastore.save_once(path, upload.read())
+    except mediastore.StoreUnavailable as exc:
+        raise ValidationError({"files": exc.message}, code="store_unavailable") from exc
     taken_at, taken_point = _photo_facts(upload, kind.code)
     return Evidence.objects.create(
         task=task,

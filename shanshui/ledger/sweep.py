@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from shanshui.ledger import warnings as warning_rules
 from shanshui.ledger.models import DeadlineKind, Status, Task, UrgeNotice
@@ -94,6 +95,15 @@ def sweep_warnings(*, today: dt.date | None = None, dry_run: bool = False) -> Sw
             # bulk_update's CASE expressions at this volume.
             _write(changed)
     return result
+
+
+def scheduled_sweep(*, day: dt.date) -> str:
+    """The daily sweep as a scheduled job (SHANSHUI_SCHEDULE); a summary for the office."""
+    result = sweep_warnings(today=day)
+    return _("%(checked)d tasks checked, %(changed)d warnings changed.") % {
+        "checked": result.checked,
+        "changed": result.changed,
+    }
 
 
 def _write(changed: list[tuple[int, str, str]]) -> None:

@@ -813,7 +813,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
     if evidence.withdrawn_at and not scope_for(request.user).sees_all:
         raise Http404
     return private_file(
-        evidence.file.open("rb"),
+        evidence.file,
         # Only images open in the browser (the inline preview); everything else downloads.
         as_attachment=request.GET.get("inline") != "1"
         or not evidence.content_type.startswith("image/"),

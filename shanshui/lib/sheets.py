@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openpyxl
+from defusedxml import DefusedXmlException
 from django.utils.translation import gettext as _
 
 from shanshui.lib import filetypes
@@ -344,6 +345,29 @@ def damaged() -> str:
     )
 
 
+def unsafe_xml() -> str:
+    return _(
+        "The workbook contains XML entity declarations, which Excel and WPS never write; it was "
+        "refused for safety. Open it in Excel or WPS, save it again as .xlsx and upload it once "
+        "more."
+    )
+
+
+def _read_error(exc: BaseException) -> SheetError:
+    """The SheetError for an exception raised while opening or reading a workbook.
+
+    openpyxl parses with defusedxml (a dependency for that reason), which refuses entity
+    declarations and external references: a billion-laughs bomb or an XXE probe never expands.
+    """
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, DefusedXmlException):
+            logger.warning("workbook with XML entities refused: %r", seen)
+            return SheetError(unsafe_xml())
+        seen = seen.__cause__ or seen.__context__
+    return SheetError(damaged())
+
+
 def _file_message(code: str, head: bytes, stream, max_bytes: int) -> str:
     if code == "empty":
         return _("The file is empty.")
@@ -385,7 +409,7 @@ def load_rows(
         workbook = openpyxl.load_workbook(stream, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file; none is a 500
         logger.info("workbook could not be opened: %r", exc)
-        raise SheetError(damaged()) from exc
+        raise _read_error(exc) from exc
     try:
         sheets = workbook.worksheets
         for ws in sheets:
@@ -406,7 +430,7 @@ def load_rows(
         raise
     except Exception as exc:  # a damaged sheet fails while it is read (read-only mode is lazy)
         logger.info("workbook could not be read: %r", exc)
-        raise SheetError(damaged()) from exc
+        raise _read_error(exc) from exc
     finally:
         workbook.close()
 

@@ -133,7 +133,7 @@ class DailyListOut(Schema):
     days: list[DailyOut]
 
 
-class TargetOut(Schema):
+class DistrictTargetOut(Schema):
     district_id: int
     district: str
     year: int
@@ -157,7 +157,7 @@ class TargetsIn(Schema):
 class TargetsOut(Schema):
     year: int
     changed: int
-    targets: list[TargetOut]
+    targets: list[DistrictTargetOut]
 
 
 # --- helpers ------------------------------------------------------------------------------------
@@ -359,7 +359,9 @@ def station_daily(
     }
 
 
-@router.get("/monitoring/targets", response=list[TargetOut], summary="The targets of a year")
+@router.get(
+    "/monitoring/targets", response=list[DistrictTargetOut], summary="The targets of a year"
+)
 def list_targets(
     request,
     year: int | None = Query(None, ge=2000, le=2100),

@@ -34,7 +34,7 @@ class RowErrorOut(Schema):
     message: str
 
 
-class ImportOut(Schema):
+class ReadingsImportOut(Schema):
     ok: bool
     kind: str
     dry_run: bool
@@ -63,7 +63,7 @@ def _respond(result: ImportResult):
 
 @data_router.post(
     "/monitoring/air-readings",
-    response={200: ImportOut, 400: ImportOut},
+    response={200: ReadingsImportOut, 400: ReadingsImportOut},
     summary="Upload hourly air readings (CSV), all or nothing (office)",
     description=(
         "The national platform's hourly layout: a header row with the station code "
@@ -82,7 +82,7 @@ def air_readings_upload(request, file: UploadedFile = File(...), dry_run: bool =
 
 @data_router.post(
     "/monitoring/water-samples",
-    response={200: ImportOut, 400: ImportOut},
+    response={200: ReadingsImportOut, 400: ReadingsImportOut},
     summary="Upload water samples (CSV), all or nothing (office)",
     description=(
         "Columns: section code (断面编码 / code), sampling date (采样日期 / date) and one column "

@@ -323,7 +323,12 @@ def _level_days(air) -> list[dict]:
     if air is None:
         return []
     return [
-        {"name": LEVEL_NAMES[lv.level], "colour": lv.hex, "days": air.level_days[lv.level - 1]}
+        {
+            "level": lv.level,
+            "name": LEVEL_NAMES[lv.level],
+            "colour": lv.hex,
+            "days": air.level_days[lv.level - 1],
+        }
         for lv in aqi.AQI_LEVELS
     ]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ninja.errors import HttpError
+from ninja.errors import AuthenticationError, HttpError
 from ninja.security import HttpBearer, SessionAuth
 from ninja.utils import check_csrf
 
@@ -10,12 +10,18 @@ from shanshui.orgs.services import api_token_authenticate
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer ssk_…`` with a personal access token (see /account/)."""
+    """``Authorization: Bearer ssk_…`` with a personal access token (see /account/).
+
+    A Bearer token that is wrong, expired or revoked is a 401 at once, even when the request
+    also carries a session cookie: a client that sends a token means that token, and quietly
+    acting as whoever the browser is logged in as would hide a revoked token (and let a page
+    script pick its identity)."""
 
     def authenticate(self, request, token: str):
         user = api_token_authenticate(token)
-        if user is not None:
-            request.user = user
+        if user is None:
+            raise AuthenticationError
+        request.user = user
         return user
 
 

@@ -27,16 +27,18 @@ class LockoutAuthenticationForm(AuthenticationForm):
     def clean(self):
         from django.conf import settings
 
-        username = self.cleaned_data.get("username")
-        ip = client_ip(self.request)
-        if username and services.login_is_locked(username, ip):
-            services.login_record_failure(username=username, ip=ip)
-            raise ValidationError(
-                self.error_messages["locked"],
-                code="locked",
-                params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
-            )
-        return super().clean()
+        # The backend decides (and counts every attempt once); the form only says why.
+        try:
+            return super().clean()
+        except ValidationError as error:
+            username = self.cleaned_data.get("username")
+            if username and services.login_is_locked(username, client_ip(self.request)):
+                raise ValidationError(
+                    self.error_messages["locked"],
+                    code="locked",
+                    params={"minutes": settings.LOGIN_LOCKOUT_MINUTES},
+                ) from error
+            raise
 
 
 class ApiTokenForm(forms.Form):

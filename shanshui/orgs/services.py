@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -242,6 +242,18 @@ def _lockout_window() -> dt.timedelta:
     return dt.timedelta(minutes=settings.LOGIN_LOCKOUT_MINUTES)
 
 
+def _recent_failures(username: str):
+    return LoginFailure.objects.filter(
+        username=username, at__gte=timezone.now() - _lockout_window()
+    )
+
+
+def _over_limit(recent, ip: str | None, *, allowed: int, allowed_from_ip: int) -> bool:
+    if recent.count() > allowed:
+        return True
+    return ip is not None and recent.filter(ip_address=ip).count() > allowed_from_ip
+
+
 def login_is_locked(username: str, ip: str | None = None) -> bool:
     """True while ``username`` is locked for logins from ``ip``.
 
@@ -249,28 +261,58 @@ def login_is_locked(username: str, ip: str | None = None) -> bool:
     stranger elsewhere cannot lock an official out of their own office), or after
     LOGIN_LOCKOUT_ATTEMPTS_ANY_IP failures from anywhere (so guessing from many addresses stops
     too). Failures stop being counted while locked, so the lock ends a window after the last one.
+    A read only, for messages; the decision to check a password is ``login_reserve_attempt``'s.
     """
     username = (username or "").strip()
     if not username:
         return False
-    recent = LoginFailure.objects.filter(
-        username=username, at__gte=timezone.now() - _lockout_window()
+    return _over_limit(
+        _recent_failures(username),
+        ip,
+        allowed=settings.LOGIN_LOCKOUT_ATTEMPTS_ANY_IP - 1,
+        allowed_from_ip=settings.LOGIN_LOCKOUT_ATTEMPTS - 1,
     )
-    if recent.count() >= settings.LOGIN_LOCKOUT_ATTEMPTS_ANY_IP:
-        return True
-    return ip is not None and (
-        recent.filter(ip_address=ip).count() >= settings.LOGIN_LOCKOUT_ATTEMPTS
-    )
+
+
+def login_reserve_attempt(*, username: str, ip: str | None) -> LoginFailure | None:
+    """Count a password attempt *before* the password is checked; None when it is refused.
+
+    A check-then-count lockout lets a burst of simultaneous guesses all pass the check before
+    any failure is written, and a right password among them logs in long after the limit. So
+    every attempt first writes its failure row and counts, in one transaction serialised per
+    user name (a PostgreSQL advisory lock; SQLite's IMMEDIATE transactions serialise all
+    writers): each attempt sees every attempt before it, so exactly the first attempts up to
+    the limit reach the password check, across threads, processes and hosts. A refused attempt
+    leaves no row (failures stop counting while locked); a successful login clears the rows
+    (``login_record_success``); a wrong password keeps its row as the failure.
+    """
+    username = (username or "").strip()[:150]
+    if not username:
+        return None
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", ["login:" + username])
+        reservation = LoginFailure.objects.create(username=username, ip_address=ip)
+        refused = _over_limit(
+            _recent_failures(username),
+            ip,
+            allowed=settings.LOGIN_LOCKOUT_ATTEMPTS_ANY_IP,
+            allowed_from_ip=settings.LOGIN_LOCKOUT_ATTEMPTS,
+        )
+        if refused:
+            transaction.set_rollback(True)
+    if refused:
+        audit(action="login.refused_locked", summary=username, ip=ip)
+        return None
+    return reservation
 
 
 def login_record_failure(*, username: str, ip: str | None) -> None:
+    """A wrong password on a reserved attempt: its row stays as the failure."""
     username = (username or "").strip()[:150]
     if not username:
         return
-    if login_is_locked(username, ip):
-        audit(action="login.refused_locked", summary=username, ip=ip)
-        return
-    LoginFailure.objects.create(username=username, ip_address=ip)
     # Old failures say nothing about the current window; keep the table small.
     LoginFailure.objects.filter(
         username=username, at__lt=timezone.now() - 4 * _lockout_window()

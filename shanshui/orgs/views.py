@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -18,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
+from shanshui.lib import health
 from shanshui.lib.request import client_ip
 from shanshui.orgs import services
 from shanshui.orgs.forms import AddMemberForm, ApiTokenForm
@@ -276,17 +276,10 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 @require_safe
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for load balancers and monitoring."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # any database failure means "not healthy"
-        return JsonResponse(
-            {"status": "error", "database": "unavailable", "detail": exc.__class__.__name__},
-            status=503,
-        )
-    return JsonResponse({"status": "ok", "database": "ok", "vendor": connection.vendor})
+    """Database, cache, storage and worker, for load balancers and monitoring
+    (shanshui.lib.health): 200 when healthy, 503 naming the failing part."""
+    healthy, report = health.run_checks()
+    return JsonResponse(report, status=200 if healthy else 503)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

@@ -47,6 +47,9 @@ class ImportJob(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     # The outcome: columns found, planned changes and every error by row and column.
     result = models.JSONField(default=dict, blank=True)
+    # The background task running a large job (its id in the task backend); "" when the job
+    # ran in the request.
+    task_id = models.CharField(max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("ledger import")
@@ -147,3 +150,36 @@ class Bulletin(models.Model):
     def number(self) -> str:
         prefix = self.template.number_prefix if self.template else "渝督改办"
         return f"{prefix}〔{self.year}〕{self.serial}号"
+
+
+class BulletinRequest(models.Model):
+    """An order to issue a bulletin, carried out by a background task (the figures, the Word
+    document and its annex take a while on a large ledger). The office waits on its page, which
+    moves on to the bulletin once issued, or says why it was not."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="+")
+    template = models.ForeignKey(
+        BulletinTemplate, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    period_start = models.DateField()
+    period_end = models.DateField()
+    language = models.CharField(max_length=10)  # of the request: the task words the files in it
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=10, choices=JobStatus.choices, default=JobStatus.PENDING)
+    task_id = models.CharField(max_length=64, blank=True)
+    bulletin = models.ForeignKey(
+        Bulletin, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    errors = models.JSONField(default=list, blank=True)  # why it was not issued
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin request")
+        verbose_name_plural = _("bulletin requests")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.campaign_id} {self.period_start}–{self.period_end} ({self.status})"

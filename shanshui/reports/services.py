@@ -2,34 +2,40 @@
 
 Import jobs: an upload is stored and checked (dry run) as an :class:`ImportJob`; the user may
 correct the column mapping and check again, then import. Small sheets run in the request;
-large ones in the background (SHANSHUI_JOBS: "thread" runs them in a thread of the web process,
-"worker" leaves them to ``manage.py run_jobs``, "inline" runs everything in the request), with
-progress the page polls.
+large ones are queued as a background task (django-tasks, run by the worker), with progress the
+page polls. The job follows its task: when the task failed outside the import (its worker was
+killed), the job shows failed with a clear message instead of running for ever.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import logging
-import threading
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
-from django.db import IntegrityError, close_old_connections, connection, transaction
-from django.utils import timezone
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django_tasks import TaskResultStatus
+from django_tasks import task as background_task
 
+from shanshui.jobs import services as jobs
 from shanshui.ledger.models import Campaign
-from shanshui.lib import sheets
+from shanshui.lib import mediastore, sheets
 from shanshui.orgs.scope import scope_for
 from shanshui.orgs.services import audit
 from shanshui.reports import bulletin as document
-from shanshui.reports import ledger_import
-from shanshui.reports.models import Bulletin, BulletinTemplate, ImportJob, JobStatus
+from shanshui.reports import figures, ledger_import
+from shanshui.reports.models import (
+    Bulletin,
+    BulletinRequest,
+    BulletinTemplate,
+    ImportJob,
+    JobStatus,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -38,10 +44,6 @@ logger = logging.getLogger(__name__)
 
 def _require_office(actor) -> None:
     scope_for(actor).require_office(_("Only the rectification office may import a ledger."))
-
-
-def _jobs_mode() -> str:
-    return getattr(settings, "SHANSHUI_JOBS", "thread")
 
 
 def _background_bytes() -> int:
@@ -70,7 +72,10 @@ def import_job_create(*, actor, campaign: Campaign, upload) -> ImportJob:
         sha256=digest,
         dry_run=True,
     )
-    job.file.save(f"{digest[:16]}.xlsx", ContentFile(data), save=False)
+    try:
+        mediastore.save_field(job.file, f"{digest[:16]}.xlsx", data)
+    except mediastore.StoreUnavailable as exc:
+        raise ValidationError({"file": exc.message}, code="store_unavailable") from exc
     job.save()
     _dispatch(job, size=len(data))
     return job
@@ -166,27 +171,23 @@ def _clean_mapping(mapping: dict | None) -> dict:
 
 
 def _dispatch(job: ImportJob, *, size: int) -> None:
-    mode = _jobs_mode()
-    if mode == "inline" or (mode == "thread" and size <= _background_bytes()):
+    """Small sheets run in the request; larger ones are queued. With the database backend the
+    task row commits together with the job's (the worker cannot see either before), so it is
+    queued at once rather than after the commit."""
+    if size <= _background_bytes():
         import_job_run(job.pk)
         job.refresh_from_db()
-    elif mode == "thread":
-        transaction.on_commit(lambda: _start_thread(job.pk))
-    # "worker": manage.py run_jobs claims it.
+        return
+    result = import_job_task.enqueue(job_id=job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    job.refresh_from_db()
 
 
-def _start_thread(job_id: int) -> threading.Thread:
-    thread = threading.Thread(target=_run_in_thread, args=(job_id,), daemon=True)
-    thread.start()
-    return thread
-
-
-def _run_in_thread(job_id: int) -> None:
-    close_old_connections()
-    try:
-        import_job_run(job_id)
-    finally:
-        connection.close()
+@background_task()
+def import_job_task(job_id: int) -> str:
+    """The background task of a large import (see :func:`import_job_run`)."""
+    job = import_job_run(job_id)
+    return job.status if job is not None else "taken"
 
 
 def _progress_key(job_id: int) -> str:
@@ -255,34 +256,34 @@ def import_job_run(job_id: int) -> ImportJob | None:
     return job
 
 
-def import_jobs_run_pending(*, limit: int = 10) -> int:
-    """For ``manage.py run_jobs``: run waiting jobs, oldest first; how many ran."""
-    ran = 0
-    for pk in (
-        ImportJob.objects.filter(status=JobStatus.PENDING)
-        .order_by("created_at", "pk")[:limit]
-        .values_list("pk", flat=True)
-    ):
-        if import_job_run(pk) is not None:
-            ran += 1
-    return ran
-
-
-def import_jobs_fail_stale(*, hours: int = 1) -> int:
-    """Jobs left running by a process that died: marked failed (nothing was written, since an
-    import commits only at its end)."""
-    cutoff = timezone.now() - dt.timedelta(hours=hours)
-    return ImportJob.objects.filter(status=JobStatus.RUNNING, started_at__lt=cutoff).update(
+def import_job_sync(job: ImportJob) -> ImportJob:
+    """A waiting or running job whose task failed outside it (its worker was killed, the task
+    was lost) is marked failed, with a message saying nothing was written: an import commits
+    only at its end. Called by the pages that show jobs, so none of them polls for ever."""
+    if job.status not in (JobStatus.PENDING, JobStatus.RUNNING) or not job.task_id:
+        return job
+    outcome = jobs.task_outcome(job.task_id)
+    if outcome is None or outcome[0] != TaskResultStatus.FAILED:
+        return job
+    message = _STALE if outcome[1] else _TASK_FAILED
+    ImportJob.objects.filter(pk=job.pk, status__in=[JobStatus.PENDING, JobStatus.RUNNING]).update(
         status=JobStatus.FAILED,
         finished_at=timezone.now(),
-        result={
-            "ok": False,
-            "errors": [{"row": 0, "column": "", "message": str(_STALE)}],
-        },
+        result={"ok": False, "errors": [{"row": 0, "column": "", "message": str(message)}]},
     )
+    cache.delete(_progress_key(job.pk))
+    job.refresh_from_db()
+    return job
 
 
-_STALE = gettext_lazy("The import was interrupted; nothing was written. Upload the sheet again.")
+_STALE = gettext_lazy(
+    "The import was interrupted: the background worker stopped while running it. Nothing was "
+    "written; check or import the sheet again."
+)
+_TASK_FAILED = gettext_lazy(
+    "The import could not be run in the background; nothing was written. Check or import the "
+    "sheet again; if it happens again, tell the administrators."
+)
 
 
 # --- bulletins -------------------------------------------------------------------------------
@@ -338,8 +339,11 @@ def bulletin_issue(*, actor, campaign: Campaign, period, template=None):
                     "issued_on": issued_on.isoformat(),
                 }
                 stem = f"{year}-{bulletin.serial:04d}"
-                bulletin.docx.save(f"{stem}.docx", ContentFile(docx), save=False)
-                bulletin.xlsx.save(f"{stem}.xlsx", ContentFile(xlsx), save=False)
+                try:
+                    mediastore.save_field(bulletin.docx, f"{stem}.docx", docx)
+                    mediastore.save_field(bulletin.xlsx, f"{stem}.xlsx", xlsx)
+                except mediastore.StoreUnavailable as exc:
+                    raise ValidationError(exc.message, code="store_unavailable") from exc
                 bulletin.save()
                 audit(
                     actor=actor,
@@ -356,6 +360,94 @@ def bulletin_issue(*, actor, campaign: Campaign, period, template=None):
             continue
         return bulletin
     raise ValidationError(_("Could not allocate a bulletin number; try again."), code="busy")
+
+
+def bulletin_request(*, actor, campaign: Campaign, period, template=None) -> BulletinRequest:
+    """Order a bulletin: checked now (the office only, a whole period), issued by a background
+    task (:func:`bulletin_request_task`) with :func:`bulletin_issue`, which checks again.
+    With the immediate backend (the tests) it is issued before this returns."""
+    if not scope_for(actor).sees_all:
+        raise PermissionDenied(_("Only the rectification office may issue a bulletin."))
+    if period.start is None or period.end is None:
+        raise ValidationError(_("A bulletin covers a period with a first and a last day."))
+    if period.end < period.start:
+        raise ValidationError(
+            {"period_end": _("The period cannot end before it starts.")}, code="invalid"
+        )
+    order = BulletinRequest.objects.create(
+        campaign=campaign,
+        template=template,
+        period_start=period.start,
+        period_end=period.end,
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        created_by=actor,
+    )
+    result = bulletin_request_task.enqueue(request_id=order.pk)
+    BulletinRequest.objects.filter(pk=order.pk).update(task_id=str(result.id))
+    order.refresh_from_db()
+    return order
+
+
+@background_task()
+def bulletin_request_task(request_id: int) -> str:
+    """Issue the bulletin a :class:`BulletinRequest` orders; its outcome is kept on it."""
+    claimed = BulletinRequest.objects.filter(pk=request_id, status=JobStatus.PENDING).update(
+        status=JobStatus.RUNNING
+    )
+    if not claimed:
+        return "taken"
+    order = BulletinRequest.objects.select_related("campaign", "template", "created_by").get(
+        pk=request_id
+    )
+    bulletin, errors = None, []
+    try:
+        with translation.override(order.language):
+            bulletin = bulletin_issue(
+                actor=order.created_by,
+                campaign=order.campaign,
+                period=figures.Period(order.period_start, order.period_end),
+                template=order.template,
+            )
+    except ValidationError as exc:
+        errors = exc.messages
+    except PermissionDenied as exc:
+        errors = [str(exc)]
+    except Exception:  # the page must say it failed, whatever the cause
+        logger.exception("bulletin request %s failed", request_id)
+        errors = [str(_BULLETIN_FAILED)]
+    BulletinRequest.objects.filter(pk=request_id).update(
+        status=JobStatus.DONE if bulletin else JobStatus.FAILED,
+        bulletin=bulletin,
+        errors=errors,
+        finished_at=timezone.now(),
+    )
+    return "issued" if bulletin else "failed"
+
+
+def bulletin_request_sync(order: BulletinRequest) -> BulletinRequest:
+    """A waiting or running request whose task failed outside it (its worker was killed) is
+    marked failed, so its page says so instead of waiting for ever."""
+    if order.status not in (JobStatus.PENDING, JobStatus.RUNNING) or not order.task_id:
+        return order
+    outcome = jobs.task_outcome(order.task_id)
+    if outcome is None or outcome[0] != TaskResultStatus.FAILED:
+        return order
+    message = _BULLETIN_LOST if outcome[1] else _BULLETIN_FAILED
+    BulletinRequest.objects.filter(
+        pk=order.pk, status__in=[JobStatus.PENDING, JobStatus.RUNNING]
+    ).update(status=JobStatus.FAILED, errors=[str(message)], finished_at=timezone.now())
+    order.refresh_from_db()
+    return order
+
+
+_BULLETIN_FAILED = gettext_lazy(
+    "The bulletin could not be issued because of an internal error. The administrators have "
+    "been notified; try again later."
+)
+_BULLETIN_LOST = gettext_lazy(
+    "The bulletin was interrupted: the background worker stopped while generating it. Look in "
+    "the list of bulletins whether it was issued before issuing it again."
+)
 
 
 def bulletin_template_make_default(*, actor, template: BulletinTemplate) -> BulletinTemplate:

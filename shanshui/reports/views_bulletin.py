@@ -10,8 +10,9 @@ from django.core.paginator import Paginator
 from django.db.models import Max
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -19,7 +20,7 @@ from shanshui.orgs.scope import scope_for
 from shanshui.reports import bulletin as document
 from shanshui.reports import services
 from shanshui.reports.forms_bulletin import BulletinForm
-from shanshui.reports.models import Bulletin, BulletinTemplate
+from shanshui.reports.models import Bulletin, BulletinRequest, BulletinTemplate, JobStatus
 
 PAGE_SIZE = 20
 FILES = {
@@ -71,7 +72,7 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
         form = BulletinForm(request.POST, user=request.user)
         if form.is_valid():
             try:
-                bulletin = services.bulletin_issue(
+                order = services.bulletin_request(
                     actor=request.user,
                     campaign=form.cleaned_data["campaign"],
                     period=form.period(),
@@ -80,10 +81,10 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
             except ValidationError as exc:
                 form.add_error(None, exc.messages)
             else:
-                messages.success(
-                    request, _("Bulletin %(number)s issued.") % {"number": bulletin.number}
-                )
-                return redirect("reports:bulletin_detail", pk=bulletin.pk)
+                if order.status == JobStatus.FAILED:  # refused at once (the immediate backend)
+                    form.add_error(None, order.errors)
+                else:
+                    return _after_request(request, order)
     else:
         form = BulletinForm(request.GET or None, user=request.user)
     context: dict = {"form": form}
@@ -100,6 +101,57 @@ def bulletin_new(request: HttpRequest) -> HttpResponse:
             next_number=_next_number(template),
         )
     return render(request, "reports/bulletin_preview.html", context)
+
+
+def _after_request(request: HttpRequest, order: BulletinRequest) -> HttpResponse:
+    """An issued bulletin's page, with the news; otherwise the request's waiting page."""
+    if order.status == JobStatus.DONE and order.bulletin_id:
+        messages.success(
+            request, _("Bulletin %(number)s issued.") % {"number": order.bulletin.number}
+        )
+        return redirect("reports:bulletin_detail", pk=order.bulletin_id)
+    return redirect("reports:bulletin_request", pk=order.pk)
+
+
+@login_required
+@require_safe
+def bulletin_request(request: HttpRequest, pk: int) -> HttpResponse:
+    """Waiting for a bulletin being issued in the background: the page polls itself (htmx)
+    and moves on to the bulletin once issued; a failed request shows why."""
+    if not scope_for(request.user).sees_all:
+        raise Http404
+    order = services.bulletin_request_sync(
+        get_object_or_404(
+            BulletinRequest.objects.select_related("campaign", "bulletin__template"), pk=pk
+        )
+    )
+    polled = request.headers.get("HX-Request") == "true"
+    if order.status == JobStatus.DONE and order.bulletin_id:
+        if polled:
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = reverse("reports:bulletin_detail", args=[order.bulletin_id])
+            return response
+        return _after_request(request, order)
+    if polled and order.status == JobStatus.FAILED:
+        response = HttpResponse(status=204)
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        "reports/_bulletin_request.html" if polled else "reports/bulletin_request.html",
+        {
+            "order": order,
+            "running": order.status in (JobStatus.PENDING, JobStatus.RUNNING),
+            "again": urlencode(
+                {
+                    "campaign": order.campaign_id,
+                    "period_start": order.period_start.isoformat(),
+                    "period_end": order.period_end.isoformat(),
+                    **({"template": order.template_id} if order.template_id else {}),
+                }
+            ),
+        },
+    )
 
 
 @login_required
@@ -136,6 +188,7 @@ def bulletin_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
 urlpatterns: list = [
     path("bulletins/", bulletin_list, name="bulletins"),
     path("bulletins/new/", bulletin_new, name="bulletin_new"),
+    path("bulletins/requests/<int:pk>/", bulletin_request, name="bulletin_request"),
     path("bulletins/<int:pk>/", bulletin_detail, name="bulletin_detail"),
     path("bulletins/<int:pk>/<str:kind>/", bulletin_download, name="bulletin_download"),
 ]

@@ -75,7 +75,10 @@ def import_start(request: HttpRequest) -> HttpResponse:
                     form.add_error(field if field in form.fields else None, errors)
             else:
                 return redirect("reports:import_job", pk=job.pk)
-    jobs = ImportJob.objects.select_related("campaign", "created_by")[:20]
+    jobs = [
+        services.import_job_sync(j)
+        for j in ImportJob.objects.select_related("campaign", "created_by")[:20]
+    ]
     return render(
         request,
         "reports/import.html",
@@ -115,7 +118,7 @@ def _field_choices() -> list[tuple[str, str]]:
 
 @login_required
 def import_job(request: HttpRequest, pk: int) -> HttpResponse:
-    job = _job(request, pk)
+    job = services.import_job_sync(_job(request, pk))
     result = job.result or {}
     context = {
         "job": job,
@@ -138,8 +141,9 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
-    """The progress bar, polled by htmx while the job runs; a finished job reloads the page."""
-    job = _job(request, pk)
+    """The progress bar, polled by htmx while the job runs; a finished (or failed) job reloads
+    the page."""
+    job = services.import_job_sync(_job(request, pk))
     if job.status not in (JobStatus.PENDING, JobStatus.RUNNING):
         response = HttpResponse(status=204)
         response["HX-Refresh"] = "true"

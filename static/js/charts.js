@@ -46,7 +46,12 @@
   // Draws ``option`` into ``node`` and keeps the chart for the resize below. ``svg``: drawn as
   // SVG, which prints sharply, and announced to screen readers as one image (the public and
   // monitoring pages); otherwise ECharts' canvas, which the dashboard keeps.
+  //
+  // Tooltips are drawn by the chart itself (renderMode "richText"), not as HTML: ECharts' HTML
+  // tooltips carry style attributes, which the Content-Security-Policy blocks. A formatter
+  // therefore returns plain text, lines split with "\n".
   function draw(node, option, svg) {
+    [].concat(option.tooltip || []).forEach(function (t) { t.renderMode = "richText"; });
     var chart = svg ? echarts.init(node, null, { renderer: "svg" }) : echarts.init(node);
     chart.setOption(option);
     if (svg) node.setAttribute("role", "img");

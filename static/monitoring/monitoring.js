@@ -8,7 +8,7 @@
 
   var charts = window.ShanshuiCharts;
   if (!charts) return;
-  var base = charts.baseOption, escapeHtml = charts.escapeHtml;
+  var base = charts.baseOption;
 
   var GREEN = "#2fb344", RED = "#d63939", GREY = "#9aa0ac", BLUE = "#206bc4";
 
@@ -18,9 +18,10 @@
     var option = base();
     option.tooltip.formatter = function (p) {
       var d = p.data || [];
-      var text = escapeHtml(d[0]) + "<br>AQI " + escapeHtml(d[1]);
-      if (levelName[d[2]]) text += " · " + escapeHtml(levelName[d[2]]);
-      if (d[3]) text += "<br>" + escapeHtml(names.primary) + ": " + escapeHtml(d[3]);
+      // Plain text: tooltips are drawn by the chart, not as HTML (charts.js).
+      var text = d[0] + "\nAQI " + d[1];
+      if (levelName[d[2]]) text += " · " + levelName[d[2]];
+      if (d[3]) text += "\n" + names.primary + ": " + d[3];
       return text;
     };
     option.visualMap = {

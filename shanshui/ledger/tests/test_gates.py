@@ -482,6 +482,8 @@ def test_the_confirmation_dialog_asks_and_cancel_submits_nothing(live_server, pe
     url = f"{live_server.url}/ledger/tasks/{task.pk}/"
     with translation.override("zh-hans"):
         message = str(rules.ACTIONS["assign"].confirm)
+    from playwright.sync_api import expect
+
     with launch_chromium() as browser:
         for width, height in ((1280, 900), (390, 844)):
             context = browser.new_context(
@@ -506,24 +508,24 @@ def test_the_confirmation_dialog_asks_and_cancel_submits_nothing(live_server, pe
             dialog.wait_for(state="visible")
             assert dialog.locator("#confirm-modal-text").inner_text() == message
             # Once shown, the focus is on 取消, the harmless choice.
-            page.wait_for_function("document.activeElement.hasAttribute('data-confirm-cancel')")
+            expect(page.locator("#confirm-modal [data-confirm-cancel]")).to_be_focused()
             assert dialog.get_attribute("role") == "alertdialog"
             page.screenshot(path=f"/tmp/shots/gates-confirm-{width}.png")
             dialog.locator("[data-confirm-cancel]").click()
             dialog.wait_for(state="hidden")
             assert page.url == url and _status(task) == Status.DRAFT
             # The focus comes back to the form's button.
-            page.wait_for_function("document.activeElement.type === 'submit'")
+            expect(form.locator("button[type=submit]")).to_be_focused()
             # Cancel with the keyboard: Esc.
             form.locator("button[type=submit]").focus()
             page.keyboard.press("Enter")
             dialog.wait_for(state="visible")
-            page.wait_for_function("document.activeElement.hasAttribute('data-confirm-cancel')")
+            expect(page.locator("#confirm-modal [data-confirm-cancel]")).to_be_focused()
             page.keyboard.press("Escape")
             dialog.wait_for(state="hidden")
             assert page.url == url and _status(task) == Status.DRAFT
             # The focus comes back to the form's button.
-            page.wait_for_function("document.activeElement.type === 'submit'")
+            expect(form.locator("button[type=submit]")).to_be_focused()
             context.close()
         # Confirm: the form is posted, once.
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
@@ -540,7 +542,7 @@ def test_the_confirmation_dialog_asks_and_cancel_submits_nothing(live_server, pe
         page.goto(url)
         page.locator("#form-assign button[type=submit]").click()
         page.locator("#confirm-modal").wait_for(state="visible")
-        page.wait_for_function("document.activeElement.hasAttribute('data-confirm-cancel')")
+        expect(page.locator("#confirm-modal [data-confirm-cancel]")).to_be_focused()
         with page.expect_navigation():
             page.locator("#confirm-modal [data-confirm-ok]").press("Enter")
         assert "#timeline" in page.url

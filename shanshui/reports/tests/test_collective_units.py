@@ -183,8 +183,7 @@ def test_an_indefinite_class_is_chosen_once_for_the_whole_sheet(personas):
     assert not four.shares.exists()
 
 
-def test_the_import_page_asks_once_per_class_and_keeps_the_choice(personas, client_as, settings):
-    settings.SHANSHUI_JOBS = "inline"
+def test_the_import_page_asks_once_per_class_and_keeps_the_choice(personas, client_as):
     campaign = make_campaign(personas.office)
     data = plan([("1", "市生态环境局", "各有关区县"), ("2", "市水利局", "有关区县、各区县")])
     client = client_as(personas.office)
