@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Union, get_args
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -140,6 +141,8 @@ def declare_error_answers(api: NinjaAPI) -> None:
     write the workflow refuses (state, stale version); 429 — a public write over its limit.
     """
 
+    NOT_DECLARED = object()
+
     def operations(router: Router):
         for view in router.path_operations.values():
             yield from view.operations
@@ -158,8 +161,17 @@ def declare_error_answers(api: NinjaAPI) -> None:
                 if operation.auth_param is None:  # public writes are rate-limited
                     codes.add(429)
             for code in sorted(codes):
-                if code not in operation.response_models:
+                declared = operation.response_models.get(code, NOT_DECLARED)
+                if declared is NOT_DECLARED:
                     operation.response_models[code] = operation._create_response_model(ErrorOut)
+                elif declared is not None:
+                    # The operation's own model for this code (an import's row errors under 400,
+                    # say), or the shared handlers' error document (control characters, scope).
+                    own = declared.model_fields["response"].annotation
+                    if own is not ErrorOut and ErrorOut not in get_args(own):
+                        operation.response_models[code] = operation._create_response_model(
+                            Union[own, ErrorOut]  # noqa: UP007 (a runtime union of classes)
+                        )
 
 
 declare_error_answers(api)

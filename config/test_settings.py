@@ -7,6 +7,8 @@ os.environ.setdefault("SECRET_KEY", "test-only-" + "x" * 60)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 # One process: local memory, as production would refuse without CACHE_URL.
 os.environ.setdefault("CACHE_URL", "locmem://")
+# No line per request in the captured output (the request log has its own tests).
+os.environ.setdefault("LOG_REQUESTS", "false")
 
 from config.settings import *  # noqa: F403
 
