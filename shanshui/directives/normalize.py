@@ -172,11 +172,11 @@ def is_reading(char: str, candidate: str) -> bool:
 
 def _points(text: str) -> np.ndarray:
     """The text's code points (a read-only view of one UTF-32 copy)."""
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
 def _text(points: np.ndarray) -> str:
-    return points.tobytes().decode("utf-32-le")
+    return points.tobytes().decode("utf-32-le", "surrogatepass")
 
 
 # Annotations are found with numpy over the text's code points, not per match in Python (the seed
@@ -381,8 +381,8 @@ def _diff(before: str, after: str, reason: str) -> list[Change]:
 
 def _char_diff(before: str, after: str, reason: str) -> list[Change]:
     """Runs of differing characters between two strings of the same length (numpy)."""
-    a = np.frombuffer(before.encode("utf-32-le"), dtype=np.uint32)
-    b = np.frombuffer(after.encode("utf-32-le"), dtype=np.uint32)
+    a = np.frombuffer(before.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+    b = np.frombuffer(after.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
     diff = np.flatnonzero(a != b)
     if not diff.size:
         return []

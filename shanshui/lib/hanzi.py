@@ -184,8 +184,10 @@ def _linked(points: np.ndarray, at: np.ndarray, tables: _Tables) -> np.ndarray:
 
 
 def _whole(points: np.ndarray) -> np.ndarray:
-    text = points.tobytes().decode("utf-32-le")
-    return np.frombuffer(to_simplified(text).encode("utf-32-le"), dtype=np.uint32).copy()
+    text = points.tobytes().decode("utf-32-le", "surrogatepass")
+    return np.frombuffer(
+        to_simplified(text).encode("utf-32-le", "surrogatepass"), dtype=np.uint32
+    ).copy()
 
 
 def simplified_points(points: np.ndarray) -> np.ndarray:

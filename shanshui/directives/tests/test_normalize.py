@@ -180,6 +180,14 @@ def test_reported_changes_rebuild_the_result(text):
         assert applied(text, result.changes) == result.text
 
 
+def test_a_lone_surrogate_passes_through_every_mode():
+    """Text pasted from a broken source can hold half a UTF-16 pair; the code-point array
+    must carry it like any other character rather than fail to encode (hypothesis found it)."""
+    text = "整改\ud800（zhěng）落实"
+    for mode in ("strip", "t2s", "full"):
+        assert "\ud800" in normalize(text, mode=mode).text
+
+
 @given(st.text(alphabet=st.characters(blacklist_characters="(（"), max_size=80))
 def test_text_without_brackets_is_not_stripped(text):
     assert normalize(text, mode="strip").text == unicodedata.normalize("NFC", text)
