@@ -29,6 +29,7 @@ __all__ = [
     "FileKind",
     "FileRejected",
     "check_upload",
+    "is_zip",
     "safe_filename",
     "sniff",
 ]
@@ -234,6 +235,12 @@ def sniff(head: bytes, *, stream: BinaryIO | None = None) -> FileKind | None:
     if head.startswith(_ZIP_LOCAL_HEADER):
         return _with_restored_position(stream, lambda s: _sniff_ooxml(head, s))
     return None
+
+
+def is_zip(head: bytes) -> bool:
+    """Whether the file is a ZIP archive — an Office document or any other (:func:`sniff` says
+    which Office document, if any)."""
+    return bytes(head[:4]) == _ZIP_LOCAL_HEADER
 
 
 def _sniff_ftyp(head: bytes) -> FileKind | None:

@@ -9,7 +9,6 @@ fraction of a second for 200 MB, and no row is read in the wrong encoding.
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import time
@@ -19,7 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from shanshui.lib import filetypes
+from shanshui.lib import filetypes, textcodec
 from shanshui.monitoring.loading.headers import HEADER_SEARCH_ROWS
 from shanshui.monitoring.loading.results import ImportResult
 
@@ -117,9 +116,7 @@ def _check_file(stream, name: str, max_bytes: int) -> None:
             _("The file is not a CSV text file (it is a %(kind)s file).")
             % {"kind": kind.extension.upper()}
         )
-    if head.startswith(b"PK\x03\x04") or (
-        b"\x00" in head and not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
-    ):
+    if filetypes.is_zip(head) or (b"\x00" in head and textcodec.bom_encoding(head) != "utf-16"):
         raise FileProblem(_("The file is not a CSV text file."))
     suffix = Path(name).suffix.lower()
     if name and suffix not in (".csv", ".txt", ".tsv", ""):
@@ -129,30 +126,15 @@ def _check_file(stream, name: str, max_bytes: int) -> None:
 
 
 def _detect_encoding(stream) -> str:
-    """utf-8-sig, utf-16 (with a BOM) or gb18030, by decoding the whole file."""
-    head = stream.read(4)
-    stream.seek(0)
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        candidates = ("utf-16",)
-    else:
-        candidates = ("utf-8-sig", "gb18030")
-    for encoding in candidates:
-        decoder = codecs.getincrementaldecoder(encoding)()
-        try:
-            while chunk := stream.read(1 << 20):
-                decoder.decode(chunk)
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            continue
-        finally:
-            stream.seek(0)
-        return encoding
-    raise FileProblem(
-        _(
-            "The file's text encoding is not recognised. Save it as “CSV UTF-8” (or the "
-            "Chinese default GBK) and upload it again."
-        )
-    )
+    try:
+        return textcodec.detect_stream(stream)
+    except textcodec.UndecodableText:
+        raise FileProblem(
+            _(
+                "The file's text encoding is not recognised. Save it as “CSV UTF-8” (or the "
+                "Chinese default GBK) and upload it again."
+            )
+        ) from None
 
 
 class CsvReader:
