@@ -368,29 +368,29 @@ def _assignments(items: list[UnitIn]) -> tuple[list[UnitAssignment], list[Unit]]
     shares: list[Unit] = []
     for item in items:
         if item.unit_id is not None:
-            unit = _unit(item.unit_id)
-            units.append(UnitAssignment(unit, item.role, item.leader_name, item.leader_post))
-            continue
-        names = read_units(item.unit)
-        if not names:
-            raise HttpError(422, _("Give each unit by its id (unit_id) or its name (unit)."))
-        for name in names:
-            try:
-                if isinstance(name, Collective):
-                    if item.leader_name:
-                        raise HttpError(
-                            422, _("A leader belongs to one unit: give it with that unit.")
-                        )
-                    direct, shared = services.class_units(item.role, collective_units(name))
-                    units += direct
-                    shares += [u for u in shared if u not in shares]
-                else:
-                    unit = resolve_unit(name, on=timezone.localdate())
-                    units.append(
-                        UnitAssignment(unit, item.role, item.leader_name, item.leader_post)
-                    )
-            except UnitLookupError as exc:
-                raise HttpError(422, exc.message) from exc
+            named = [_unit(item.unit_id)]
+        else:
+            named = []  # the units named one by one: they take the item's leader
+            names = read_units(item.unit)
+            if not names:
+                raise HttpError(422, _("Give each unit by its id (unit_id) or its name (unit)."))
+            for name in names:
+                try:
+                    if isinstance(name, Collective):
+                        if item.leader_name:
+                            raise HttpError(
+                                422, _("A leader belongs to one unit: give it with that unit.")
+                            )
+                        direct, shared = services.class_units(item.role, collective_units(name))
+                        units += direct
+                        shares += [u for u in shared if u not in shares]
+                    else:
+                        named.append(resolve_unit(name, on=timezone.localdate()))
+                except UnitLookupError as exc:
+                    raise HttpError(422, exc.message) from exc
+        units += services.role_assignments(
+            [(item.role, named)], lambda unit, role, item=item: (item.leader_name, item.leader_post)
+        )
     return services.without_shared(units, shares), shares
 
 

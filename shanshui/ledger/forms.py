@@ -23,7 +23,12 @@ from shanshui.ledger.models import (
     UnitRole,
     WarningLevel,
 )
-from shanshui.ledger.services import REOPEN_TRIGGERS, UnitAssignment, check_deadline_ahead
+from shanshui.ledger.services import (
+    REOPEN_TRIGGERS,
+    UnitAssignment,
+    check_deadline_ahead,
+    role_assignments,
+)
 from shanshui.lib import geo, maps
 from shanshui.orgs.models import TERRITORIAL_KINDS, Unit
 from shanshui.orgs.names import TERRITORIAL
@@ -285,6 +290,18 @@ class TaskUnitsForm(forms.Form):
         for name in self.UNIT_FIELDS:
             self.fields[name].queryset = units
 
+    @staticmethod
+    def _role_units(data, role) -> list[Unit]:
+        value = data.get(role)
+        if value is None:
+            return []
+        return [value] if isinstance(value, Unit) else list(value)
+
+    def assignments(self, leader) -> list[UnitAssignment]:
+        """The chosen units, role by role, each with the leader ``leader(unit, role)`` gives."""
+        d = self.cleaned_data
+        return role_assignments(((r, self._role_units(d, r)) for r in self.UNIT_FIELDS), leader)
+
 
 class TaskForm(SiteForm, TaskUnitsForm):
     field_order = [
@@ -379,25 +396,17 @@ class TaskForm(SiteForm, TaskUnitsForm):
                     ),
                 )
 
-    @staticmethod
-    def _role_units(data, role) -> list[Unit]:
-        value = data.get(role)
-        if value is None:
-            return []
-        return [value] if isinstance(value, Unit) else list(value)
-
     def unit_assignments(self) -> list[UnitAssignment]:
         """The units by role, each lead, responsible or implementing unit with its own leader."""
         d = self.cleaned_data
-        out = []
-        for role in (*LEADER_ROLES, UnitRole.SUPPORTING, UnitRole.ACCEPTING):
-            leader = (
-                (d.get(f"{role}_leader_name", "").strip(), d.get(f"{role}_leader_post", "").strip())
-                if role in LEADER_ROLES
-                else ("", "")
-            )
-            out += [UnitAssignment(u, role, *leader) for u in self._role_units(d, role)]
-        return out
+
+        def leader(unit, role):
+            if role not in LEADER_ROLES:
+                return "", ""
+            name, post = d.get(f"{role}_leader_name", ""), d.get(f"{role}_leader_post", "")
+            return name.strip(), post.strip()
+
+        return self.assignments(leader)
 
     def shares(self) -> list[Unit]:
         """The districts, counties and zones that get a share each ("各区县")."""
@@ -520,7 +529,7 @@ class EditForm(SiteForm, TaskUnitsForm, VersionedForm):
             "accepting": (ids("accepting") or [None])[0],
         }
 
-    def unit_assignments(self, task) -> list:
+    def unit_assignments(self, task) -> list[UnitAssignment]:
         leaders = {
             (tu.unit_id, tu.role): (tu.leader_name, tu.leader_post) for tu in task.task_units.all()
         }
@@ -530,18 +539,7 @@ class EditForm(SiteForm, TaskUnitsForm, VersionedForm):
             role, unit_id = key[len("leader_") :].rsplit("_", 1)
             post = d.get(f"post_{role}_{unit_id}", "")
             leaders[(int(unit_id), role)] = (d[key].strip(), post.strip())
-        out = []
-        for role, units in (
-            ("lead", [d.get("lead")]),
-            ("responsible", d.get("responsible")),
-            ("implementing", d.get("implementing")),
-            ("supporting", d.get("supporting")),
-            ("accepting", [d.get("accepting")]),
-        ):
-            for unit in units or []:
-                if unit is not None:
-                    out.append(UnitAssignment(unit, role, *leaders.get((unit.pk, role), ("", ""))))
-        return out
+        return self.assignments(lambda unit, role: leaders.get((unit.pk, role), ("", "")))
 
 
 class SplitForm(VersionedForm):

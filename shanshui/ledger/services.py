@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -216,6 +216,24 @@ class UnitAssignment:
     leader_post: str = ""
 
 
+def _no_leader(unit: Unit, role: str) -> tuple[str, str]:
+    return "", ""
+
+
+def role_assignments(
+    units_by_role: Iterable[tuple[str, Iterable[Unit | None] | None]],
+    leader: Callable[[Unit, str], tuple[str, str]] = _no_leader,
+) -> list[UnitAssignment]:
+    """Each role's units as assignments, in the order given, each with the leader (name, post)
+    ``leader(unit, role)`` gives it; a role without units, or a unit left empty, gives none."""
+    return [
+        UnitAssignment(unit, role, *leader(unit, role))
+        for role, units in units_by_role
+        for unit in units or ()
+        if unit is not None
+    ]
+
+
 @dataclass
 class NewTask:
     """What a task is created with (the arguments of :func:`task_create`)."""
@@ -240,16 +258,25 @@ class NewTask:
 
 
 @transaction.atomic
-def task_create(*, actor, campaign: Campaign, **fields) -> Task:
-    """Put a problem on the ledger (拉条挂账) as a draft. Arguments: those of :class:`NewTask`."""
-    return tasks_create(actor=actor, campaign=campaign, tasks=[NewTask(**fields)])[0]
+def task_create(*, actor, campaign: Campaign, system: str = "", **fields) -> Task:
+    """Put a problem on the ledger (拉条挂账) as a draft. Arguments: those of :class:`NewTask`;
+    ``system`` as for :func:`tasks_create`."""
+    return tasks_create(actor=actor, campaign=campaign, tasks=[NewTask(**fields)], system=system)[0]
 
 
 @transaction.atomic
-def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list[Task]:
+def tasks_create(
+    *, actor, campaign: Campaign, tasks: Sequence[NewTask], system: str = ""
+) -> list[Task]:
     """Create many draft tasks at once (an import of a whole plan) in a fixed number of
-    queries: the same checks and the same creation event per task as one by one."""
-    _require_office(actor)
+    queries: the same checks and the same creation event per task as one by one.
+
+    ``system`` names a scheduled check that raises tasks without a login (``actor`` None, say
+    "系统定时检查"): the creation event records it as its comment and ``data["system"]``."""
+    if system and actor is not None:
+        raise ValueError("a task is created by a person or by the system, not both")
+    if not system:
+        _require_office(actor)
     built: list[Task] = []
     codes: set[str] = set()
     for new in tasks:  # row by row, so the first bad row is the one reported
@@ -280,10 +307,12 @@ def tasks_create(*, actor, campaign: Campaign, tasks: Sequence[NewTask]) -> list
                 actor=actor if getattr(actor, "pk", None) else None,
                 kind=EventKind.CREATED,
                 to_status=task.status,
+                comment=system,
                 data={
                     "code": task.code,
                     "units": [[u.unit.pk, u.role] for u in new.units],
                     **new.note,
+                    **({"system": system} if system else {}),
                 },
             )
         )
