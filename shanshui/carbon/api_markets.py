@@ -1,7 +1,8 @@
 """/api/v1/carbon/market and /api/v1/carbon/dashboard: the carbon-market enterprises (scoped as
 the pages: a district its own, another district's a 404; the office and departments all), a
-compliance year's figures and the import (the office), and the dashboard's figures — the same
-reads and services as the pages (markets.py, dashboard.py)."""
+compliance year's figures and the import (the office), an enterprise's monthly energy rows (read
+in scope, written by the office through the import's checks) and its computed inventory, and the
+dashboard's figures — the same reads and services as the pages (markets.py, dashboard.py)."""
 
 from __future__ import annotations
 
@@ -267,6 +268,179 @@ def market_import(request, file: UploadedFile = File(...), dry_run: bool = Form(
     only. 400 with the row errors when any row is wrong (nothing saved)."""
     result = markets.market_import(actor=request.user, fileobj=file, dry_run=dry_run)
     return NinjaStatus(200 if result.ok else 400, result.as_dict())
+
+
+# --- monthly energy use and the computed inventory ----------------------------------------------
+
+
+class EnergyRowOut(Schema):
+    year: int
+    month: int
+    energy: str
+    energy_code: str
+    quantity: Decimal
+    unit: str
+
+
+class EnergyRowIn(Schema):
+    year: int
+    month: int | str = Field(..., description="1–12 or 3月")
+    energy: str = Field(..., max_length=30, description="能源品种: name or other name")
+    quantity: Decimal | str
+    unit: str = Field(..., max_length=12, description="计量单位, converted as in the import")
+
+
+class EnergyIn(Schema):
+    rows: list[EnergyRowIn] = Field(..., min_length=1, max_length=5000)
+
+
+class EnergySavedOut(Schema):
+    inserted: int
+    updated: int
+    unchanged: int
+    years: list[int]
+    rows: list[EnergyRowOut]
+
+
+class InventoryLineOut(Schema):
+    energy: str
+    unit: str
+    quantity: Decimal
+    co2_per_unit: float
+    tce_per_unit: Decimal | None
+    direct_co2_t: float
+    indirect_co2_t: float
+    energy_tce: float
+
+
+class InventoryOut(Schema):
+    year: int
+    direct_co2_t: float | None
+    indirect_co2_t: float | None
+    total_co2_t: float | None
+    energy_tce: float | None
+    rows: int
+    factor_set: str | None
+    grid_t_per_mwh: float | None
+    grid_year: int | None
+    lines: list[InventoryLineOut]
+
+
+def _energy_rows(e: MarketEnterprise, year: int | None) -> list[dict]:
+    rows = e.activity.select_related("energy_type").order_by(
+        "year", "month", "energy_type__order", "energy_type__code"
+    )
+    if year:
+        rows = rows.filter(year=year)
+    return [
+        {
+            "year": a.year,
+            "month": a.month,
+            "energy": a.energy_type.name,
+            "energy_code": a.energy_type.code,
+            "quantity": a.quantity,
+            "unit": a.energy_type.unit,
+        }
+        for a in rows
+    ]
+
+
+@router.get(
+    "/carbon/market/enterprises/{enterprise_id}/energy",
+    response=list[EnergyRowOut],
+    summary="An enterprise's monthly energy use",
+)
+def energy_list(request, enterprise_id: int = Id, year: int | None = None):
+    """The monthly rows (in the energy type's unit), one ``year`` or all; scoped as the
+    enterprise."""
+    _readable(request)
+    return _energy_rows(markets.enterprise_for(request.user, enterprise_id), year)
+
+
+def _energy_save(request, enterprise_id: int, payload: EnergyIn, year: int | None) -> dict:
+    e = markets.enterprise_for(request.user, enterprise_id)
+    result = markets.energy_rows_save(
+        actor=request.user,
+        enterprise=e,
+        rows=[r.dict() for r in payload.rows],
+        replace_year=year,
+    )
+    return {
+        "inserted": result.inserted,
+        "updated": result.updated,
+        "unchanged": result.unchanged,
+        "years": result.years,
+        "rows": [r for y in result.years for r in _energy_rows(e, y)],
+    }
+
+
+@router.post(
+    "/carbon/market/enterprises/{enterprise_id}/energy",
+    response=EnergySavedOut,
+    summary="Record monthly energy rows",
+)
+def energy_post(request, payload: EnergyIn, enterprise_id: int = Id):
+    """Add monthly rows or replace their quantities (same year, month and energy type); office
+    only. Checked as the import's rows: 400 ``invalid`` with ``fields`` such as
+    ``rows[2].计量单位`` when any is wrong (nothing saved). The year's computed emissions are
+    refreshed."""
+    return _energy_save(request, enterprise_id, payload, None)
+
+
+@router.put(
+    "/carbon/market/enterprises/{enterprise_id}/energy/{year}",
+    response=EnergySavedOut,
+    summary="Replace a year's monthly energy rows",
+)
+def energy_put(
+    request, payload: EnergyIn, enterprise_id: int = Id, year: int = Path(..., ge=1990, le=2100)
+):
+    """The whole year as given: rows not in the body are removed (office only; errors as for
+    POST)."""
+    return _energy_save(request, enterprise_id, payload, year)
+
+
+@router.get(
+    "/carbon/market/enterprises/{enterprise_id}/inventory",
+    response=list[InventoryOut],
+    summary="An enterprise's computed emissions",
+)
+def inventory_list(request, enterprise_id: int = Id):
+    """Per year, the emissions computed from the monthly rows and the factors in use, with the
+    sum per energy type and its factors behind each figure."""
+    _readable(request)
+    e = markets.enterprise_for(request.user, enterprise_id)
+    out = []
+    for year in sorted(markets.energy_years(e)):
+        b = markets.energy_breakdown(e, year)
+        stored = b["stored"]
+        out.append(
+            {
+                "year": year,
+                "direct_co2_t": stored.direct_co2_t if stored else None,
+                "indirect_co2_t": stored.indirect_co2_t if stored else None,
+                "total_co2_t": stored.direct_co2_t + stored.indirect_co2_t if stored else None,
+                "energy_tce": stored.energy_tce if stored else None,
+                "rows": b["rows"],
+                "factor_set": b["factor_set"].name if b["factor_set"] else None,
+                "grid_t_per_mwh": b["grid"][0] if b["grid"] else None,
+                "grid_year": b["grid"][1] if b["grid"] else None,
+                "lines": [
+                    {
+                        "energy": line["energy"].name,
+                        "unit": line["energy"].unit,
+                        "quantity": line["quantity"],
+                        "co2_per_unit": line["co2_per_unit"],
+                        "tce_per_unit": line["factor"].tce_per_unit if line["factor"] else None,
+                        "direct_co2_t": line["direct_co2_t"],
+                        "indirect_co2_t": line["indirect_co2_t"],
+                        "energy_tce": line["energy_tce"],
+                    }
+                    for line in b["lines"]
+                ],
+            }
+        )
+    return out
 
 
 @router.get("/carbon/dashboard", summary="The dual-carbon dashboard's figures")

@@ -106,6 +106,7 @@ def _out(p: TwoHighProject) -> dict:
         "id": p.pk,
         "district": p.district.name,
         "task_id": p.task_id,
+        "blocks_approval": projects.approval_blocked(p),
     }
 
 

@@ -1,6 +1,7 @@
 """/api/v1/carbon/targets: the targets with their progress and the projected peak year, scoped
 as the page (a district its own, another district's a 404; the office and departments all),
-and raising a ledger task for a target a district is behind — the services of targets.py."""
+one target with its history, and raising a ledger task for a target a district is behind — the
+services of targets.py."""
 
 from __future__ import annotations
 
@@ -38,6 +39,20 @@ class CarbonTargetOut(Schema):
     task_id: int | None
 
 
+class TargetEventOut(Schema):
+    kind: str = Field(..., description="created, edited, task_raised or task_withdrawn")
+    at: dt.datetime
+    actor: str | None
+    comment: str = Field(..., description="The reason of a change, the task of a task event")
+    data: dict = Field(
+        ..., description="created: {values}; edited: {changes: [{field, old, new}]}; tasks: {task}"
+    )
+
+
+class CarbonTargetDetailOut(CarbonTargetOut):
+    events: list[TargetEventOut]
+
+
 def _out(traj: targets.Trajectory, row: targets.TargetRow) -> dict:
     t, p = row.target, row.progress
     return {
@@ -68,11 +83,25 @@ def target_list(request):
     return [_out(traj, r) for traj in targets.trajectories(request.user) for r in traj.rows]
 
 
-@router.get("/carbon/targets/{target_id}", response=CarbonTargetOut, summary="A carbon target")
+@router.get(
+    "/carbon/targets/{target_id}",
+    response=CarbonTargetDetailOut,
+    summary="A carbon target with its history",
+)
 def target_detail(request, target_id: int = Id):
     t = targets.target_for(request.user, target_id)
     traj = targets.trajectory(t.district, [t])
-    return _out(traj, traj.rows[0])
+    events = [
+        {
+            "kind": e.kind,
+            "at": e.at,
+            "actor": e.actor.username if e.actor else None,
+            "comment": e.comment,
+            "data": e.data,
+        }
+        for e in t.events.select_related("actor").order_by("at", "pk")
+    ]
+    return {**_out(traj, traj.rows[0]), "events": events}
 
 
 class TargetTaskIn(Schema):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-ACTIVITY, ECONOMY, MARKET = "activity", "economy", "market"
+ACTIVITY, ECONOMY, MARKET, ENERGY = "activity", "economy", "market", "enterprise_energy"
 
 
 class ImportForm(forms.Form):
@@ -15,6 +15,7 @@ class ImportForm(forms.Form):
             (ACTIVITY, _("Activity data")),
             (ECONOMY, _("GDP and population")),
             (MARKET, _("Carbon-market enterprises")),
+            (ENERGY, _("Enterprise monthly energy")),
         ],
         initial=ACTIVITY,
         widget=forms.RadioSelect,

@@ -6,6 +6,9 @@ are found by their header text in any order (lib/sheets.HeaderSpec):
 
 - activity: 区县, 年份, [月份], 行业, 能源品种, 消费量, 计量单位
 - economy: 区县, 年份, 地区生产总值（亿元）, 平减指数, [价格基年], 常住人口（万人）
+- market: MARKET_HEADER (enterprises and compliance years)
+- enterprise energy: 统一社会信用代码, [企业名称], 年份, 月份, 能源品种, 消费量, 计量单位 — or
+  one 年月 column (2025-03, 2025年3月) instead of 年份 and 月份 (ENERGY_HEADER)
 
 Each row is checked completely and every problem reported with its row number, column and a
 message; the caller (services) writes nothing unless there is none.
@@ -14,7 +17,6 @@ message; the caller (services) writes nothing unless there is none.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import re
 import unicodedata
@@ -117,15 +119,11 @@ def _header_missing(spec: sheets.HeaderSpec) -> str:
 
 def decode(raw: bytes) -> tuple[str, str]:
     """(text, encoding): UTF-8 (a BOM is dropped) or else GB18030, a superset of GBK."""
-    if raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
+    from shanshui.lib import textcodec
+
     try:
-        return raw.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return raw.decode("gb18030"), "gb18030"
-    except UnicodeDecodeError as exc:
+        return textcodec.decode(raw)
+    except textcodec.UndecodableText as exc:
         raise FileProblem(
             _("The file is neither UTF-8 nor GBK text. Save it as CSV (UTF-8) or as .xlsx.")
         ) from exc
@@ -301,25 +299,7 @@ def check_activity(table: Table, lookups: Lookups) -> Checked:
             quantity = None
         converted = None
         if cell[UNIT] and energy is not None:
-            try:
-                converted = calc.convert(quantity or Decimal(0), cell[UNIT], energy.unit)
-            except calc.UnitProblem as exc:
-                if exc.code == "unknown":
-                    error(UNIT, _("Unknown unit “%(unit)s”.") % {"unit": cell[UNIT]})
-                else:
-                    error(
-                        UNIT,
-                        _(
-                            "%(energy)s is counted in %(target)s; “%(unit)s” cannot be converted "
-                            "(use %(accepted)s)."
-                        )
-                        % {
-                            "energy": energy.name,
-                            "target": energy.unit,
-                            "unit": cell[UNIT],
-                            "accepted": "、".join(calc.accepted_units(energy.unit)),
-                        },
-                    )
+            converted = _converted(quantity, cell[UNIT], energy, lambda m: error(UNIT, m))
         if errors or None in (district, year, sector, energy, quantity, converted):
             out.errors += errors
             continue
@@ -506,17 +486,6 @@ MARKET_ALIASES = {
     "未纳入": "",
     "无": "",
 }
-_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
-
-
-def _date(text: str):
-    m = _DATE_RE.match(unicodedata.normalize("NFKC", text).strip())
-    if not m:
-        return None
-    try:
-        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-    except ValueError:
-        return None
 
 
 @dataclass
@@ -619,7 +588,7 @@ def check_market(table: Table, lookups: Lookups) -> Checked:
             amounts[f] = _number(cell[f]) if cell[f] else None
             if cell[f] and (amounts[f] is None or amounts[f] < 0 or amounts[f] >= 10**12):
                 error(f, _("Not an amount of zero or more: “%(text)s”.") % {"text": cell[f]})
-        deadline = _date(cell[DEADLINE]) if cell[DEADLINE] else None
+        deadline = sheets.parse_date(cell[DEADLINE]) if cell[DEADLINE] else None
         if cell[DEADLINE] and deadline is None:
             error(
                 DEADLINE,
@@ -664,3 +633,167 @@ def check_market(table: Table, lookups: Lookups) -> Checked:
         seen[(code, year)] = number
         out.rows.append(row)
     return out
+
+
+# --- an enterprise's monthly energy use -------------------------------------------------------
+
+YEAR_MONTH = "year_month"
+ENERGY_HEADER = ["统一社会信用代码", "企业名称", "年份", "月份", "能源品种", "消费量", "计量单位"]
+ENERGY_SPEC = sheets.HeaderSpec(
+    {
+        CODE: ("统一社会信用代码", "信用代码", "社会信用代码"),
+        NAME: ("企业名称", "单位名称", "重点排放单位"),
+        YEAR: ("年份", "年度"),
+        MONTH: ("月份", "月"),
+        YEAR_MONTH: ("年月", "统计年月", "所属年月"),
+        ENERGY: ("能源品种", "能源类型", "品种"),
+        QUANTITY: ("消费量", "消费数量", "数量"),
+        UNIT: ("计量单位", "单位"),
+    },
+    required=(CODE, ENERGY, QUANTITY, UNIT),
+)
+
+
+def parse_month(text: str) -> int | None:
+    """A month cell: 3, 03, 3月, ３月份 → 3; None outside 1–12."""
+    text = unicodedata.normalize("NFKC", text).strip().removesuffix("份").removesuffix("月")
+    value = _number(text)
+    if value is None or value != value.to_integral_value() or not 1 <= value <= 12:
+        return None
+    return int(value)
+
+
+@dataclass
+class EnergyRow:
+    number: int
+    enterprise: object  # MarketEnterprise
+    year: int
+    month: int
+    energy: EnergyType
+    quantity: Decimal  # in the energy type's unit
+
+    @property
+    def key(self) -> tuple[int, int, int, int]:
+        return (self.enterprise.pk, self.year, self.month, self.energy.pk)
+
+
+def check_energy(table: Table, lookups: Lookups, enterprises: dict) -> Checked:
+    """Monthly energy rows of registered enterprises (``enterprises``: credit code →
+    MarketEnterprise). The month is 年份 + 月份 or one 年月 column; a name, when given, must be
+    the registered one; units are converted to the energy type's (factors.convert)."""
+    header = table.header
+    out = Checked(rows=[], total_rows=len(table.rows))
+    out.errors += ENERGY_SPEC.missing_errors(header)
+    by_month = YEAR in header.columns and MONTH in header.columns
+    if not by_month and YEAR_MONTH not in header.columns:
+        out.errors.append(
+            RowError(
+                header.last_row,
+                "",
+                _("The file needs the columns 年份 and 月份, or one column 年月 (2025-03)."),
+            )
+        )
+    if out.errors:
+        return out
+    seen: dict[tuple, int] = {}
+    for number, values in table.rows:
+        if len(out.errors) >= MAX_ERRORS:
+            break
+        errors: list[RowError] = []
+        cell = {f: header.cell(values, f) for f in ENERGY_SPEC.synonyms}
+
+        def error(f: str, message: str, number=number, errors=errors) -> None:
+            errors.append(RowError(number, header.label(f), message))
+
+        for f in (*ENERGY_SPEC.required, *((YEAR, MONTH) if by_month else (YEAR_MONTH,))):
+            if not cell[f]:
+                error(f, _("This cell is empty; it is required."))
+        code = market.normalize_credit_code(cell[CODE])
+        e = enterprises.get(code) if code else None
+        if code and e is None:
+            if problem := market.credit_code_problem(code):
+                error(CODE, credit_code_message(problem, cell[CODE]))
+            else:
+                error(
+                    CODE,
+                    _("No registered market enterprise has the credit code “%(text)s”.")
+                    % {"text": cell[CODE]},
+                )
+        name = " ".join(cell[NAME].split())
+        if e is not None and name and _key(name) != _key(e.name):
+            error(
+                NAME,
+                _("“%(text)s” is not the registered name of %(code)s (%(name)s).")
+                % {"text": name, "code": e.credit_code, "name": e.name},
+            )
+        year = month = None
+        if by_month:
+            year = _year(cell[YEAR]) if cell[YEAR] else None
+            if cell[YEAR] and year is None:
+                error(YEAR, _("Not a year: “%(text)s”.") % {"text": cell[YEAR]})
+            month = parse_month(cell[MONTH]) if cell[MONTH] else None
+            if cell[MONTH] and month is None:
+                error(MONTH, _("A month is 1 to 12 (or 3月): “%(text)s”.") % {"text": cell[MONTH]})
+        elif cell[YEAR_MONTH]:
+            found = sheets.parse_year_month(cell[YEAR_MONTH])
+            if found is None or not MIN_YEAR <= found[0] <= MAX_YEAR:
+                error(
+                    YEAR_MONTH,
+                    _("Not a month: “%(text)s” (write it as 2025-03 or 2025年3月).")
+                    % {"text": cell[YEAR_MONTH]},
+                )
+            else:
+                year, month = found
+        energy = lookups.energy.get(_key(cell[ENERGY])) if cell[ENERGY] else None
+        if cell[ENERGY] and energy is None:
+            error(ENERGY, _("Unknown energy type “%(text)s”.") % {"text": cell[ENERGY]})
+        quantity = _number(cell[QUANTITY]) if cell[QUANTITY] else None
+        if cell[QUANTITY] and (quantity is None or quantity < 0 or quantity >= 10**13):
+            error(
+                QUANTITY,
+                _("Not a quantity of zero or more: “%(text)s”.") % {"text": cell[QUANTITY]},
+            )
+            quantity = None
+        converted = None
+        if cell[UNIT] and energy is not None:
+            converted = _converted(quantity, cell[UNIT], energy, lambda m: error(UNIT, m))
+            if converted is not None and converted >= 10**13:
+                error(
+                    QUANTITY, _("The quantity is too large: “%(text)s”.") % {"text": cell[QUANTITY]}
+                )
+                converted = None
+        if errors or None in (e, year, month, energy, quantity, converted):
+            out.errors += errors
+            continue
+        row = EnergyRow(number, e, year, month, energy, converted)
+        if row.key in seen:
+            out.errors.append(
+                RowError(number, "", _("The same row as row %(n)d.") % {"n": seen[row.key]})
+            )
+            continue
+        seen[row.key] = number
+        out.rows.append(row)
+    return out
+
+
+def _converted(quantity, unit: str, energy: EnergyType, report) -> Decimal | None:
+    """``quantity`` in ``unit`` as the energy type's unit; a problem is reported (Chinese)."""
+    try:
+        return calc.convert(quantity or Decimal(0), unit, energy.unit)
+    except calc.UnitProblem as exc:
+        if exc.code == "unknown":
+            report(_("Unknown unit “%(unit)s”.") % {"unit": unit})
+        else:
+            report(
+                _(
+                    "%(energy)s is counted in %(target)s; “%(unit)s” cannot be converted "
+                    "(use %(accepted)s)."
+                )
+                % {
+                    "energy": energy.name,
+                    "target": energy.unit,
+                    "unit": unit,
+                    "accepted": "、".join(calc.accepted_units(energy.unit)),
+                }
+            )
+    return None

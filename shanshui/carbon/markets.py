@@ -38,9 +38,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from shanshui.carbon import importing, market, services
+from shanshui.carbon import importing, inventory, market, services
+from shanshui.carbon.factors import grid_factor_for
 from shanshui.carbon.models import (
     ComplianceYear,
+    EnterpriseActivity,
+    EnterpriseInventory,
     Market,
     MarketEnterprise,
     MarketEvent,
@@ -48,11 +51,13 @@ from shanshui.carbon.models import (
     MarketIndustry,
 )
 from shanshui.carbon.projects import default_campaign
-from shanshui.carbon.selectors import districts_for, sees_city
+from shanshui.carbon.selectors import districts_for, factors_in_use, sees_city
 from shanshui.carbon.services import ImportResult
 from shanshui.lib.sheets import RowError
 
 TASK_DAYS = 30  # a missed surrender's task: 30 days to settle (限期清缴)
+# Who raised a task when no one did: the daily check (scheduled_sweep), in the ledger's record.
+SYSTEM_CHECK = "系统定时检查（碳市场配额清缴）"
 
 STATUS_LABELS = {
     market.PENDING: gettext_lazy("Not yet due"),  # 未到期
@@ -261,20 +266,8 @@ def dashboard(user, year: int | None, today: dt.date | None = None) -> dict:
 # --- writes (the office) ------------------------------------------------------------------------
 
 
-def _office(actor) -> None:
-    services._office(actor)
-
-
 ENTERPRISE_FIELDS = ("name", "district", "industry", "subsector", "market", "since_year")
 YEAR_FIELDS = ("verified_co2_t", "allowances_t", "surrendered_t", "deadline")
-
-
-def _text(value) -> str:
-    if value is None:
-        return ""
-    if hasattr(value, "display_name"):
-        return value.display_name
-    return str(value)
 
 
 def _record(e, *, actor, kind, year=None, comment="", data=None) -> MarketEvent:
@@ -323,7 +316,7 @@ def _changes(obj, values: dict, names) -> dict[str, list[str]]:
             show = {
                 "industry": importing_name,
                 "market": lambda v: importing.MARKET_NAMES.get(v or "", v),
-            }.get(name, _text)
+            }.get(name, services.as_text)
             changed[name] = [show(_current(obj, name)) or "", show(values[name]) or ""]
             setattr(obj, name, values[name])
     return changed
@@ -335,7 +328,7 @@ def enterprise_save(
 ) -> tuple[MarketEnterprise, bool]:
     """Register an enterprise or change one (a ``MarketEvent`` with old → new per field);
     returns (enterprise, changed)."""
-    _office(actor)
+    services._office(actor)
     unknown = set(values) - set(ENTERPRISE_FIELDS) - {"note"}
     if unknown:
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
@@ -365,7 +358,7 @@ def compliance_save(
 ) -> tuple[ComplianceYear, bool]:
     """Record a compliance year's figures (event with old → new); a missed surrender then
     raises its ledger task (:func:`surrender_task_raise`). Returns (year, changed)."""
-    _office(actor)
+    services._office(actor)
     unknown = set(values) - set(YEAR_FIELDS)
     if unknown:
         raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
@@ -455,6 +448,7 @@ def surrender_task_raise(
         deadline=max(today, timezone.localdate()) + dt.timedelta(days=TASK_DAYS),
         note={"enterprise": e.credit_code, "year": cy.year},
         lead_key=services.MARKET_LEAD_UNIT_KEY,
+        system="" if getattr(actor, "pk", None) else SYSTEM_CHECK,
     )
     cy.task = task
     cy.save(update_fields=["task", "updated_at"])
@@ -464,7 +458,12 @@ def surrender_task_raise(
         kind=MarketEventKind.TASK_RAISED,
         year=cy.year,
         comment=f"{task.code} {task.title}",
-        data={"task": task.pk, "campaign": campaign.pk, "status": status},
+        data={
+            "task": task.pk,
+            "campaign": campaign.pk,
+            "status": status,
+            **({} if getattr(actor, "pk", None) else {"system": SYSTEM_CHECK}),
+        },
     )
     return task
 
@@ -486,7 +485,7 @@ def missed(today: dt.date) -> QuerySet[ComplianceYear]:
 def surrender_sweep(*, actor, today: dt.date | None = None, dry_run: bool = False) -> list:
     """The daily check (manage.py carbon_market_sweep): every missed surrender without a
     standing task raises one. Idempotent. Returns the compliance years (dry run) or the tasks."""
-    _office(actor)
+    services._office(actor)
     today = today or timezone.localdate()
     due = list(missed(today))
     if dry_run:
@@ -548,7 +547,7 @@ def market_import(
     All or nothing; an enterprise is found by its credit code and a year by code and year, so
     the same file twice changes nothing, and the export imports back unchanged. Missed
     surrenders among the imported years raise their tasks."""
-    _office(actor)
+    services._office(actor)
     result = ImportResult(kind="market", dry_run=dry_run)
     table = services._read(fileobj, importing.MARKET_SPEC, result, max_bytes)
     if table is None:
@@ -640,13 +639,280 @@ def importing_name(industry: str | None) -> str:
 
 
 def scheduled_sweep(*, day: dt.date) -> str:
-    """The daily surrender check as a scheduled job (SHANSHUI_SCHEDULE), raising the tasks as
-    the office member named by ``SHANSHUI_CARBON_SWEEP_USER``; a summary for the office."""
-    from django.contrib.auth import get_user_model
-
-    username = getattr(settings, "SHANSHUI_CARBON_SWEEP_USER", "")
-    user = get_user_model().objects.filter(username=username, is_active=True).first()
-    if not username or user is None:
-        return _("Not run: SHANSHUI_CARBON_SWEEP_USER names no active office member.")
-    tasks = surrender_sweep(actor=user, today=day)
+    """The daily surrender check as a scheduled job (SHANSHUI_SCHEDULE). It acts as the system,
+    not as a login: the tasks' creation events and the enterprises' records name
+    ``SYSTEM_CHECK``. A summary for the office."""
+    tasks = surrender_sweep(actor=None, today=day)
     return _("%(n)d missed surrenders put on the ledger.") % {"n": len(tasks)}
+
+
+# --- monthly energy use of an enterprise ------------------------------------------------------
+
+ENERGY_KIND = "enterprise_energy"
+SIX_PLACES = Decimal("0.000001")  # EnterpriseActivity.quantity's places
+
+
+def energy_import(
+    *, actor, fileobj, dry_run: bool = False, max_bytes: int = services.PAGE_MAX_BYTES
+) -> ImportResult:
+    """Monthly energy use of registered enterprises from a workbook or CSV (layout:
+    importing.ENERGY_HEADER). All or nothing; a row of the same enterprise, month and energy
+    type replaces the stored quantity, so the same file twice changes nothing and the export
+    imports back unchanged. The computed inventory of the (enterprise, year) pairs the file
+    changed is refreshed; each pair writes a ``MarketEvent``."""
+    services._office(actor)
+    result = ImportResult(kind=ENERGY_KIND, dry_run=dry_run)
+    table = services._read(fileobj, importing.ENERGY_SPEC, result, max_bytes)
+    if table is None:
+        return result
+    codes = {
+        market.normalize_credit_code(table.header.cell(values, importing.CODE))
+        for _n, values in table.rows
+    }
+    enterprises = {
+        e.credit_code: e
+        for e in MarketEnterprise.objects.select_related("district").filter(credit_code__in=codes)
+    }
+    checked = importing.check_energy(table, importing.Lookups(), enterprises)
+    result.total_rows, result.errors = checked.total_rows, checked.errors
+    if not checked.rows and not result.errors:
+        result.errors.append(RowError(0, "", _("The file has no data rows.")))
+    if result.errors:
+        return result
+    _energy_write(
+        actor=actor, rows=checked.rows, result=result, dry_run=dry_run, source=result.file_name
+    )
+    return result
+
+
+def energy_rows_save(
+    *, actor, enterprise: MarketEnterprise, rows: list[dict], replace_year: int | None = None
+) -> ImportResult:
+    """Monthly rows given as data (the API): each a dict of year, month, energy (name or other
+    name), quantity and unit, checked exactly as the import's rows. With ``replace_year`` the
+    rows are that whole year: stored months of it not given are removed. ValidationError with
+    one message per row and column when any is wrong."""
+    services._office(actor)
+    header = importing.ENERGY_SPEC.find_header([tuple(importing.ENERGY_HEADER)])
+    table = importing.Table(
+        header,
+        [
+            (
+                i,
+                (
+                    enterprise.credit_code,
+                    "",
+                    str(r.get("year", "")),
+                    str(r.get("month", "")),
+                    str(r.get("energy", "")),
+                    str(r.get("quantity", "")),
+                    str(r.get("unit", "")),
+                ),
+            )
+            for i, r in enumerate(rows, 1)
+        ],
+    )
+    checked = importing.check_energy(
+        table, importing.Lookups(), {enterprise.credit_code: enterprise}
+    )
+    errors: dict[str, list[str]] = {}
+    for err in checked.errors:
+        where = f"rows[{err.row - 1}]" + (f".{err.column}" if err.column else "")
+        errors.setdefault(where, []).append(err.message)
+    if replace_year is not None:
+        for r in checked.rows:
+            if r.year != replace_year:
+                errors.setdefault(f"rows[{r.number - 1}].年份", []).append(
+                    _("Only rows of %(year)d belong here.") % {"year": replace_year}
+                )
+    if errors:
+        raise ValidationError(errors)
+    result = ImportResult(kind=ENERGY_KIND, dry_run=False, total_rows=len(rows))
+    _energy_write(
+        actor=actor,
+        rows=checked.rows,
+        result=result,
+        dry_run=False,
+        source="API",
+        replace=(enterprise, replace_year) if replace_year is not None else None,
+    )
+    return result
+
+
+def _energy_write(*, actor, rows, result: ImportResult, dry_run: bool, source: str, replace=None):
+    """Write checked EnergyRows (the import's and the API's one path): insert, replace changed
+    quantities, with ``replace`` = (enterprise, year) remove that year's months not given;
+    then recompute the touched (enterprise, year) pairs and record one event per pair."""
+    result.districts = len({r.enterprise.district_id for r in rows})
+    result.years = sorted({r.year for r in rows} | ({replace[1]} if replace else set()))
+    with transaction.atomic():
+        ids = {r.enterprise.pk for r in rows} | ({replace[0].pk} if replace else set())
+        existing = {
+            (a.enterprise_id, a.year, a.month, a.energy_type_id): a
+            for a in EnterpriseActivity.objects.select_for_update()
+            .select_related("energy_type")
+            .filter(enterprise_id__in=ids, year__in=result.years)
+        }
+        new, changed, removed = [], [], []
+        changes: dict[tuple[int, int], list] = {}  # (enterprise, year) → [month, energy, old, new]
+        given = set()
+        for r in rows:
+            quantity = r.quantity.quantize(SIX_PLACES)
+            given.add(r.key)
+            a = existing.get(r.key)
+            if a is None:
+                new.append(
+                    EnterpriseActivity(
+                        enterprise=r.enterprise,
+                        year=r.year,
+                        month=r.month,
+                        energy_type=r.energy,
+                        quantity=quantity,
+                    )
+                )
+                old = None
+            elif a.quantity != quantity:
+                old, a.quantity = a.quantity, quantity
+                changed.append(a)
+            else:
+                result.unchanged += 1
+                continue
+            changes.setdefault((r.enterprise.pk, r.year), []).append(
+                [r.month, r.energy.name, _plain(old), _plain(quantity)]
+            )
+        if replace:
+            e, year = replace
+            for key, a in existing.items():
+                if key[:2] == (e.pk, year) and key not in given:
+                    removed.append(a)
+                    changes.setdefault(key[:2], []).append(
+                        [a.month, a.energy_type.name, _plain(a.quantity), None]
+                    )
+        result.inserted, result.updated = len(new), len(changed) + len(removed)
+        if dry_run:
+            return
+        EnterpriseActivity.objects.bulk_create(new, batch_size=2000)
+        EnterpriseActivity.objects.bulk_update(changed, ["quantity"], batch_size=2000)
+        EnterpriseActivity.objects.filter(pk__in=[a.pk for a in removed]).delete()
+        energy_recompute(set(changes))
+        enterprises = {r.enterprise.pk: r.enterprise for r in rows}
+        if replace:
+            enterprises[replace[0].pk] = replace[0]
+        for (eid, year), items in sorted(changes.items()):
+            _record(
+                enterprises[eid],
+                actor=actor,
+                kind=MarketEventKind.ENERGY,
+                year=year,
+                comment=_("%(source)s: %(n)d monthly rows changed.")
+                % {"source": source or _("Import"), "n": len(items)},
+                data={"source": source, "changes": sorted(items, key=lambda x: x[:2])[:200]},
+            )
+        result.written = True
+
+
+def _plain(value: Decimal | None) -> str | None:
+    """A quantity as text without trailing zeros (100.500000 → 100.5)."""
+    if value is None:
+        return None
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def energy_recompute(pairs: set[tuple[int, int]]) -> None:
+    """Recompute the computed inventory of these (enterprise, year) pairs only: enterprises
+    with the same years are recomputed together."""
+    years_of: dict[int, set[int]] = {}
+    for eid, year in pairs:
+        years_of.setdefault(eid, set()).add(year)
+    groups: dict[frozenset[int], list[int]] = {}
+    for eid, years in years_of.items():
+        groups.setdefault(frozenset(years), []).append(eid)
+    for years, eids in groups.items():
+        services.enterprise_recompute(enterprises=eids, years=sorted(years))
+
+
+def energy_export_rows(enterprises: QuerySet[MarketEnterprise], year: int | None = None):
+    """Monthly rows in the import layout (importing.ENERGY_HEADER), in the energy type's unit:
+    the file imports back unchanged."""
+    rows = EnterpriseActivity.objects.filter(enterprise__in=enterprises)
+    if year:
+        rows = rows.filter(year=year)
+    rows = rows.select_related("enterprise", "energy_type").order_by(
+        "enterprise__credit_code", "year", "month", "energy_type__order", "energy_type__code"
+    )
+    for a in rows.iterator(chunk_size=2000):
+        yield [
+            a.enterprise.credit_code,
+            a.enterprise.name,
+            a.year,
+            a.month,
+            a.energy_type.name,
+            a.quantity,
+            a.energy_type.unit,
+        ]
+
+
+def energy_years(e: MarketEnterprise) -> list[int]:
+    """The years with monthly rows, latest first."""
+    return list(e.activity.order_by("-year").values_list("year", flat=True).distinct())
+
+
+def quantity_text(value: Decimal | None) -> str:
+    """A quantity for a page: thousands grouped, no trailing zeros (1,158,000; 150.25)."""
+    if value is None:
+        return ""
+    text = f"{value:,f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def energy_breakdown(e: MarketEnterprise, year: int) -> dict:
+    """Why the year's computed emissions are what they are: the months per energy type, each
+    type's sum with its factors and its share of the figure (the district drill-down's
+    arithmetic, inventory.row_figures), and the stored figure beside it."""
+    factors = factors_in_use()
+    grid = grid_factor_for(year, factors.grid)
+    by_energy: dict[int, dict] = {}
+    count = 0
+    for a in e.activity.filter(year=year).select_related("energy_type"):
+        count += 1
+        line = by_energy.setdefault(
+            a.energy_type_id,
+            {"energy": a.energy_type, "months": [None] * 12, "quantity": Decimal(0)},
+        )
+        line["months"][a.month - 1] = a.quantity
+        line["quantity"] += a.quantity
+    totals = {"direct_co2_t": 0.0, "indirect_co2_t": 0.0, "energy_tce": 0.0}
+    lines = []
+    for line in sorted(by_energy.values(), key=lambda x: (x["energy"].order, x["energy"].code)):
+        line["shown"] = [quantity_text(q) for q in line["months"]]
+        line["quantity_shown"] = quantity_text(line["quantity"])
+        f = factors.by_energy[line["energy"].pk]
+        direct, indirect, tce = inventory.row_figures(
+            f, float(line["quantity"]), grid[0] if grid else None
+        )
+        totals["direct_co2_t"] += direct
+        totals["indirect_co2_t"] += indirect
+        totals["energy_tce"] += tce
+        lines.append(
+            {
+                **line,
+                "factor": factors.rows.get(line["energy"].pk),
+                "kind": f.kind,
+                "co2_per_unit": f.co2_per_unit,
+                "direct_co2_t": direct,
+                "indirect_co2_t": indirect,
+                "energy_tce": tce,
+            }
+        )
+    totals["total_co2_t"] = totals["direct_co2_t"] + totals["indirect_co2_t"]
+    return {
+        "year": year,
+        "lines": lines,
+        "rows": count,
+        "totals": totals,
+        "stored": EnterpriseInventory.objects.filter(enterprise=e, year=year).first(),
+        "factor_set": factors.factor_set,
+        "grid_set": factors.grid_set,
+        "grid": grid,  # (tCO2/MWh, year used, exact) or None
+    }

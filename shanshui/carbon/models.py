@@ -5,10 +5,12 @@ computed from them.
 Factors are never constants in code: a ``FactorSet`` (the provincial guideline with GB/T 2589,
 IPCC 2006 …) holds one ``EmissionFactor`` per energy type, a ``GridFactorSet`` (national average,
 a regional or provincial set) one ``GridFactor`` per year; one set of each kind is in use. Every
-edit by the office is kept as a ``FactorChange`` (who, when, old → new).
+edit by the office is kept as a ``FactorChange`` (who, when, old → new); a target's history is
+its own (``TargetEvent``).
 
 ``InventoryCell`` is a copy computed by ``services.inventory_recompute`` from the activity rows
-and the factors in use, refreshed by every import and factor change; the drill-down recomputes
+and the factors in use, refreshed by every import and, in the background (``RecomputeRun``), after
+every factor change; the drill-down recomputes
 one cell's rows with their factors (inventory.row_figures) to explain it.
 
 Later parts of issue 16 fit beside these: targets per district or city and plan period
@@ -29,6 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shanshui.carbon import factors as calc
 from shanshui.carbon import market as calc_market
+from shanshui.jobs.models import RunStatus
 from shanshui.ledger.models import Task
 from shanshui.orgs.models import Unit
 
@@ -173,11 +176,6 @@ class FactorChange(models.Model):
     )
     grid_factor = models.ForeignKey(
         GridFactor, null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
-    )
-    # A target's change: read only with the target (its district's scope), never on the
-    # factors page that every carbon reader sees.
-    carbon_target = models.ForeignKey(
-        "CarbonTarget", null=True, blank=True, on_delete=models.SET_NULL, related_name="changes"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -402,7 +400,6 @@ class TwoHighProject(models.Model):
     flags = models.JSONField(default=list, blank=True)
     efficiency = models.CharField(max_length=16, blank=True)
     flagged = models.BooleanField(default=False)
-    blocks_approval = models.BooleanField(default=False)
     task = models.ForeignKey(
         Task, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -474,7 +471,8 @@ class CarbonTarget(models.Model):
     """One target of the city (``district`` null) or a district for a plan period (e.g.
     2021–2025, base year 2020): an intensity reduction in %, a total-energy cap in tce for the
     period's last year, or the year CO2 is to peak. Set by the office; every change is kept as
-    a ``FactorChange``. ``task`` is the ledger task raised when the district fell behind."""
+    a ``TargetEvent`` (targets.py). ``task`` is the ledger task raised when the district fell
+    behind."""
 
     district = models.ForeignKey(
         Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -508,6 +506,66 @@ class CarbonTarget(models.Model):
     def __str__(self) -> str:
         scope = self.district.display_name if self.district_id else "全市"
         return f"{scope} {self.period_start}–{self.period_end} {self.get_kind_display()}"
+
+
+class TargetEventKind(models.TextChoices):
+    CREATED = "created", _("Target set")
+    EDITED = "edited", _("Target changed")
+    TASK_RAISED = "task_raised", _("Ledger task raised")
+    TASK_WITHDRAWN = "task_withdrawn", _("Ledger task withdrawn")
+
+
+class TargetEvent(models.Model):
+    """Append-only history of a target: set, changed (each field old → new in ``data``), a
+    ledger task raised for it or withdrawn. Read with the target, in its district's scope."""
+
+    target = models.ForeignKey(CarbonTarget, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=TargetEventKind.choices)
+    # The workflow core writes every event with both states; a target has none, so they stay
+    # empty.
+    from_status = models.CharField(max_length=14, blank=True)
+    to_status = models.CharField(max_length=14, blank=True)
+    comment = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["target", "at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.target_id} {self.kind} {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- the inventory's recompute after a factor change ------------------------------------------
+
+
+class RecomputeRun(models.Model):
+    """One recompute of the inventories after the office changed the factors, run by the
+    background worker (recompute.py); the factors page shows the latest one's status."""
+
+    status = models.CharField(max_length=10, choices=RunStatus.choices, default=RunStatus.PENDING)
+    reason = models.CharField(max_length=160, blank=True)  # what changed ("省级指南 · 原煤")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    task_id = models.CharField(max_length=64, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    cells = models.PositiveIntegerField(null=True, blank=True)  # inventory cells written
+    message = models.TextField(blank=True)  # why it failed
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.reason} ({self.status})"
 
 
 # --- carbon markets (碳市场) --------------------------------------------------------------------
@@ -608,6 +666,7 @@ class MarketEventKind(models.TextChoices):
     CHANGED = "changed", _("Changed")
     COMPLIANCE = "compliance", _("Compliance data recorded")
     TASK_RAISED = "task_raised", _("Ledger task raised")
+    ENERGY = "energy", _("Monthly energy data recorded")
 
 
 class MarketEvent(models.Model):

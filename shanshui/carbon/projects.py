@@ -11,7 +11,8 @@ Scope: a district's users see and propose their own district's projects (another
 
 States: proposed → screened → under_review → approved / rejected / halted. The screening flags
 (screening.py, thresholds from ``settings.CARBON_TWO_HIGH_RULES``) are kept on the project and
-refreshed with every save; efficiency below the baseline refuses approval (409), and a flagged
+refreshed with every save, for lists and filters; whether approval is refused (efficiency below
+the baseline, 409) is decided at approval time from the rules then in use, and a flagged
 project becomes a ledger task in one step.
 """
 
@@ -81,20 +82,31 @@ def current_rules() -> screening.Rules:
     return screening.Rules.from_mapping(getattr(settings, "CARBON_TWO_HIGH_RULES", None))
 
 
-def screen_copy(p: TwoHighProject) -> screening.Screening:
-    """Screen the project under the rules in use and keep the result on it (not saved)."""
-    result = screening.screen(
+def screen_now(p: TwoHighProject) -> screening.Screening:
+    """The project's screening under the rules in use now (nothing kept)."""
+    return screening.screen(
         energy_tce=p.energy_tce,
         unit_energy=p.unit_energy,
         benchmark=p.benchmark,
         baseline=p.baseline,
         rules=current_rules(),
     )
+
+
+def screen_copy(p: TwoHighProject) -> screening.Screening:
+    """Screen the project under the rules in use and keep the flags on it for lists and
+    filters (not saved)."""
+    result = screen_now(p)
     p.flags = list(result.flags)
     p.efficiency = result.efficiency
     p.flagged = result.flagged
-    p.blocks_approval = result.blocks_approval
     return result
+
+
+def approval_blocked(p: TwoHighProject) -> bool:
+    """Whether the rules in use refuse the project's approval: decided when asked, never from
+    a copy kept at screening — the office may have changed the rules since."""
+    return screen_now(p).blocks_approval
 
 
 # --- rules ------------------------------------------------------------------------------------
@@ -104,7 +116,7 @@ def state_allows(p: TwoHighProject, action: str) -> bool:
     if p.status not in ACTIONS[action].states:
         return False
     if action == "approve":
-        return not p.blocks_approval
+        return not approval_blocked(p)
     if action == "raise_task":
         return p.flagged and not services.task_is_open(p.task)
     return True
@@ -114,7 +126,7 @@ def check(user, p: TwoHighProject, action: str) -> None:
     """Refuse the action: 409 for the state (or a block), 403 unless the office acts."""
 
     def state_refusal() -> str:
-        if action == "approve" and p.blocks_approval:
+        if action == "approve" and approval_blocked(p):
             return _(
                 "The project's energy efficiency is below the national baseline level: it "
                 "cannot be approved."

@@ -100,16 +100,35 @@ def years_with_data(user) -> list[int]:
     return list(cells.values_list("year", flat=True).distinct().order_by("year"))
 
 
-def _totals(user, years: list[int], district: Unit | None = None) -> dict[tuple[int, int], dict]:
-    cells = InventoryCell.objects.filter(year__in=years, district__in=districts_for(user))
+def _totals(
+    user,
+    years: list[int] | None,
+    district: Unit | None = None,
+    *,
+    districts: list[int] | None = None,
+) -> dict[tuple[int, int], dict]:
+    """CO2 (direct, indirect), energy and non-fossil energy per (district, year), in one grouped
+    query: of the ``years`` given (None: all), of one ``district`` or some ``districts`` (None:
+    all), within the user's scope — ``user`` None only for a caller that has checked it."""
+    cells = InventoryCell.objects.all()
+    if years is not None:
+        cells = cells.filter(year__in=years)
+    if user is not None:
+        cells = cells.filter(district__in=districts_for(user))
     if district is not None:
         cells = cells.filter(district=district)
+    if districts is not None:
+        cells = cells.filter(district_id__in=districts)
     out = {}
-    for r in cells.values("district", "year").annotate(
-        direct=Sum("direct_co2_t"),
-        indirect=Sum("indirect_co2_t"),
-        tce=Sum("energy_tce"),
-        non_fossil=Sum("non_fossil_tce"),
+    for r in (
+        cells.order_by()
+        .values("district", "year")
+        .annotate(
+            direct=Sum("direct_co2_t"),
+            indirect=Sum("indirect_co2_t"),
+            tce=Sum("energy_tce"),
+            non_fossil=Sum("non_fossil_tce"),
+        )
     ):
         out[(r["district"], r["year"])] = r
     return out

@@ -16,7 +16,7 @@ from django.db.models import Count, FloatField, Sum
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
-from shanshui.carbon import importing, inventory
+from shanshui.carbon import importing, inventory, recompute
 from shanshui.carbon.importing import FileProblem, Lookups, Table
 from shanshui.carbon.models import (
     ActivityRecord,
@@ -480,14 +480,18 @@ def enterprise_recompute(*, enterprises=None, years=None) -> int:
 FACTOR_FIELDS = ("ncv_gj", "carbon_tc_per_tj", "oxidation", "tce_per_unit")
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
+def as_text(value) -> str:
+    """A value as a change record shows it: "" for None, a unit by its display name."""
+    if value is None:
+        return ""
+    return value.display_name if hasattr(value, "display_name") else str(value)
 
 
 @transaction.atomic
 def factor_update(*, actor, factor: EmissionFactor, values: dict, reason: str) -> int:
-    """Change a factor's numbers; each changed field is kept as a FactorChange. The inventory is
-    recomputed when the factor's set is in use. Returns the number of fields changed."""
+    """Change a factor's numbers; each changed field is kept as a FactorChange. The inventories
+    are recomputed in the background (recompute.py) when the factor's set is in use. Returns the
+    number of fields changed."""
     _office(actor)
     factor = (
         EmissionFactor.objects.select_for_update()
@@ -511,8 +515,8 @@ def factor_update(*, actor, factor: EmissionFactor, values: dict, reason: str) -
             FactorChange(
                 subject=str(factor)[:160],
                 field=name,
-                old=_text(old),
-                new=_text(new),
+                old=as_text(old),
+                new=as_text(new),
                 reason=reason,
                 emission_factor=factor,
                 actor=actor,
@@ -523,13 +527,13 @@ def factor_update(*, actor, factor: EmissionFactor, values: dict, reason: str) -
         factor.save()
         FactorChange.objects.bulk_create(changes)
         if factor.factor_set.in_use:
-            inventory_recompute()
-            enterprise_recompute()
+            recompute.recompute_request(actor=actor, reason=str(factor))
     return len(changes)
 
 
 def _use(actor, model, chosen, subject: str, reason: str) -> None:
-    """Put ``chosen`` (a factor set or a grid factor set) in use, record it, recompute."""
+    """Put ``chosen`` (a factor set or a grid factor set) in use, record it, and queue the
+    recompute."""
     _office(actor)
     current = model.objects.select_for_update().filter(in_use=True).first()
     if current == chosen:
@@ -544,8 +548,7 @@ def _use(actor, model, chosen, subject: str, reason: str) -> None:
         reason=reason,
         actor=actor,
     )
-    inventory_recompute()
-    enterprise_recompute()
+    recompute.recompute_request(actor=actor, reason=f"{subject} · {chosen.name}")
 
 
 @transaction.atomic
@@ -576,15 +579,14 @@ def grid_factor_save(
     FactorChange.objects.create(
         subject=f"{grid_set.name} · {year}"[:160],
         field="tco2_per_mwh",
-        old=_text(old),
-        new=_text(tco2_per_mwh),
+        old=as_text(old),
+        new=as_text(tco2_per_mwh),
         reason=reason,
         grid_factor=factor,
         actor=actor,
     )
     if grid_set.in_use:
-        inventory_recompute()
-        enterprise_recompute()
+        recompute.recompute_request(actor=actor, reason=f"{grid_set.name} · {year}")
     return factor
 
 
@@ -638,10 +640,12 @@ def ledger_task_raise(
     deadline,
     note: dict,
     lead_key: str = LEAD_UNIT_KEY,
+    system: str = "",
 ) -> Task:
     """A draft ledger task (category 双碳) with ``district`` implementing and the unit of
     ``lead_key`` leading. The ledger's ``task_create`` checks the office's role and the fields
-    and writes the creation event; the caller records its own event and keeps the task."""
+    and writes the creation event; the caller records its own event and keeps the task.
+    ``system`` (``actor`` None): the scheduled check raising it, named in the ledger's event."""
     units = [ledger_services.UnitAssignment(district, UnitRole.IMPLEMENTING)]
     lead = Unit.objects.filter(key=lead_key).first()
     if lead is not None:
@@ -659,4 +663,5 @@ def ledger_task_raise(
         deadline=deadline,
         units=units,
         note={"source": "carbon", **note},
+        system=system,
     )

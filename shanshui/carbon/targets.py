@@ -5,6 +5,11 @@ does (projects.py).
 
 Reads are scoped like the inventory: the office and departments see the city and every
 district, a district its own targets only (404 on another's).
+
+Writes follow the workflow core (lib/workflow.py), as two-high projects do: the row locked, the
+office's role checked, and one ``TargetEvent`` per action in the same transaction — set,
+changed (each field old → new), a ledger task raised, that task withdrawn. A target has no
+states of its own, so its events carry none.
 """
 
 from __future__ import annotations
@@ -15,22 +20,24 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import QuerySet, Sum
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shanshui.carbon import inventory, projection, services
+from shanshui.carbon import inventory, projection, selectors, services
 from shanshui.carbon.models import (
     CarbonTarget,
     DistrictEconomy,
-    FactorChange,
-    InventoryCell,
+    TargetEvent,
+    TargetEventKind,
     TargetKind,
 )
 from shanshui.carbon.selectors import districts_for, sees_city
 from shanshui.ledger import services as ledger_services
-from shanshui.ledger.models import Campaign
+from shanshui.ledger.models import Campaign, EventKind, Status
+from shanshui.ledger.models import Event as TaskEvent
+from shanshui.lib.workflow import Workflow
 from shanshui.orgs.models import Unit
 from shanshui.orgs.scope import scope_for
 
@@ -68,36 +75,44 @@ class Series:
     ]  # 10,000 yuan at comparable prices; a year only when every district has it
 
 
-def series(district: Unit | None) -> Series:
-    """Total CO2, energy and comparable GDP by year of one district, or the city (the sum of
-    the districts with data)."""
-    cells = InventoryCell.objects.all()
-    economy = DistrictEconomy.objects.all()
-    if district is not None:
-        cells = cells.filter(district=district)
-        economy = economy.filter(district=district)
+def _series(totals: dict[tuple[int, int], dict], economy: dict[tuple[int, int], tuple]) -> Series:
+    """The series of the district-year totals given (one district's, or all of the city's):
+    ``totals`` as :func:`selectors._totals` gives them, ``economy`` (district, year) → (GDP,
+    deflator)."""
     co2, energy, members = {}, {}, {}
-    for r in (
-        cells.values("year", "district")
-        .annotate(d=Sum("direct_co2_t"), i=Sum("indirect_co2_t"), e=Sum("energy_tce"))
-        .order_by()
-    ):
-        co2[r["year"]] = co2.get(r["year"], 0.0) + r["d"] + r["i"]
-        energy[r["year"]] = energy.get(r["year"], 0.0) + r["e"]
-        members.setdefault(r["year"], set()).add(r["district"])
+    for (d, y), r in totals.items():
+        co2[y] = co2.get(y, 0.0) + r["direct"] + r["indirect"]
+        energy[y] = energy.get(y, 0.0) + r["tce"]
+        members.setdefault(y, set()).add(d)
     gdp, counted = {}, {}
-    for e in economy.filter(year__in=list(co2)):
-        if e.district_id not in members[e.year]:
+    for d, y in totals:
+        if (d, y) not in economy:
             continue
+        gdp_100m, deflator = economy[(d, y)]
         value = inventory.comparable_gdp_10k_yuan(
-            float(e.gdp_100m_yuan) if e.gdp_100m_yuan is not None else None,
-            float(e.deflator) if e.deflator else None,
+            float(gdp_100m) if gdp_100m is not None else None,
+            float(deflator) if deflator else None,
         )
         if value is not None:
-            gdp[e.year] = gdp.get(e.year, 0.0) + value
-            counted[e.year] = counted.get(e.year, 0) + 1
+            gdp[y] = gdp.get(y, 0.0) + value
+            counted[y] = counted.get(y, 0) + 1
     gdp = {y: v for y, v in gdp.items() if counted[y] == len(members[y])}
     return Series(co2, energy, gdp)
+
+
+def _economy(totals: dict[tuple[int, int], dict]) -> dict[tuple[int, int], tuple]:
+    """GDP and deflator of the district-years with totals, in one query."""
+    rows = DistrictEconomy.objects.filter(
+        district_id__in={d for d, _y in totals}, year__in={y for _d, y in totals}
+    ).values_list("district_id", "year", "gdp_100m_yuan", "deflator")
+    return {(d, y): (g, f) for d, y, g, f in rows if (d, y) in totals}
+
+
+def series(district: Unit | None) -> Series:
+    """Total CO2, energy and comparable GDP by year of one district, or the city (the sum of
+    the districts with data). Unscoped: the caller has checked that the target is readable."""
+    totals = selectors._totals(None, None, district)
+    return _series(totals, _economy(totals))
 
 
 @dataclass
@@ -157,8 +172,10 @@ def _progress(t: CarbonTarget, s: Series, co2_path, peak, last) -> TargetRow:
     return TargetRow(t, p, gauge)
 
 
-def trajectory(district: Unit | None, targets: list[CarbonTarget]) -> Trajectory:
-    s = series(district)
+def trajectory(
+    district: Unit | None, targets: list[CarbonTarget], s: Series | None = None
+) -> Trajectory:
+    s = s if s is not None else series(district)
     horizon = max([t.period_end for t in targets] + [max(s.co2, default=0)]) + HORIZON_AFTER
     co2_path = projection.project(s.co2, horizon)
     last = max(s.co2) if s.co2 else None
@@ -177,13 +194,23 @@ def trajectory(district: Unit | None, targets: list[CarbonTarget]) -> Trajectory
 
 
 def trajectories(user) -> list[Trajectory]:
-    """The city first (for those who see it), then each district with targets."""
+    """The city first (for those who see it), then each district with targets.
+
+    The figures of every district come from one grouped query (district × year totals) and one
+    of the economy, however many districts there are; the city's are their sum."""
     by_scope: dict[int | None, list[CarbonTarget]] = {}
     for t in visible_targets(user).order_by("district__path", "period_start", "kind"):
         by_scope.setdefault(t.district_id, []).append(t)
+    if not by_scope:
+        return []
+    # The city sums every district's figures: only those who see the city have its targets.
+    wanted = None if None in by_scope else [d for d in by_scope if d is not None]
+    totals = selectors._totals(user, None, districts=wanted)
+    economy = _economy(totals)
     out = []
-    for _key, targets in sorted(by_scope.items(), key=lambda kv: kv[0] is not None):
-        out.append(trajectory(targets[0].district, targets))
+    for key, targets in sorted(by_scope.items(), key=lambda kv: kv[0] is not None):
+        mine = totals if key is None else {k: v for k, v in totals.items() if k[0] == key}
+        out.append(trajectory(targets[0].district, targets, _series(mine, economy)))
     return out
 
 
@@ -228,16 +255,66 @@ def _text(value) -> str:
     return str(value)
 
 
+def check(user, t: CarbonTarget, action: str) -> None:
+    """The office only (403); a target has no states that refuse an action."""
+    require_office(user)
+
+
+FLOW = Workflow(
+    event_model=TargetEvent,
+    subject="target",
+    stale_message=lambda t: _(
+        "Someone else changed this target a moment ago. Reload the page and try again."
+    ),
+    locking=lambda: CarbonTarget.objects.select_for_update(of=("self",)).select_related(
+        "district", "task"
+    ),
+    check=check,
+)
+
+
+def _note_withdrawal(t: CarbonTarget) -> None:
+    """Put the withdrawal of the target's ledger task into its history, once, with who withdrew
+    it, when and why (the ledger's event). The ledger knows nothing of targets, so the target
+    notes it when the office next acts on it: before another change or another task."""
+    if t.task_id is None or t.task.status != Status.WITHDRAWN:
+        return
+    if t.events.filter(kind=TargetEventKind.TASK_WITHDRAWN, data__task=t.task_id).exists():
+        return
+    withdrawn = (
+        TaskEvent.objects.filter(task_id=t.task_id, kind=EventKind.WITHDRAWN)
+        .order_by("-at", "-pk")
+        .first()
+    )
+    FLOW.record(
+        t,
+        actor=withdrawn.actor if withdrawn else None,
+        kind=TargetEventKind.TASK_WITHDRAWN,
+        unit=t.district,
+        comment=withdrawn.comment if withdrawn else "",
+        data={"task": t.task_id, "code": t.task.code},
+        at=withdrawn.at if withdrawn else timezone.now(),
+    )
+
+
 @transaction.atomic
 def target_save(*, actor, target: CarbonTarget | None = None, reason: str = "", **fields):
-    """Add a target or change one; each changed field is kept as a FactorChange (the carbon
-    app's history of the office's edits)."""
+    """Add a target or change one, with the office's reason; the event keeps every changed
+    field (old → new) or, for a new target, its values."""
     require_office(actor)
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise TypeError(f"unknown fields: {', '.join(sorted(unknown))}")
+    reason = (reason or "").strip()
     is_new = target is None
-    t = CarbonTarget() if is_new else CarbonTarget.objects.select_for_update().get(pk=target.pk)
+    if is_new:
+        t = CarbonTarget()
+    else:
+        t, _roles = FLOW.act(target, actor=actor, action="edit")
+        _note_withdrawal(t)
     if "value" in fields and fields["value"] is not None:
         fields["value"] = Decimal(fields["value"]).quantize(Decimal("0.01"))
-    old = {name: getattr(t, name, None) if not is_new else None for name in FIELDS}
+    old = {} if is_new else {name: getattr(t, name) for name in FIELDS}
     for name, value in fields.items():
         setattr(t, name, value)
     _check(t)
@@ -246,21 +323,17 @@ def target_save(*, actor, target: CarbonTarget | None = None, reason: str = "", 
         return t
     t.updated_at = timezone.now()
     t.save()
-    subject = f"{_('Target')} · {t}"[:160]
-    FactorChange.objects.bulk_create(
-        [
-            FactorChange(
-                subject=subject,
-                field=n,
-                old="" if is_new else _text(old[n])[:60],
-                new=_text(getattr(t, n))[:60],
-                reason=reason,
-                actor=actor,
-                carbon_target=t,
-            )
-            for n in (["value"] if is_new else changed)
-        ]
-    )
+    if is_new:
+        kind = TargetEventKind.CREATED
+        data = {"values": {n: _text(getattr(t, n)) for n in FIELDS}}
+    else:
+        kind = TargetEventKind.EDITED
+        data = {
+            "changes": [
+                {"field": n, "old": _text(old[n]), "new": _text(getattr(t, n))} for n in changed
+            ]
+        }
+    FLOW.record(t, actor=actor, kind=kind, unit=t.district, comment=reason, data=data)
     return t
 
 
@@ -296,15 +369,13 @@ def task_text(row: TargetRow, peak: int | None) -> tuple[str, str, list[str]]:
 
 def raise_task(*, actor, target: CarbonTarget, campaign: Campaign, deadline: dt.date):
     """A district behind its target onto the ledger in one step: a draft task (category 双碳),
-    the district implementing and 市发展改革委 leading. Once per target, again only after the
-    task was withdrawn."""
+    the district implementing and 市发展改革委 leading, and the target's event pointing to it.
+    Once per target, again only after the task was withdrawn (which the history then notes
+    first)."""
     require_office(actor)
     with transaction.atomic():
-        t = (
-            CarbonTarget.objects.select_for_update(of=("self",))
-            .select_related("district")
-            .get(pk=target.pk)
-        )
+        t, _roles = FLOW.act(target, actor=actor, action="raise_task")
+        _note_withdrawal(t)
         if services.task_is_open(t.task):
             raise ValidationError(_("A ledger task was already raised for this target."))
         if t.district_id is None:
@@ -329,4 +400,18 @@ def raise_task(*, actor, target: CarbonTarget, campaign: Campaign, deadline: dt.
         )
         t.task = task
         t.save(update_fields=["task"])
+        FLOW.record(
+            t,
+            actor=actor,
+            kind=TargetEventKind.TASK_RAISED,
+            unit=t.district,
+            comment=f"{task.code} {task.title}",
+            data={
+                "task": task.pk,
+                "code": task.code,
+                "campaign": campaign.pk,
+                "progress": row.progress.status,
+                "latest_year": row.progress.latest_year,
+            },
+        )
         return task

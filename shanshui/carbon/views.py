@@ -13,12 +13,14 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shanshui.carbon import dashboard, importing, markets, selectors, services
+from shanshui.carbon import dashboard, importing, markets, recompute, selectors, services
 from shanshui.carbon.forms import (
     ACTIVITY,
     ECONOMY,
+    ENERGY,
     MARKET,
     FactorForm,
     GridFactorForm,
@@ -273,6 +275,7 @@ def data_import(request: HttpRequest) -> HttpResponse:
         "sector_names": list(SECTOR_NAMES.values()),
         "market_header": importing.MARKET_HEADER,
         "industry_names": list(importing.INDUSTRY_NAMES),
+        "energy_header": importing.ENERGY_HEADER,
     }
     if request.method != "POST":
         context["form"] = ImportForm(initial={"kind": request.GET.get("kind") or ACTIVITY})
@@ -286,6 +289,7 @@ def data_import(request: HttpRequest) -> HttpResponse:
         ACTIVITY: services.activity_import,
         ECONOMY: services.economy_import,
         MARKET: markets.market_import,
+        ENERGY: markets.energy_import,
     }[kind]
     result = action(actor=request.user, fileobj=upload, dry_run=form.cleaned_data["dry_run"])
     if result.written:
@@ -309,6 +313,9 @@ def data_import(request: HttpRequest) -> HttpResponse:
 
 # --- factors -----------------------------------------------------------------------------------
 
+# After a change to factors in use: the recompute is queued (recompute.py), the page shows it.
+RECOMPUTING = gettext_lazy(" The inventory is being recomputed in the background.")
+
 
 @login_required
 @require_GET
@@ -321,13 +328,33 @@ def factors(request: HttpRequest) -> HttpResponse:
             (fs, sorted(fs.factors.all(), key=lambda f: f.energy_type.order)) for fs in factor_sets
         ],
         "grid_sets": grid_sets,
-        "changes": FactorChange.objects.filter(carbon_target__isnull=True).select_related("actor")[
-            :50
-        ],
+        "changes": FactorChange.objects.select_related("actor")[:50],
         "is_office": scope_for(request.user).sees_all,
         "grid_form": GridFactorForm(),
+        "run": recompute.latest_run(),
     }
     return render(request, "carbon/factors.html", context)
+
+
+@login_required
+@require_GET
+def recompute_status(request: HttpRequest) -> HttpResponse:
+    """The latest recompute's status, which the factors page polls while it waits or runs."""
+    _readable(request)
+    return render(
+        request,
+        "carbon/_recompute_status.html",
+        {"run": recompute.latest_run(), "is_office": scope_for(request.user).sees_all},
+    )
+
+
+@login_required
+@require_POST
+def recompute_again(request: HttpRequest) -> HttpResponse:
+    """The office starts the recompute again (after a run failed)."""
+    recompute.recompute_again(actor=request.user)
+    messages.success(request, str(RECOMPUTING).strip())
+    return redirect("carbon:factors")
 
 
 @login_required
@@ -347,7 +374,11 @@ def factor_edit(request: HttpRequest, pk: int) -> HttpResponse:
                 values={f: data[f] for f in services.FACTOR_FIELDS},
                 reason=data["reason"],
             )
-            messages.success(request, _("%(n)d values changed.") % {"n": n})
+            messages.success(
+                request,
+                _("%(n)d values changed.") % {"n": n}
+                + (str(RECOMPUTING) if n and factor.factor_set.in_use else ""),
+            )
             return redirect("carbon:factors")
     else:
         form = FactorForm(initial={f: getattr(factor, f) for f in services.FACTOR_FIELDS})
@@ -369,7 +400,9 @@ def set_use(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         services.grid_set_use(actor=request.user, grid_set=get_object_or_404(GridFactorSet, pk=pk))
     else:
         raise Http404
-    messages.success(request, _("The inventory was recomputed with the chosen factors."))
+    messages.success(
+        request, _("The inventory is being recomputed in the background with the chosen factors.")
+    )
     return redirect("carbon:factors")
 
 
@@ -385,5 +418,7 @@ def grid_factor_save(request: HttpRequest, pk: int) -> HttpResponse:
             messages.error(request, f"{label}：{'；'.join(errors)}")
         return redirect("carbon:factors")
     services.grid_factor_save(actor=request.user, grid_set=grid_set, **form.cleaned_data)
-    messages.success(request, _("Grid factor saved."))
+    messages.success(
+        request, _("Grid factor saved.") + (str(RECOMPUTING) if grid_set.in_use else "")
+    )
     return redirect("carbon:factors")

@@ -19,7 +19,14 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from shanshui.carbon import importing, market, markets, selectors
 from shanshui.carbon.forms import ComplianceForm, pick_year
-from shanshui.carbon.models import ComplianceYear, Market, MarketEnterprise, MarketIndustry
+from shanshui.carbon.models import (
+    ComplianceYear,
+    EnergyType,
+    EnterpriseActivity,
+    Market,
+    MarketEnterprise,
+    MarketIndustry,
+)
 from shanshui.lib.actions import save_form
 from shanshui.lib.xlsxstream import XlsxWriter
 from shanshui.orgs.scope import scope_for
@@ -94,6 +101,54 @@ def enterprise_export(request: HttpRequest) -> FileResponse:
     return FileResponse(out, as_attachment=True, filename="碳市场企业.xlsx")
 
 
+@login_required
+@require_GET
+def energy_export(request: HttpRequest) -> FileResponse:
+    """Enterprises' monthly energy rows in the import layout (it imports back unchanged): one
+    enterprise (``enterprise``, 404 outside the user's districts) or all in scope, one ``year``
+    or all. ``template=1``: the layout with the latest year's rows and a sheet of notes — the
+    template to fill in."""
+    _readable(request)
+    qs = markets.visible_enterprises(request.user)
+    name = "企业月度能源消费"
+    if (pk := request.GET.get("enterprise", "")).isdigit():
+        e = markets.enterprise_for(request.user, int(pk))
+        qs, name = qs.filter(pk=e.pk), f"{e.name}月度能源消费"
+    year = int(y) if (y := request.GET.get("year", "")).isdigit() else None
+    template = request.GET.get("template") == "1"
+    if template:
+        rows = EnterpriseActivity.objects.filter(enterprise__in=qs)
+        year = rows.order_by("-year").values_list("year", flat=True).first()
+        name = "企业月度能源消费导入模板"
+    out = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it)
+    with XlsxWriter(out) as book:
+        sheet = book.sheet("月度能源消费", widths=[22, 30, 8, 6, 12, 16, 10], freeze_rows=1)
+        sheet.row([(h, "header") for h in importing.ENERGY_HEADER])
+        if not template or year is not None:
+            for row in markets.energy_export_rows(qs, year):
+                sheet.row([(v, "wrap") for v in row])
+        if template:
+            notes = book.sheet("填表说明", widths=[100])
+            for line in ENERGY_NOTES:
+                notes.row([(line, "wrap")])
+            for et in EnergyType.objects.order_by("order", "code"):
+                notes.row(
+                    [(f"{et.name}（{et.unit}）{'：' + et.aliases if et.aliases else ''}", "wrap")]
+                )
+    out.seek(0)
+    return FileResponse(out, as_attachment=True, filename=f"{name}.xlsx")
+
+
+# The template's notes (Chinese, like the layout itself).
+ENERGY_NOTES = [
+    "每行一家企业一个月一种能源；统一社会信用代码须为已登记的碳市场企业，企业名称可不填，填写时须与登记名称一致。",
+    "月份填1—12或“3月”；也可不用“年份”“月份”两列，改用一列“年月”，如2025-03、2025年3月。",
+    "计量单位可填千克、吨、万吨；千瓦时、万千瓦时；立方米、万立方米，导入时换算为能源品种的单位。",
+    "同一企业、月份和能源品种再次导入时替换原数量；同一文件重复导入不改变数据。任何一行有误则整个文件不导入。",
+    "能源品种及其单位（可用的其他名称）：",
+]
+
+
 def _label(name: str) -> str:
     for model in (MarketEnterprise, ComplianceYear):
         try:
@@ -125,8 +180,15 @@ def _context(request, e, form=None) -> dict:
         form = ComplianceForm(
             initial={"year": (last.year + 1) if last else today.year - 1, "surrendered_t": 0}
         )
+    energy_years = markets.energy_years(e)
+    energy_year = pick_year(
+        request.GET.get("energy_year"), energy_years, energy_years[0] if energy_years else None
+    )
     return {
         "e": e,
+        "energy_years": energy_years,
+        "energy": markets.energy_breakdown(e, energy_year) if energy_year else None,
+        "months": range(1, 13),
         "rows": rows,
         "check": latest,
         "computed_only": [

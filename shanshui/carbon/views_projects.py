@@ -253,7 +253,7 @@ def _context(request, p: TwoHighProject, bound: dict | None = None) -> dict:
         "is_office": scope_for(request.user).sees_all,
         # the card opened first: the step forward, never a refusal
         "primary_action": next((n for n in action_forms if n not in DANGER), ""),
-        "blocked_note": p.blocks_approval and p.status == ProjectStatus.UNDER_REVIEW,
+        "blocked_note": p.status == ProjectStatus.UNDER_REVIEW and projects.approval_blocked(p),
     }
 
 

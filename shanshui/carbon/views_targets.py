@@ -1,5 +1,5 @@
-"""Pages of the targets (双碳目标): progress gauges and trajectories, the office's target
-form, raising a ledger task for a district behind its target."""
+"""Pages of the targets (双碳目标): progress gauges and trajectories, one target with its
+history, the office's target form, raising a ledger task for a district behind its target."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shanshui.carbon import projection, selectors, targets
+from shanshui.carbon import projection, selectors, services, targets
 from shanshui.carbon.forms_targets import TargetForm, TargetTaskForm
-from shanshui.carbon.models import CarbonTarget, FactorChange
+from shanshui.carbon.models import CarbonTarget, TargetEvent, TargetEventKind, TargetKind
+from shanshui.lib.actions import add_service_errors
 from shanshui.orgs.scope import scope_for
 
 
@@ -48,24 +49,77 @@ def target_list(request: HttpRequest) -> HttpResponse:
         "task_form": TargetTaskForm() if is_office else None,
         "BEHIND": projection.BEHIND,
         "ON_TRACK": projection.ON_TRACK,
-        "changes": _changes() if is_office else [],
+        "changes": _history(
+            TargetEvent.objects.select_related("actor", "target__district").order_by("-at", "-pk")[
+                :20
+            ]
+        )
+        if is_office
+        else [],
     }
     return render(request, "carbon/targets.html", context)
 
 
-def _changes() -> list[tuple[FactorChange, str]]:
-    """The latest target changes, each with its field's label."""
+def _history(events) -> list[dict]:
+    """Events as the page shows them: each field change with its label, kinds as words."""
     labels = {f.name: str(f.verbose_name) for f in CarbonTarget._meta.fields}
-    changes = FactorChange.objects.filter(carbon_target__isnull=False).select_related("actor")
-    return [(c, labels.get(c.field, c.field)) for c in changes[:20]]
+    labels["district"] = _("District or county")
+    kinds = dict(TargetKind.choices)
+
+    def text(field: str, value: str) -> str:
+        return str(kinds.get(value, value)) if field == "kind" else value
+
+    out = []
+    for e in events:
+        if e.kind == TargetEventKind.EDITED:
+            changes = [
+                {
+                    "label": labels.get(c["field"], c["field"]),
+                    "old": text(c["field"], c["old"]),
+                    "new": text(c["field"], c["new"]),
+                }
+                for c in e.data.get("changes", [])
+            ]
+        elif e.kind == TargetEventKind.CREATED:
+            values = e.data.get("values", {})
+            changes = [
+                {"label": labels.get(n, n), "old": "", "new": text(n, v)}
+                for n, v in values.items()
+                if v
+            ]
+        else:
+            changes = []
+        out.append({"event": e, "changes": changes})
+    return out
 
 
-def _form_errors(form, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc.messages)
+@login_required
+@require_GET
+def target_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One target: its progress and its whole history, in the target's scope (another
+    district's is a 404)."""
+    _readable(request)
+    target = targets.target_for(request.user, pk)
+    traj = targets.trajectory(target.district, [target])
+    is_office = scope_for(request.user).sees_all
+    row = traj.rows[0]
+    events = target.events.select_related("actor", "unit").order_by("at", "pk")
+    return render(
+        request,
+        "carbon/target.html",
+        {
+            "target": target,
+            "traj": traj,
+            "row": row,
+            "history": _history(events),
+            "is_office": is_office,
+            "task_open": services.task_is_open(target.task),
+            "task_form": TargetTaskForm() if is_office else None,
+            "BEHIND": projection.BEHIND,
+            "ON_TRACK": projection.ON_TRACK,
+            "chart": {"traj-0": traj.chart()},
+        },
+    )
 
 
 @login_required
@@ -79,12 +133,14 @@ def target_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             data = dict(form.cleaned_data)
             reason = data.pop("reason")
             try:
-                targets.target_save(actor=request.user, target=target, reason=reason, **data)
+                saved = targets.target_save(
+                    actor=request.user, target=target, reason=reason, **data
+                )
             except ValidationError as exc:
-                _form_errors(form, exc)
+                add_service_errors(form, exc)
             else:
                 messages.success(request, _("Target saved."))
-                return redirect("carbon:targets")
+                return redirect("carbon:target", saved.pk)
     else:
         form = TargetForm(target=target)
     return render(
@@ -112,4 +168,4 @@ def target_task(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "；".join(exc.messages))
     else:
         messages.success(request, _("Draft task %(code)s put on the ledger.") % {"code": task.code})
-    return redirect("carbon:targets")
+    return redirect("carbon:target", target.pk)

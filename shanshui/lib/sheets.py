@@ -284,6 +284,42 @@ class HeaderSpec:
         ]
 
 
+# --- dates as offices write them ---------------------------------------------------------------
+
+_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?$")
+_COMPACT_DATE_RE = re.compile(r"^(\d{4})(\d{2})(\d{2})$")
+_YEAR_MONTH_RE = re.compile(r"^(\d{4})\s*[-/年]\s*(\d{1,2})\s*(?:月份?)?$")
+
+
+def parse_date(value) -> dt.date | None:
+    """A date cell, or a date written 2025-12-31, 2025/12/31, 2025.12.31, 20251231 or
+    2025年12月31日; None when it is none of these or no real day."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    t = unicodedata.normalize("NFKC", text(value)).strip()
+    m = _DATE_RE.match(t) or _COMPACT_DATE_RE.match(t)
+    if m is None:
+        return None
+    try:
+        return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None
+
+
+def parse_year_month(value) -> tuple[int, int] | None:
+    """(year, month) of a month written 2025-03, 2025/3, 2025年3月 or as a date of that month
+    (an Excel cell formatted as a month holds its first day); None otherwise."""
+    t = unicodedata.normalize("NFKC", text(value)).strip()
+    m = _YEAR_MONTH_RE.match(t)
+    if m is not None:
+        month = int(m.group(2))
+        return (int(m.group(1)), month) if 1 <= month <= 12 else None
+    day = parse_date(value)
+    return (day.year, day.month) if day else None
+
+
 def is_footer(values: tuple) -> bool:
     filled = [v for v in values if not is_blank(v)]
     return len(filled) == 1 and isinstance(filled[0], str) and bool(_FOOTER_RE.match(filled[0]))

@@ -25,7 +25,7 @@ MAY_IMPORT: dict[str, set[str]] = {
     "complaints": {"lib", "orgs", "ledger"},
     "monitoring": {"lib", "orgs", "ledger"},
     "directives": {"lib", "orgs", "ledger"},
-    "carbon": {"lib", "orgs", "ledger"},
+    "carbon": {"lib", "orgs", "ledger", "jobs"},
     "reports": {"lib", "orgs", "ledger", "complaints", "monitoring", "jobs"},
 }
 TEST_ONLY = "testing"

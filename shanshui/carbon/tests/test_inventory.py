@@ -10,7 +10,13 @@ import pytest
 from django.core.management import call_command
 
 from shanshui.carbon import selectors, services
-from shanshui.carbon.models import EmissionFactor, FactorChange, FactorSet, InventoryCell
+from shanshui.carbon.models import (
+    EmissionFactor,
+    FactorChange,
+    FactorSet,
+    InventoryCell,
+    RecomputeRun,
+)
 from shanshui.carbon.tests.helpers import WANZHOU_2023, csv_bytes, named
 
 pytestmark = pytest.mark.django_db
@@ -107,15 +113,27 @@ def test_intensity_in_comparable_prices_and_change_against_the_base_year(wanzhou
     assert w["non_fossil_share"] is None  # no non-fossil rows: not known
 
 
-def test_a_factor_edit_is_kept_and_recomputes(wanzhou):
+def test_a_factor_edit_is_kept_and_recomputes_in_the_background(
+    wanzhou, django_capture_on_commit_callbacks
+):
     coal = EmissionFactor.objects.get(factor_set__in_use=True, energy_type__name="原煤")
-    n = services.factor_update(
-        actor=wanzhou.office,
-        factor=coal,
-        values={"ncv_gj": "20.000", "oxidation": "0.94"},
-        reason="本地实测",
-    )
-    assert n == 1
+    before = InventoryCell.objects.get(district=wanzhou.unit_a, sector="industry").direct_co2_t
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        n = services.factor_update(
+            actor=wanzhou.office,
+            factor=coal,
+            values={"ncv_gj": "20.000", "oxidation": "0.94"},
+            reason="本地实测",
+        )
+        # Within the edit's transaction: recorded as waiting, nothing recomputed yet.
+        run = RecomputeRun.objects.get()
+        assert (run.status, run.requested_by) == ("pending", wanzhou.office)
+        assert run.reason.endswith(" · 原煤")
+        steel = InventoryCell.objects.get(district=wanzhou.unit_a, sector="industry")
+        assert steel.direct_co2_t == before
+    assert n == 1 and len(queued) == 1
+    run.refresh_from_db()  # the immediate backend ran it once the edit committed
+    assert run.status == "done" and run.cells and run.finished_at and run.task_id
     change = FactorChange.objects.get()
     assert (change.field, change.old, change.new, change.actor) == (
         "ncv_gj",
@@ -127,9 +145,10 @@ def test_a_factor_edit_is_kept_and_recomputes(wanzhou):
     assert steel.direct_co2_t == pytest.approx(1000 * 20.0 / 1000 * 26.37 * 0.94 * 44 / 12)
 
 
-def test_the_office_switches_to_the_ipcc_set(wanzhou):
+def test_the_office_switches_to_the_ipcc_set(wanzhou, django_capture_on_commit_callbacks):
     ipcc = FactorSet.objects.get(key="ipcc-2006")
-    services.factor_set_use(actor=wanzhou.office, factor_set=ipcc, reason="对比")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.factor_set_use(actor=wanzhou.office, factor_set=ipcc, reason="对比")
     assert FactorSet.objects.get(in_use=True) == ipcc
     steel = InventoryCell.objects.get(district=wanzhou.unit_a, sector="industry")
     assert steel.direct_co2_t == pytest.approx(1000 * 25.8 / 1000 * 25.8 * 1 * 44 / 12)

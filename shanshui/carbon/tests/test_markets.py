@@ -251,7 +251,7 @@ def test_the_sweep_command(personas, campaign):
     call_command("carbon_market_sweep", "--user", "p_office", "--dry-run", stdout=out)
     assert "1 missed" in out.getvalue() and not Task.objects.exists()
     call_command("carbon_market_sweep", "--user", "p_office", stdout=io.StringIO())
-    call_command("carbon_market_sweep", "--user", "p_office", stdout=io.StringIO())
+    call_command("carbon_market_sweep", stdout=io.StringIO())
     assert Task.objects.count() == 1
 
 
@@ -697,14 +697,47 @@ def test_the_rules_come_from_settings(personas):
     assert markets.inclusion_check(e, e.years.get()).inclusion.market == ""
 
 
-def test_the_scheduled_check_runs_as_the_configured_office_member(personas, campaign):
+def test_the_scheduled_check_raises_the_task_as_the_system(client, personas, campaign):
+    """No login is configured: the task's creation event names the scheduled check, the
+    enterprise's record the same; a second run raises nothing."""
+    from shanshui.ledger.models import Event, EventKind
+
     e = enterprise(personas, 1)
     ComplianceYear.objects.create(
         enterprise=e, year=2024, verified_co2_t=D(100), deadline=dt.date(2025, 12, 31)
     )
-    with override_settings(SHANSHUI_CARBON_SWEEP_USER=""):
-        assert "SHANSHUI_CARBON_SWEEP_USER" in markets.scheduled_sweep(day=TODAY)
-    with override_settings(SHANSHUI_CARBON_SWEEP_USER="p_office"):
-        markets.scheduled_sweep(day=TODAY)
-        markets.scheduled_sweep(day=TODAY)
-    assert Task.objects.count() == 1
+    assert "1" in markets.scheduled_sweep(day=TODAY)
+    markets.scheduled_sweep(day=TODAY)
+    task = Task.objects.get()
+    created = Event.objects.get(task=task, kind=EventKind.CREATED)
+    assert created.actor is None
+    assert created.comment == markets.SYSTEM_CHECK == created.data["system"]
+    raised = MarketEvent.objects.get(enterprise=e, kind="task_raised")
+    assert raised.actor is None and raised.data["system"] == markets.SYSTEM_CHECK
+    client.force_login(personas.office)
+    page = client.get(reverse("ledger:task", args=[task.pk])).content.decode()
+    assert markets.SYSTEM_CHECK in page and "系统" in page
+    assert (
+        markets.SYSTEM_CHECK
+        in client.get(reverse("carbon:market_enterprise", args=[e.pk])).content.decode()
+    )
+
+
+def test_the_ledger_refuses_a_system_task_from_a_person_and_a_task_from_no_one(personas, campaign):
+    e = enterprise(personas, 1)
+    fields = dict(
+        campaign=campaign,
+        code="X1",
+        district=e.district,
+        title="t",
+        problem="p",
+        target="",
+        measures=[],
+        deadline=TODAY,
+        note={},
+    )
+    with pytest.raises(PermissionDenied):
+        services.ledger_task_raise(actor=None, **fields)
+    with pytest.raises(ValueError):
+        services.ledger_task_raise(actor=personas.office, system="系统定时检查", **fields)
+    assert not Task.objects.exists()

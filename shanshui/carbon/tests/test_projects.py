@@ -136,13 +136,41 @@ def test_efficiency_at_the_baseline_approves_below_blocks(personas):
     below = to_review(
         office, propose(personas.district_a, personas.unit_a, unit_energy=D("117.01"))
     )
-    assert below.blocks_approval and "below_baseline" in below.flags
+    assert projects.approval_blocked(below) and "below_baseline" in below.flags
     assert "approve" not in projects.allowed_actions(office, below)
     with translation.override("zh-hans"), pytest.raises(InvalidTransition) as exc:
         projects.project_approve(actor=office, project=below, expected_version=None, opinion="同意")
     assert exc.value.message == "该项目能效低于国家基准水平，不予准入。"
     below.refresh_from_db()
     assert below.status == S.UNDER_REVIEW and kinds(below)[-1] == "sent_for_review"
+
+
+def test_approval_follows_the_rules_in_use_not_those_at_screening(personas, settings):
+    """Whether efficiency below the baseline blocks approval is decided when the office
+    approves, from the rules then in use: a project screened under lenient rules is refused
+    once they tighten, and one screened under strict rules may pass once they are relaxed."""
+    office = personas.office
+    settings.CARBON_TWO_HIGH_RULES = {"below_baseline_blocks": False}
+    lenient = to_review(
+        office, propose(personas.district_a, personas.unit_a, unit_energy=D("117.01"))
+    )
+    assert "approve" in projects.allowed_actions(office, lenient)
+    settings.CARBON_TWO_HIGH_RULES = {"below_baseline_blocks": True}
+    assert "approve" not in projects.allowed_actions(office, lenient)
+    with pytest.raises(InvalidTransition):
+        projects.project_approve(
+            actor=office, project=lenient, expected_version=None, opinion="同意"
+        )
+    lenient.refresh_from_db()
+    assert lenient.status == S.UNDER_REVIEW
+
+    strict = to_review(
+        office, propose(personas.district_a, personas.unit_a, unit_energy=D("117.01"))
+    )
+    settings.CARBON_TWO_HIGH_RULES = {"below_baseline_blocks": False}
+    projects.project_approve(actor=office, project=strict, expected_version=None, opinion="同意")
+    strict.refresh_from_db()
+    assert strict.status == S.APPROVED
 
 
 def test_wrong_state_stale_page_and_wrong_role(personas):

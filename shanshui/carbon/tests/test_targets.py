@@ -1,6 +1,8 @@
 """Targets and trajectories: the projection's arithmetic on hand-computed series, progress at
-its boundaries, the office's target form (errors in Chinese, history kept), scope (a district
-its own targets, another's 404 through pages and API), the ledger task raised once."""
+its boundaries, the office's target form (errors in Chinese), the target's own history (set,
+changed, task raised, task withdrawn; written with the action or not at all), scope (a district
+its own targets, another's 404 through pages and API), the ledger task raised once, the
+trajectories read in a fixed number of queries, and the data migration of the old history."""
 
 from __future__ import annotations
 
@@ -8,7 +10,10 @@ import datetime as dt
 from decimal import Decimal as D
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.urls import reverse
 
 from shanshui.carbon import projection, targets
@@ -17,12 +22,17 @@ from shanshui.carbon.models import (
     DistrictEconomy,
     FactorChange,
     InventoryCell,
+    TargetEvent,
     TargetKind,
 )
-from shanshui.ledger.models import CampaignKind, Category, Task, UnitRole
+from shanshui.ledger import services as ledger_services
+from shanshui.ledger.models import CampaignKind, Category, Status, Task, UnitRole
 from shanshui.ledger.scenarios import make_campaign
+from shanshui.orgs.models import Unit
 from shanshui.orgs.services import api_token_create
 from shanshui.testing.http import ClientApi
+
+User = get_user_model()
 
 # --- the projection (pure) ---------------------------------------------------------------------
 
@@ -150,12 +160,36 @@ def test_progress_of_districts_and_the_city(setup):
     assert rows[city.pk].progress.achieved == 2020
 
 
+def kinds(t: CarbonTarget) -> list[str]:
+    # by pk: some tests freeze the clock after the targets were set
+    return list(t.events.order_by("pk").values_list("kind", flat=True))
+
+
 def test_office_edits_keep_history_and_check_values(setup):
     personas, a, _b, _city = setup
-    targets.target_save(actor=personas.office, target=a, value=D("22"), reason="省里下达")
-    change = FactorChange.objects.filter(field="value").order_by("-pk").first()
-    assert (change.old, change.new, change.reason) == ("20.00", "22.00", "省里下达")
-    assert change.carbon_target == a
+    created = a.events.get()
+    assert (created.kind, created.actor, created.unit) == (
+        "created",
+        personas.office,
+        personas.unit_a,
+    )
+    assert created.data["values"]["value"] == "20.00"
+    targets.target_save(
+        actor=personas.office, target=a, value=D("22"), period_end=2026, reason="省里下达"
+    )
+    edited = a.events.order_by("-pk").first()
+    assert (edited.kind, edited.actor, edited.comment) == ("edited", personas.office, "省里下达")
+    assert edited.data["changes"] == [
+        {"field": "period_end", "old": "2025", "new": "2026"},
+        {"field": "value", "old": "20.00", "new": "22.00"},
+    ]
+    # Nothing changed: no event. A refused change: no event either (one transaction).
+    targets.target_save(actor=personas.office, target=a, value=D("22"), reason="再存一次")
+    with pytest.raises(ValidationError):
+        targets.target_save(actor=personas.office, target=a, value=D("120"), reason="错")
+    assert kinds(a) == ["created", "edited"]
+    # Targets are not factors: none of this is in the factors' history.
+    assert not FactorChange.objects.exists()
     with pytest.raises(ValidationError) as exc:
         target(personas.office, personas.unit_a)  # the same target twice
     assert "kind" in exc.value.message_dict
@@ -164,7 +198,10 @@ def test_office_edits_keep_history_and_check_values(setup):
     assert {"value", "base_year"} <= set(exc.value.message_dict)
     with pytest.raises(PermissionDenied):
         target(personas.district_a, personas.unit_a, TargetKind.ENERGY_CAP, "100")
+    with pytest.raises(PermissionDenied):
+        targets.target_save(actor=personas.district_a, target=a, value=D("30"), reason="x")
     assert CarbonTarget.objects.count() == 3
+    assert kinds(a) == ["created", "edited"]
 
 
 def test_form_errors_in_chinese(client, setup):
@@ -224,11 +261,20 @@ def test_scope_through_pages(client, setup):
     assert client.post(reverse("carbon:target_task", args=[b.pk])).status_code == 404
     assert client.get(reverse("carbon:target_edit", args=[a.pk])).status_code == 403
     assert client.post(reverse("carbon:target_task", args=[a.pk])).status_code == 403
-    # Another district's target edits are not on the factors page every reader sees.
+    # Another district's target edits are neither on the factors page every reader sees nor
+    # on the district's own pages; its own target's history is.
     targets.target_save(actor=personas.office, target=b, value=D("23"), reason="渝中调整")
+    targets.target_save(actor=personas.office, target=a, value=D("21"), reason="万州调整")
     factors = client.get(reverse("carbon:factors"))
     assert factors.status_code == 200 and "渝中调整" not in factors.content.decode()
-    assert all(c.carbon_target_id is None for c in factors.context["changes"])
+    assert client.get(reverse("carbon:target", args=[b.pk])).status_code == 404
+    assert client.get(reverse("carbon:target", args=[city.pk])).status_code == 404
+    own = client.get(reverse("carbon:target", args=[a.pk]))
+    body = own.content.decode()
+    assert own.status_code == 200 and "万州调整" in body and "渝中调整" not in body
+    assert "20.00 → 21.00" in body
+    assert "生成整改任务" not in body and "target-actions" not in body
+    assert "渝中调整" not in client.get(reverse("carbon:targets")).content.decode()
     client.force_login(personas.office)
     page = client.get(reverse("carbon:targets"))
     body = page.content.decode()
@@ -250,8 +296,17 @@ def test_a_district_behind_raises_a_ledger_task_once(client, setup, ordinary_day
     assert list(task.category_rows.values_list("category", flat=True)) == [Category.CARBON]
     roles = {(tu.unit_id, tu.role) for tu in task.task_units.all()}
     assert (personas.unit_a.pk, UnitRole.IMPLEMENTING) in roles
+    assert kinds(a) == ["created", "task_raised"]
+    raised = a.events.get(kind="task_raised")
+    assert (raised.actor, raised.data["task"], raised.data["progress"]) == (
+        personas.office,
+        task.pk,
+        "behind",
+    )
+    page = client.get(reverse("carbon:target", args=[a.pk])).content.decode()
+    assert "已生成整改任务" in page and task.code in page
     client.post(url, {"campaign": campaign.pk, "deadline": deadline})  # again: refused
-    assert Task.objects.count() == 1
+    assert Task.objects.count() == 1 and kinds(a) == ["created", "task_raised"]
     with pytest.raises(ValidationError):
         targets.raise_task(
             actor=personas.office,
@@ -266,7 +321,69 @@ def test_a_district_behind_raises_a_ledger_task_once(client, setup, ordinary_day
             campaign=campaign,
             deadline=ordinary_day.date() + dt.timedelta(days=60),
         )
-    assert Task.objects.count() == 1
+    assert Task.objects.count() == 1 and kinds(b) == ["created"]
+
+
+def test_a_withdrawn_task_is_in_the_history_before_the_next(setup, ordinary_day):
+    personas, a, _b, _city = setup
+    campaign = make_campaign(personas.office, code="special-wd", kind=CampaignKind.SPECIAL)
+    deadline = ordinary_day.date() + dt.timedelta(days=60)
+    first = targets.raise_task(
+        actor=personas.office, target=a, campaign=campaign, deadline=deadline
+    )
+    ledger_services.task_withdraw(
+        actor=personas.office, task=first, expected_version=None, reason="录入有误"
+    )
+    assert Task.objects.get(pk=first.pk).status == Status.WITHDRAWN
+    a.refresh_from_db()
+    second = targets.raise_task(
+        actor=personas.office, target=a, campaign=campaign, deadline=deadline
+    )
+    assert second.pk != first.pk
+    assert kinds(a) == ["created", "task_raised", "task_withdrawn", "task_raised"]
+    withdrawn = a.events.get(kind="task_withdrawn")
+    assert (withdrawn.actor, withdrawn.comment, withdrawn.data["task"]) == (
+        personas.office,
+        "录入有误",
+        first.pk,
+    )
+    # Noted once: a later edit does not note it again.
+    targets.target_save(actor=personas.office, target=a, value=D("21"), reason="调整")
+    assert kinds(a)[-1] == "edited" and a.events.filter(kind="task_withdrawn").count() == 1
+
+
+def test_the_office_sees_the_latest_changes_on_the_list(client, setup):
+    personas, a, _b, _city = setup
+    targets.target_save(actor=personas.office, target=a, kind=TargetKind.ENERGY_INTENSITY)
+    client.force_login(personas.office)
+    body = client.get(reverse("carbon:targets")).content.decode()
+    assert "能耗强度下降（%）" in body and "target-history" in body
+    assert reverse("carbon:target", args=[a.pk]) in body
+
+
+@pytest.mark.parametrize("n", [2, 8])
+def test_trajectories_read_in_a_fixed_number_of_queries(n, personas, django_assert_max_num_queries):
+    """One grouped query for every district's totals, one for the economy: the count does not
+    grow with the districts (per-district reads took two queries each)."""
+    districts = list(Unit.objects.territorial().order_by("path")[:n])
+    assert len(districts) == n
+    for i, d in enumerate(districts):
+        inventory(d, {2020: 100 + 4 * i, 2021: 98, 2022: 95}, {2020: 1, 2021: 1, 2022: 1})
+        target(personas.office, d)
+    target(personas.office, None, TargetKind.PEAK_YEAR, "2030")
+    office = User.objects.get(pk=personas.office.pk)  # nothing of its scope read yet
+    # the user's memberships, the targets, the district × year totals, the economy
+    with django_assert_max_num_queries(4):
+        result = targets.trajectories(office)
+    assert len(result) == n + 1 and result[0].district is None
+    # the same figures as one district's trajectory read on its own
+    for traj in result:
+        alone = targets.trajectory(traj.district, [r.target for r in traj.rows])
+        assert [r.progress for r in traj.rows] == [r.progress for r in alone.rows]
+        assert traj.co2_path == alone.co2_path and traj.intensity == alone.intensity
+    assert {t.rows[0].progress.status for t in result[1:]} == {"behind", "on_track"}
+    # the city sums the districts
+    assert result[0].co2_path[2020] == pytest.approx(sum(100 + 4 * i for i in range(n)))
 
 
 def test_api_scoped(setup):
@@ -283,7 +400,70 @@ def test_api_scoped(setup):
     assert {r["id"] for r in body} == {a.pk, b.pk, city.pk}
     status, body = api.get("office", f"/carbon/targets/{city.pk}")
     assert body["projected_peak_year"] == 2020 and body["district"] is None
+    assert [e["kind"] for e in body["events"]] == ["created"]
+    assert body["events"][0]["actor"] == personas.office.username
     make_campaign(personas.office, code="special-api", kind=CampaignKind.SPECIAL)
     status, body = api.post("office", f"/carbon/targets/{a.pk}/task")
     assert status == 201 and body["code"].startswith("MB2021-")
     assert api.post("office", f"/carbon/targets/{a.pk}/task")[0] == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_moves_target_edits_out_of_the_factor_history():
+    """Target edits kept as FactorChange rows become the target's events (the first save a
+    "created", later saves an "edited" each with all its fields); the factors' rows stay.
+    Migrating back puts them back."""
+    before = [("carbon", "0007_marketevent_energy")]
+    executor = MigrationExecutor(connection)
+    after = executor.loader.graph.leaf_nodes("carbon")
+    executor.migrate(before)
+    old = executor.loader.project_state(before).apps
+    Target = old.get_model("carbon", "CarbonTarget")
+    Change = old.get_model("carbon", "FactorChange")
+    t = Target.objects.create(
+        period_start=2021, period_end=2025, base_year=2020, kind="peak_year", value=D("2030")
+    )
+    start = dt.datetime(2026, 1, 5, 9, 0, tzinfo=dt.UTC)
+    later = start + dt.timedelta(hours=1)
+    rows = [
+        ("value", "", "2030.00", "", start),
+        ("period_end", "2025", "2026", "省里下达", later),
+        ("value", "2030.00", "2029.00", "省里下达", later + dt.timedelta(microseconds=40)),
+    ]
+    for field, was, new, reason, at in rows:
+        Change.objects.create(
+            subject="目标 · 全市",
+            field=field,
+            old=was,
+            new=new,
+            reason=reason,
+            carbon_target=t,
+            at=at,
+        )
+    Change.objects.create(
+        subject="省级指南 · 原煤", field="ncv_gj", old="20.9", new="20.5", at=start
+    )
+    try:
+        executor.loader.build_graph()
+        executor.migrate(after)
+        events = list(TargetEvent.objects.filter(target_id=t.pk).order_by("at", "pk"))
+        assert [e.kind for e in events] == ["created", "edited"]
+        assert events[0].data == {"values": {"value": "2030.00"}} and events[0].at == start
+        assert events[1].comment == "省里下达"
+        assert events[1].data["changes"] == [
+            {"field": "period_end", "old": "2025", "new": "2026"},
+            {"field": "value", "old": "2030.00", "new": "2029.00"},
+        ]
+        assert list(FactorChange.objects.values_list("subject", flat=True)) == ["省级指南 · 原煤"]
+        executor.loader.build_graph()
+        executor.migrate(before)
+        old = executor.loader.project_state(before).apps
+        back = old.get_model("carbon", "FactorChange").objects.filter(carbon_target_id=t.pk)
+        assert sorted(back.values_list("field", "new")) == [
+            ("period_end", "2026"),
+            ("value", "2029.00"),
+            ("value", "2030.00"),
+        ]
+    finally:
+        executor.loader.build_graph()
+        executor.migrate(after)

@@ -55,3 +55,6 @@ def test_targets_page_gauges_and_task(live_server):
                 behind.first.click()
             assert "已生成" in page.content() or "台账" in page.content()
             assert CarbonTarget.objects.exclude(task=None).count() == 1
+            # onto the target's own page, its history ending with the task raised
+            page.wait_for_selector("#target-history .target-event[data-kind=task_raised]")
+            assert page.locator("#target-history .target-event").count() == 2

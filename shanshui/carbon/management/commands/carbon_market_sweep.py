@@ -1,9 +1,10 @@
 """Raise a ledger task for every missed carbon-allowance surrender (deadline passed, less
 surrendered than the verified emissions) that has no standing task. Idempotent: run it daily
-from cron after the ledger's sweep.
+from cron after the ledger's sweep (the worker's schedule runs it too).
 
-    manage.py carbon_market_sweep --user office --dry-run   # list what would be raised
-    manage.py carbon_market_sweep --user office             # raise the tasks
+    manage.py carbon_market_sweep --dry-run          # list what would be raised
+    manage.py carbon_market_sweep                    # raise the tasks as the system
+    manage.py carbon_market_sweep --user office      # raise them as an office member
 """
 
 from __future__ import annotations
@@ -22,16 +23,19 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument(
-            "--user", required=True, help="The office member the tasks are raised as."
+            "--user",
+            help="The office member the tasks are raised as (default: the system, as scheduled).",
         )
         parser.add_argument("--dry-run", action="store_true", help="List only; change nothing.")
         parser.add_argument("--date", type=dt.date.fromisoformat, help="Today (YYYY-MM-DD).")
 
     def handle(self, *args, **options):
-        try:
-            user = get_user_model().objects.get(username=options["user"])
-        except get_user_model().DoesNotExist as exc:
-            raise CommandError(f"No user {options['user']!r}.") from exc
+        user = None
+        if options["user"]:
+            try:
+                user = get_user_model().objects.get(username=options["user"])
+            except get_user_model().DoesNotExist as exc:
+                raise CommandError(f"No user {options['user']!r}.") from exc
         try:
             found = markets.surrender_sweep(
                 actor=user, today=options["date"], dry_run=options["dry_run"]

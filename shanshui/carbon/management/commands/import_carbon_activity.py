@@ -1,8 +1,11 @@
-"""Import carbon activity data (or, with --economy, GDP and population) from .xlsx or .csv.
+"""Import carbon data from .xlsx or .csv: district activity data (the default), GDP and
+population, carbon-market enterprises, or enterprises' monthly energy use.
 
     manage.py import_carbon_activity data.xlsx --dry-run
     manage.py import_carbon_activity data.csv
-    manage.py import_carbon_activity economy.csv --economy
+    manage.py import_carbon_activity economy.csv --layout economy      (or --economy)
+    manage.py import_carbon_activity enterprises.xlsx --layout market
+    manage.py import_carbon_activity energy.xlsx --layout enterprise-energy
 
 All or nothing: any row error is printed (row, column, message) and nothing is saved; exit
 status 1. Importing the same file again changes nothing.
@@ -14,15 +17,29 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shanshui.carbon import services
+from shanshui.carbon import markets, services
+
+LAYOUTS = {
+    "activity": services.activity_import,
+    "economy": services.economy_import,
+    "market": markets.market_import,
+    "enterprise-energy": markets.energy_import,
+}
 
 
 class Command(BaseCommand):
-    help = "Import carbon activity data (区县, 年份, 行业, 能源品种, 消费量, 计量单位)."
+    help = (
+        "Import carbon data: activity (区县, 年份, 行业, 能源品种, 消费量, 计量单位), economy, "
+        "market enterprises or enterprise energy (统一社会信用代码, 年份, 月份, 能源品种, 消费量, "
+        "计量单位)."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--dry-run", action="store_true", help="Check only; save nothing.")
+        parser.add_argument(
+            "--layout", choices=sorted(LAYOUTS), default="activity", help="What the file holds."
+        )
         parser.add_argument(
             "--economy", action="store_true", help="The file holds GDP and population."
         )
@@ -31,9 +48,9 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"No such file: {path}")
-        action = services.economy_import if options["economy"] else services.activity_import
+        layout = "economy" if options["economy"] else options["layout"]
         with path.open("rb") as f:
-            result = action(
+            result = LAYOUTS[layout](
                 actor=None,
                 fileobj=f,
                 dry_run=options["dry_run"],
