@@ -40,7 +40,7 @@ from shanshui.complaints.models import (
 )
 from shanshui.complaints.textmask import mask_personal_data
 from shanshui.ledger.models import Campaign
-from shanshui.lib import geo
+from shanshui.lib import filterforms, geo
 from shanshui.lib.actions import (
     ObjectPage,
     acting,
@@ -158,6 +158,7 @@ def _list_context(request: HttpRequest, *, batch: TransferBatch | None = None) -
     )
     return {
         "form": form,
+        "filter_fields": filterforms.filter_fields(form),
         "page": page,
         "query": _query_without_page(request),
         "today": timezone.localdate(),

@@ -6,13 +6,19 @@ read — cases through :mod:`shanshui.complaints.public` (approved by the office
 through the ledger's public selector (in public notice or signed off) — and shows the cases in
 their public representation, so nothing waiting for review or internal reaches it.
 orgs' home view hands over to it for anonymous visitors (``SHANSHUI_FRONT_DOOR``).
+
+What it shows is the same for every visitor, so it is read once per :data:`CACHE_SECONDS` (per
+language: the results carry translated labels) instead of on every visit: a case hidden or
+published shows on it at most that long after, as on the statistics it shows (cached as long).
 """
 
 from __future__ import annotations
 
+from django.core.cache import cache
 from django.forms.utils import flatatt
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from shanshui.complaints import public, stats
@@ -23,6 +29,8 @@ from shanshui.lib import maps
 
 LATEST = 5  # cases with a published result, and rectification results, listed on the page
 MAP_POINTS = 500  # the most recent public cases with a point; the public list has them all
+CACHE_SECONDS = 60  # as the statistics (complaints.stats)
+CACHE_VERSION = 1
 
 
 def map_points() -> list[list]:
@@ -49,18 +57,32 @@ def latest_results() -> list:
     return [represent(rows[i], photos=False) for i in ids if i in rows]
 
 
+def published() -> dict:
+    """What the front door lists: the latest results and rectification results, their total
+    and the map's points — the same for every visitor, cached briefly (per language)."""
+    key = f"complaints:front:v{CACHE_VERSION}:{get_language()}"
+    found = cache.get(key)
+    if found is not None:
+        return found
+    tasks = ledger_selectors.public_tasks()
+    found = {
+        "results": latest_results(),
+        "tasks": list(tasks[:LATEST]),  # with their campaign and units (pickled with them)
+        "tasks_total": tasks.count(),
+        "points": map_points(),
+    }
+    cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
 @require_safe
 def front_door(request: HttpRequest) -> HttpResponse:
-    tasks = ledger_selectors.public_tasks()
     return render(
         request,
         "complaints/public/front.html",
         {
             "stats": stats.get(stats.Filters()),
-            "results": latest_results(),
-            "tasks": list(tasks[:LATEST]),
-            "tasks_total": tasks.count(),
-            "points": map_points(),
+            **published(),
             "map_attrs": flatatt(maps.map_data_attrs()),
         },
     )

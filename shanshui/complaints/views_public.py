@@ -477,7 +477,16 @@ def track_rate(request: HttpRequest) -> HttpResponse:
 @require_safe
 def nearby(request: HttpRequest) -> JsonResponse:
     """ "是否已有人反映？": published cases of the chosen types near the chosen point, for the
-    report form (static/js/report-nearby.js). Bad input gives an empty list, never an error."""
+    report form (static/js/report-nearby.js). Bad input gives an empty list, never an error.
+    Each answer is a geographic search, so it is rate-limited per address like the other public
+    endpoints ("nearby" in SHANSHUI_RATE_LIMITS): past the limit, 429 with Retry-After and an
+    empty list, which the form shows as nothing nearby."""
+    try:
+        ratelimit.hit("nearby", _who(request))
+    except ratelimit.RateLimitExceeded as exc:
+        response = JsonResponse({"cases": []}, status=429)
+        response["Retry-After"] = str(exc.retry_after)
+        return response
     form = forms_public.NearbyForm(request.GET)
     found = []
     if form.is_valid():

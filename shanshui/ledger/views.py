@@ -33,7 +33,7 @@ from shanshui.ledger.models import (
     WarningLevel,
 )
 from shanshui.ledger.selectors import visible_tasks
-from shanshui.lib import ratelimit
+from shanshui.lib import filterforms, ratelimit
 from shanshui.lib.actions import (
     ObjectPage,
     acting,
@@ -65,6 +65,24 @@ def _scoped_task(request, pk: int) -> Task:
     return task
 
 
+# The units a row of the task table names (_task_table.html).
+TABLE_ROLES = (UnitRole.LEAD, UnitRole.IMPLEMENTING, UnitRole.RESPONSIBLE)
+
+
+def table_rows(tasks) -> list[Task]:
+    """The tasks as _task_table.html lists them (read with ``selectors.with_units``), each with
+    ``unit_lines``: its lead, implementing and responsible units as (role, name), in the order
+    of its units. Picked here once rather than by a loop of conditions in every row."""
+    tasks = list(tasks)
+    for task in tasks:
+        task.unit_lines = [
+            (tu.get_role_display(), tu.unit.display_name)
+            for tu in task.task_units.all()
+            if tu.role in TABLE_ROLES
+        ]
+    return tasks
+
+
 @login_required
 def ledger_list(request: HttpRequest) -> HttpResponse:
     return _ledger_page(request)
@@ -86,7 +104,7 @@ def _ledger_page(request, *, bulk=None, selected=(), refused=(), status: int = 2
     # are then read in full with their units. Deep pages stay fast at 100k tasks.
     ids = list(page.object_list.values_list("pk", flat=True))
     rows = {t.pk: t for t in selectors.with_units(Task.objects.filter(pk__in=ids))}
-    page.object_list = [rows[i] for i in ids if i in rows]
+    page.object_list = table_rows(rows[i] for i in ids if i in rows)
     query = request.GET.copy()
     query.pop("page", None)
     scope = scope_for(request.user)
@@ -95,6 +113,7 @@ def _ledger_page(request, *, bulk=None, selected=(), refused=(), status: int = 2
         "ledger/list.html",
         {
             "form": form,
+            "filter_fields": filterforms.filter_fields(form),
             "page": page,
             "query": query.urlencode(),
             "can_create": scope.sees_all,
@@ -193,7 +212,7 @@ def my_tasks(request: HttpRequest) -> HttpResponse:
     for colour in ("overdue", "red", "yellow", "green", "none"):
         if counts.get(colour):
             # The most urgent first; the full list is the ledger filtered by colour.
-            tasks = list(
+            tasks = table_rows(
                 selectors.with_units(mine.filter(warning=colour)).order_by("deadline", "code")[
                     :MY_GROUP_SIZE
                 ]
@@ -333,7 +352,14 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
     user = request.user
     allowed = rules.allowed_actions(user, task)
     bound = bound or {}
-    measures = list(task.measures.all())
+    # One task's measures by number (their default order, by task first, joins the task).
+    measures = list(task.measures.order_by("number"))
+    # Each application's files are listed under each of its checklist items: read them once.
+    applications = list(
+        task.applications.select_related("applied_by", "unit", "rechecked_by").prefetch_related(
+            "evidence"
+        )
+    )
     action_forms, primary = _action_cards(user, task, allowed, measures, bound)
     scope = scope_for(user)
     direct = selectors.sees_task_directly(user, task)
@@ -347,9 +373,11 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         "action_confirms": {name: a.confirm for name, a in rules.ACTIONS.items() if a.confirm},
         "measures": measures,
         "units_by_role": _units_by_role(task),
-        "shares": selectors.with_units(
-            task.shares.all() if direct else visible_tasks(user).filter(parent=task)
-        ).order_by("code"),
+        "shares": table_rows(
+            selectors.with_units(
+                task.shares.all() if direct else visible_tasks(user).filter(parent=task)
+            ).order_by("code")
+        ),
         "events": selectors.with_changes(selectors.events_for(user, task).order_by("-at", "-pk")),
         "reports": task.reports.select_related("author", "unit").prefetch_related("evidence"),
         "evidence": _evidence(user, task, scope, may_withdraw="add_evidence" in allowed),
@@ -359,9 +387,9 @@ def _detail_context(request, task: Task, *, bound: dict | None = None) -> dict:
         if direct
         else [],
         "extension_form": bound.get("decide_extension") or forms.ExtensionDecisionForm(),
-        "applications": task.applications.select_related("applied_by", "unit", "rechecked_by"),
+        "applications": applications,
         # 销号审批表: printable once acceptance was applied for (and not returned since).
-        "sign_off_sheet": task.applications.exclude(outcome="returned").exists(),
+        "sign_off_sheet": any(a.outcome != "returned" for a in applications),
         "checklist_labels": dict(ChecklistItem.choices),
         "objections": task.objections.all() if direct and (scope.sees_all or allowed) else [],
         "objection_form": bound.get("handle_objection") or forms.ObjectionHandleForm(),
@@ -946,7 +974,7 @@ def objection_track(request: HttpRequest) -> HttpResponse:
 def home_panel(request: HttpRequest) -> str:
     """The home page's ledger panel: my tasks by colour, and a leader's red and overdue items."""
     counts = dict(selectors.my_tasks(request.user).values_list("warning").annotate(n=Count("pk")))
-    alerts = list(selectors.with_units(selectors.leader_alerts(request.user))[:20])
+    alerts = table_rows(selectors.with_units(selectors.leader_alerts(request.user))[:20])
     waiting = selectors.waiting_for_me(request.user)
     n_waiting = sum(qs.count() for qs in waiting.values())
     if not counts and not alerts and not n_waiting:

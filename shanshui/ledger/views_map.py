@@ -14,7 +14,7 @@ from django.shortcuts import render
 
 from shanshui.ledger import forms, selectors
 from shanshui.ledger.models import Status, WarningLevel
-from shanshui.lib import maps
+from shanshui.lib import filterforms, maps
 
 #: At most this many points are sent (canvas markers stay fluid up to a few tens of thousands);
 #: the most urgent first, and the page says when some were left out.
@@ -37,6 +37,7 @@ def ledger_map(request: HttpRequest) -> HttpResponse:
         "ledger/map.html",
         {
             "form": form,
+            "filter_fields": filterforms.filter_fields(form),
             "query": query,
             "map_attrs": flatatt(maps.map_data_attrs()),
             # The legend, worst first.
