@@ -8,7 +8,8 @@
    right password is refused on either host.
 5. A burst of 200 concurrent requests through the balanced port: no 5xx, and PostgreSQL never
    sees more connections than PgBouncer's pool (no "too many clients").
-6. /metrics is not reachable through the proxy; /healthz reports every part.
+6. /metrics is not reachable through the proxy; /healthz through it answers the verdict, and
+   on the host (an address of SHANSHUI_METRICS_ALLOW) every part.
 
 Every step prints one line; a failure prints what it saw and exits non-zero.
 """
@@ -16,6 +17,7 @@ Every step prints one line; a failure prints what it saw and exits non-zero.
 from __future__ import annotations
 
 import concurrent.futures
+import json
 import os
 import re
 import subprocess
@@ -260,8 +262,17 @@ def main() -> None:
     status, _h, body = get(f"http://{APP_A}/metrics")
     check(status == 200 and "shanshui_http_requests_total" in body, "/metrics on host A")
     status, _h, body = get(BALANCED + "/healthz")
-    check(status == 200, f"/healthz: {status} {body}")
-    step(f"/metrics internal only; /healthz {body}")
+    check(status == 200 and json.loads(body)["status"] == "ok", f"/healthz: {status} {body}")
+    # The parts, from an allowed address: loopback on the host itself, as a monitor would ask.
+    for app in (APP_A, APP_B):
+        status, _h, body = get(f"http://{app}/healthz")
+        parts = json.loads(body) if status in (200, 503) else {}
+        check(
+            status == 200 and all(parts.get(p) == "ok" for p in ("database", "cache", "storage")),
+            f"/healthz on {app}: {status} {body}",
+        )
+        check(parts.get("worker") in ("ok", "unknown"), f"/healthz on {app}: {body}")
+    step(f"/metrics internal only; /healthz through the proxy ok, on each host {body}")
     _s, _h, page = get(BALANCED + "/login/")
     asset = re.search(r'(/static/[^"]+\.[0-9a-f]{12}\.css)"', page)
     check(asset is not None, "no hashed stylesheet on the login page")

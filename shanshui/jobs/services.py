@@ -22,6 +22,7 @@ import datetime as dt
 import logging
 import os
 import socket
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -140,6 +141,60 @@ def task_outcome(task_id: str) -> tuple[str, bool] | None:
         return None
     lost = any(e.exception_class_path == LOST_CLASS_PATH for e in result.errors)
     return str(result.status), lost
+
+
+def enqueue_on_commit(task, *, record: Callable[[str], object] | None = None, **kwargs) -> None:
+    """Queue ``task(**kwargs)`` once the caller's transaction commits (at once outside one): a
+    rolled back request queues nothing, and the worker never looks for a row it cannot see yet.
+    ``record(task_id)`` then keeps the task's id on the row that follows it. A queue that fails
+    after the commit is logged, not raised (the request has succeeded); the row stays without
+    a task and :func:`follow_task` marks it failed after ``UNQUEUED_AFTER``."""
+
+    def enqueue() -> None:
+        result = task.enqueue(**kwargs)
+        if record is not None:
+            record(str(result.id))
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def follow_task(
+    row,
+    *,
+    pending: str,
+    running: str,
+    fail: Callable[[str], dict],
+    lost: str,
+    failed: str,
+    unqueued: str,
+    now: dt.datetime | None = None,
+) -> bool:
+    """Keep a row that follows a queued task (its ``status``, ``task_id`` and ``created_at``)
+    honest: while it is ``pending`` or ``running`` but its task failed outside it — the worker
+    was killed (message ``lost``) or the task itself failed (``failed``) — or it was never
+    queued ``UNQUEUED_AFTER`` after it was made (``unqueued``), it is updated with
+    ``fail(message)``. The update is conditional on the status, so a row that finished at the
+    same moment keeps its outcome. The row is refreshed when it changed; whether it did.
+    Called by the pages that show such rows, so none of them waits for ever."""
+    if row.status not in (pending, running):
+        return False
+    if row.task_id:
+        outcome = task_outcome(row.task_id)
+        if outcome is None or outcome[0] != TaskResultStatus.FAILED:
+            return False
+        message = lost if outcome[1] else failed
+    elif row.status == pending and row.created_at < (now or timezone.now()) - UNQUEUED_AFTER:
+        message = unqueued
+    else:
+        return False
+    changed = (
+        type(row)
+        ._default_manager.filter(pk=row.pk, status__in=[pending, running])
+        .update(**fail(str(message)))
+    )
+    if changed:
+        row.refresh_from_db()
+    return bool(changed)
 
 
 def queue_counts() -> dict[str, int]:

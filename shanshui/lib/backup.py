@@ -14,10 +14,24 @@ A backup is a directory:
 compares what is there with the manifest: the same tables with the same counts, every file with
 the same checksum. ``manage.py backup``, ``restore`` and ``verify_backup`` are thin wrappers;
 docs/deployment.md has the runbook.
+
+A backup holds every row and file of the site: its directory is made ``0700`` and every file in
+it ``0600`` (the process's umask is ``077`` while it is written), whatever the umask of the
+shell that ran it. A restore takes a file's name from the manifest only when it stays inside the
+media store (no ``..``, no absolute path, no symbolic link in the backup): a tampered manifest is
+refused before anything is written.
+
+``pg_dump`` and ``pg_restore`` never wait for a person or for ever: no password prompt
+(``--no-password``; a password comes from ``DATABASE_URL`` or ``~/.pgpass``), no terminal
+(standard input is ``/dev/null``), a connect timeout (``PGCONNECT_TIMEOUT``, 10 s unless set), a
+lock wait of at most ``SHANSHUI_BACKUP_LOCK_TIMEOUT`` seconds (a migration or another session
+holding a table's exclusive lock makes the backup fail with that message instead of queueing
+behind it), and, when ``SHANSHUI_BACKUP_TIMEOUT`` is set, a limit on the whole run.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -26,18 +40,22 @@ import shutil
 import sqlite3
 import subprocess
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.apps import apps
+from django.conf import settings
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.db import connection, models, transaction
+from django.db import OperationalError, connection, models, transaction
 
 MANIFEST = "manifest.json"
 PG_DUMP = "database.dump"
 SQLITE_COPY = "database.sqlite3"
 MEDIA_DIR = "media"
 CHUNK = 1024 * 1024
+DIR_MODE = 0o700
+FILE_MODE = 0o600
 
 
 class BackupError(Exception):
@@ -147,8 +165,13 @@ def _vendor() -> str:
     return connection.vendor
 
 
+def _lock_timeout() -> int:
+    return int(getattr(settings, "SHANSHUI_BACKUP_LOCK_TIMEOUT", 60))
+
+
 def _pg_env(settings_dict: dict) -> dict[str, str]:
     env = dict(os.environ)
+    env.setdefault("PGCONNECT_TIMEOUT", "10")
     for key, var in (("HOST", "PGHOST"), ("PORT", "PGPORT"), ("USER", "PGUSER")):
         if settings_dict.get(key):
             env[var] = str(settings_dict[key])
@@ -161,11 +184,27 @@ def _pg_env(settings_dict: dict) -> dict[str, str]:
 
 
 def _run(command: list[str], env: dict[str, str]) -> None:
+    """Run a PostgreSQL client program that can neither prompt nor wait without end."""
+    timeout = getattr(settings, "SHANSHUI_BACKUP_TIMEOUT", 0) or None
     try:
-        done = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            command,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=timeout,
+            # A session of its own: a password prompt cannot reach the terminal either.
+            start_new_session=True,
+        )
     except FileNotFoundError as exc:
         raise BackupError(
             f"{command[0]} is not installed (Debian: the postgresql-client package)."
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise BackupError(
+            f"{command[0]} did not finish within {timeout} s (SHANSHUI_BACKUP_TIMEOUT)."
         ) from exc
     if done.returncode != 0:
         raise BackupError(f"{command[0]} failed: {done.stderr.strip() or done.returncode}")
@@ -181,12 +220,22 @@ def dump_database(out: Path) -> tuple[str, dict[str, int]]:
             # pg_dump reads the snapshot this transaction exported, so the counts below and
             # the dump see the same rows even while people keep working.
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            # Counting waits for a table another session holds exclusively; not for ever.
+            cursor.execute(f"SET LOCAL lock_timeout = '{_lock_timeout()}s'")
             cursor.execute("SELECT pg_export_snapshot()")
             snapshot = cursor.fetchone()[0]
-            counts = table_counts(cursor)
+            try:
+                counts = table_counts(cursor)
+            except OperationalError as exc:
+                raise BackupError(
+                    f"a table stayed locked by another session for {_lock_timeout()} s "
+                    f"(a migration running?): {exc}"
+                ) from exc
             _run(
                 [
                     "pg_dump",
+                    "--no-password",
+                    f"--lock-wait-timeout={_lock_timeout()}s",
                     "--format=custom",
                     "--no-owner",
                     "--no-privileges",
@@ -208,11 +257,29 @@ def dump_database(out: Path) -> tuple[str, dict[str, int]]:
     raise BackupError(f"no backup for the {_vendor()} database engine")
 
 
+@contextlib.contextmanager
+def _private_files():
+    """Everything created inside is readable by this user only (umask 077), restored after."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
+
+
 def make_backup(out: Path, *, copy_media: bool = True) -> dict:
-    """Write a backup of the configured database and media store into ``out`` (new or empty)."""
+    """Write a backup of the configured database and media store into ``out`` (new or empty):
+    the directory ``0700``, every file ``0600``."""
     if out.exists() and any(out.iterdir()):
         raise BackupError(f"{out} is not empty; give a new directory.")
-    out.mkdir(parents=True, exist_ok=True)
+    with _private_files():
+        out.mkdir(parents=True, exist_ok=True)
+        out.chmod(DIR_MODE)  # also when it existed, empty, with a wider mode
+        manifest = _write_backup(out, copy_media=copy_media)
+    return manifest
+
+
+def _write_backup(out: Path, *, copy_media: bool) -> dict:
     database, counts = dump_database(out)
     entries = media_manifest()
     if copy_media:
@@ -232,6 +299,9 @@ def make_backup(out: Path, *, copy_media: bool = True) -> dict:
         "missing": missing_files(entries),
     }
     (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1))
+    for path in (out, *out.rglob("*")):  # whatever a client program made of its own umask
+        if not path.is_symlink():
+            path.chmod(DIR_MODE if path.is_dir() else FILE_MODE)
     return manifest
 
 
@@ -249,6 +319,9 @@ def restore_backup(src: Path) -> Verification:
     """Load the backup in ``src`` into the configured (empty) database and media store, then
     verify it."""
     manifest = read_manifest(src)
+    if manifest["media_copied"]:
+        # Before anything is written: a manifest naming a file outside the store is refused.
+        _media_sources(src, manifest["media"])
     if manifest["engine"] != _vendor():
         raise BackupError(
             f"the backup is of a {manifest['engine']} database; this one is {_vendor()}."
@@ -265,6 +338,7 @@ def restore_backup(src: Path) -> Verification:
         _run(
             [
                 "pg_restore",
+                "--no-password",
                 "--no-owner",
                 "--no-privileges",
                 "--exit-on-error",
@@ -287,12 +361,69 @@ def restore_backup(src: Path) -> Verification:
     return verify_backup(src)
 
 
-def _restore_media(src: Path, entries: list[dict]) -> None:
+def safe_media_name(name: object) -> str:
+    """``name`` when it is a relative path that stays inside the media store; BackupError
+    otherwise (``..``, an absolute path, a drive, a backslash, an empty or odd part)."""
+    if not isinstance(name, str) or not name or "\x00" in name or "\\" in name:
+        raise BackupError(f"the manifest names a media file outside the media store: {name!r}")
+    path = PurePosixPath(name)
+    if path.is_absolute() or any(part in ("", ".", "..") for part in name.split("/")):
+        raise BackupError(f"the manifest names a media file outside the media store: {name!r}")
+    if ":" in path.parts[0]:  # "C:..." on a Windows-style store
+        raise BackupError(f"the manifest names a media file outside the media store: {name!r}")
+    return name
+
+
+def _media_sources(src: Path, entries: list[dict]) -> list[tuple[str, Path]]:
+    """Every entry's name (checked) and its file in the backup, which must be a regular file
+    inside the backup's media directory (no symbolic link anywhere on the way)."""
+    root = (src / MEDIA_DIR).resolve()
+    out = []
     for entry in entries:
-        name = entry["name"]
+        name = safe_media_name(entry.get("name"))
+        source = src / MEDIA_DIR / name
+        walked = src / MEDIA_DIR
+        for part in PurePosixPath(name).parts:
+            walked = walked / part
+            if walked.is_symlink():
+                raise BackupError(
+                    f"the backup's media file {name} is a symbolic link; nothing was restored."
+                )
+        if not source.resolve().is_relative_to(root):
+            raise BackupError(f"the manifest names a media file outside the backup: {name!r}")
+        _check_destination(name)
+        out.append((name, source))
+    return out
+
+
+def _check_destination(name: str) -> None:
+    """On a file system store, the file must land inside MEDIA_ROOT once symbolic links there
+    are followed (a bucket has no links: its keys are checked by ``safe_media_name``)."""
+    location = getattr(default_storage, "location", None)
+    if not hasattr(default_storage, "path") or not location:
+        return
+    try:
+        target = Path(default_storage.path(name))
+    except NotImplementedError:
+        return
+    except SuspiciousFileOperation as exc:
+        raise BackupError(
+            f"the manifest names a media file outside the media store: {name!r}"
+        ) from exc
+    if not target.resolve().is_relative_to(Path(location).resolve()):
+        raise BackupError(
+            f"the media file {name} would be written outside the media store (a symbolic "
+            "link in it); nothing was restored."
+        )
+
+
+def _restore_media(src: Path, entries: list[dict]) -> None:
+    """Copy the backup's files into the media store: all names are checked before the first
+    file is written, so a manifest pointing outside the store restores nothing."""
+    for name, source in _media_sources(src, entries):
         if default_storage.exists(name):
             continue  # the name is there already (a shared or versioned store)
-        with (src / MEDIA_DIR / name).open("rb") as handle:
+        with source.open("rb") as handle:
             saved = default_storage.save(name, File(handle, name=os.path.basename(name)))
         if saved != name:
             raise BackupError(f"the media store saved {name} as {saved}")

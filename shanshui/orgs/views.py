@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from shanshui.lib import health
+from shanshui.lib import health, metrics
 from shanshui.lib.request import client_ip
 from shanshui.orgs import services
 from shanshui.orgs.forms import AddMemberForm, ApiTokenForm
@@ -37,22 +38,37 @@ def home(request: HttpRequest) -> HttpResponse:
             return import_string(front_door)(request)
         return redirect_to_login(request.get_full_path())
     scope = scope_for(request.user)
-    units = Unit.objects.all()
-    counts = {
-        "districts": units.current().territorial().count(),
-        "departments": units.current().filter(kind=UnitKind.DEPARTMENT).count(),
-        "historic": units.filter(valid_to__lte=timezone.localdate()).count(),
-    }
     return render(
         request,
         "orgs/home.html",
         {
             "my_units": scope.describe(),
-            "counts": counts,
-            "overview": _overview(timezone.localdate()),
+            **_directory_glance(timezone.localdate()),
             "panels": _home_panels(request),
         },
     )
+
+
+HOME_DIRECTORY_SECONDS = 60
+
+
+def _directory_glance(today: dt.date) -> dict:
+    """The home page's counts and overview of the directory: the same for everyone, so read
+    once a minute (seven queries and every unit) rather than on every home page."""
+    key = f"orgs:home-directory:v1:{today.isoformat()}"
+    found = cache.get(key)
+    if found is None:
+        units = Unit.objects.all()
+        found = {
+            "counts": {
+                "districts": units.current().territorial().count(),
+                "departments": units.current().filter(kind=UnitKind.DEPARTMENT).count(),
+                "historic": units.filter(valid_to__lte=today).count(),
+            },
+            "overview": _overview(today),
+        }
+        cache.set(key, found, HOME_DIRECTORY_SECONDS)
+    return found
 
 
 def _home_panels(request: HttpRequest) -> list[str]:
@@ -277,8 +293,12 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
     """Database, cache, storage and worker, for load balancers and monitoring
-    (shanshui.lib.health): 200 when healthy, 503 naming the failing part."""
+    (shanshui.lib.health): 200 when healthy, 503 when not. Everyone gets the verdict,
+    ``{"status": "ok"}`` or ``{"status": "fail"}``; only the clients /metrics lets in
+    (SHANSHUI_METRICS_ALLOW, the metrics token) also get each part and its detail."""
     healthy, report = health.run_checks()
+    if not metrics.allowed(request):
+        report = {"status": report["status"]}
     return JsonResponse(report, status=200 if healthy else 503)
 
 

@@ -19,7 +19,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django_tasks import TaskResultStatus
 from django_tasks import task as background_task
 
 from shanshui.jobs import services as jobs
@@ -171,15 +170,18 @@ def _clean_mapping(mapping: dict | None) -> dict:
 
 
 def _dispatch(job: ImportJob, *, size: int) -> None:
-    """Small sheets run in the request; larger ones are queued. With the database backend the
-    task row commits together with the job's (the worker cannot see either before), so it is
-    queued at once rather than after the commit."""
+    """Small sheets run in the request; larger ones are queued once the job's row is
+    committed (:func:`jobs.enqueue_on_commit`): a request that rolls back queues nothing, and
+    the worker never looks for a job it cannot see yet (any task backend, any queue)."""
     if size <= _background_bytes():
         import_job_run(job.pk)
         job.refresh_from_db()
         return
-    result = import_job_task.enqueue(job_id=job.pk)
-    ImportJob.objects.filter(pk=job.pk).update(task_id=str(result.id))
+    jobs.enqueue_on_commit(
+        import_job_task,
+        job_id=job.pk,
+        record=lambda task_id: ImportJob.objects.filter(pk=job.pk).update(task_id=task_id),
+    )
     job.refresh_from_db()
 
 
@@ -258,21 +260,23 @@ def import_job_run(job_id: int) -> ImportJob | None:
 
 def import_job_sync(job: ImportJob) -> ImportJob:
     """A waiting or running job whose task failed outside it (its worker was killed, the task
-    was lost) is marked failed, with a message saying nothing was written: an import commits
-    only at its end. Called by the pages that show jobs, so none of them polls for ever."""
-    if job.status not in (JobStatus.PENDING, JobStatus.RUNNING) or not job.task_id:
-        return job
-    outcome = jobs.task_outcome(job.task_id)
-    if outcome is None or outcome[0] != TaskResultStatus.FAILED:
-        return job
-    message = _STALE if outcome[1] else _TASK_FAILED
-    ImportJob.objects.filter(pk=job.pk, status__in=[JobStatus.PENDING, JobStatus.RUNNING]).update(
-        status=JobStatus.FAILED,
-        finished_at=timezone.now(),
-        result={"ok": False, "errors": [{"row": 0, "column": "", "message": str(message)}]},
+    was lost, it was never queued) is marked failed, with a message saying nothing was
+    written: an import commits only at its end (:func:`jobs.follow_task`)."""
+    changed = jobs.follow_task(
+        job,
+        pending=JobStatus.PENDING,
+        running=JobStatus.RUNNING,
+        fail=lambda message: {
+            "status": JobStatus.FAILED,
+            "finished_at": timezone.now(),
+            "result": {"ok": False, "errors": [{"row": 0, "column": "", "message": message}]},
+        },
+        lost=_STALE,
+        failed=_TASK_FAILED,
+        unqueued=_TASK_FAILED,
     )
-    cache.delete(_progress_key(job.pk))
-    job.refresh_from_db()
+    if changed:
+        cache.delete(_progress_key(job.pk))
     return job
 
 
@@ -291,6 +295,17 @@ _TASK_FAILED = gettext_lazy(
 BULLETIN_NUMBER_ATTEMPTS = 5
 
 
+def _check_bulletin_order(actor, period) -> None:
+    """The office only, and a whole period."""
+    scope_for(actor).require_office(_("Only the rectification office may issue a bulletin."))
+    if period.start is None or period.end is None:
+        raise ValidationError(_("A bulletin covers a period with a first and a last day."))
+    if period.end < period.start:
+        raise ValidationError(
+            {"period_end": _("The period cannot end before it starts.")}, code="invalid"
+        )
+
+
 def bulletin_issue(*, actor, campaign: Campaign, period, template=None):
     """Issue a bulletin (通报) for ``campaign`` and ``period`` (a figures.Period with both dates).
 
@@ -301,14 +316,7 @@ def bulletin_issue(*, actor, campaign: Campaign, period, template=None):
     ``Bulletin.figures`` keeps the numbers printed. Without ``template``, the default template
     (or, if the office has none yet, the built-in texts) is used.
     """
-    if not scope_for(actor).sees_all:
-        raise PermissionDenied(_("Only the rectification office may issue a bulletin."))
-    if period.start is None or period.end is None:
-        raise ValidationError(_("A bulletin covers a period with a first and a last day."))
-    if period.end < period.start:
-        raise ValidationError(
-            {"period_end": _("The period cannot end before it starts.")}, code="invalid"
-        )
+    _check_bulletin_order(actor, period)
     if template is None:
         template = BulletinTemplate.objects.order_by("-is_default", "name").first()
     if template is None:
@@ -365,25 +373,37 @@ def bulletin_issue(*, actor, campaign: Campaign, period, template=None):
 def bulletin_request(*, actor, campaign: Campaign, period, template=None) -> BulletinRequest:
     """Order a bulletin: checked now (the office only, a whole period), issued by a background
     task (:func:`bulletin_request_task`) with :func:`bulletin_issue`, which checks again.
-    With the immediate backend (the tests) it is issued before this returns."""
-    if not scope_for(actor).sees_all:
-        raise PermissionDenied(_("Only the rectification office may issue a bulletin."))
-    if period.start is None or period.end is None:
-        raise ValidationError(_("A bulletin covers a period with a first and a last day."))
-    if period.end < period.start:
-        raise ValidationError(
-            {"period_end": _("The period cannot end before it starts.")}, code="invalid"
+    The task is queued once the request's row is committed: a rolled back request queues
+    nothing. With the immediate backend (the tests) it is issued at the commit — at once when
+    the caller is not in a transaction."""
+    _check_bulletin_order(actor, period)
+    with transaction.atomic():
+        order = BulletinRequest.objects.create(
+            campaign=campaign,
+            template=template,
+            period_start=period.start,
+            period_end=period.end,
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            created_by=actor,
         )
-    order = BulletinRequest.objects.create(
-        campaign=campaign,
-        template=template,
-        period_start=period.start,
-        period_end=period.end,
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-        created_by=actor,
-    )
-    result = bulletin_request_task.enqueue(request_id=order.pk)
-    BulletinRequest.objects.filter(pk=order.pk).update(task_id=str(result.id))
+        audit(
+            actor=actor,
+            action="bulletin.request",
+            obj=order,
+            summary=f"{campaign} {period.start}–{period.end}",
+            data={
+                "campaign": campaign.pk,
+                "period": [str(period.start), str(period.end)],
+                "template": template.pk if template is not None else None,
+            },
+        )
+        jobs.enqueue_on_commit(
+            bulletin_request_task,
+            request_id=order.pk,
+            record=lambda task_id: BulletinRequest.objects.filter(pk=order.pk).update(
+                task_id=task_id
+            ),
+        )
     order.refresh_from_db()
     return order
 
@@ -425,18 +445,22 @@ def bulletin_request_task(request_id: int) -> str:
 
 
 def bulletin_request_sync(order: BulletinRequest) -> BulletinRequest:
-    """A waiting or running request whose task failed outside it (its worker was killed) is
-    marked failed, so its page says so instead of waiting for ever."""
-    if order.status not in (JobStatus.PENDING, JobStatus.RUNNING) or not order.task_id:
-        return order
-    outcome = jobs.task_outcome(order.task_id)
-    if outcome is None or outcome[0] != TaskResultStatus.FAILED:
-        return order
-    message = _BULLETIN_LOST if outcome[1] else _BULLETIN_FAILED
-    BulletinRequest.objects.filter(
-        pk=order.pk, status__in=[JobStatus.PENDING, JobStatus.RUNNING]
-    ).update(status=JobStatus.FAILED, errors=[str(message)], finished_at=timezone.now())
-    order.refresh_from_db()
+    """A waiting or running request whose task failed outside it (its worker was killed, it was
+    never queued) is marked failed, so its page says so instead of waiting for ever
+    (:func:`jobs.follow_task`)."""
+    jobs.follow_task(
+        order,
+        pending=JobStatus.PENDING,
+        running=JobStatus.RUNNING,
+        fail=lambda message: {
+            "status": JobStatus.FAILED,
+            "errors": [message],
+            "finished_at": timezone.now(),
+        },
+        lost=_BULLETIN_LOST,
+        failed=_BULLETIN_FAILED,
+        unqueued=_BULLETIN_FAILED,
+    )
     return order
 
 

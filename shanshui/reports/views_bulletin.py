@@ -8,7 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Max
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils import timezone
@@ -16,6 +16,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from shanshui.lib.downloads import private_file
 from shanshui.orgs.scope import scope_for
 from shanshui.reports import bulletin as document
 from shanshui.reports import services
@@ -167,22 +168,14 @@ def bulletin_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_safe
-def bulletin_download(request: HttpRequest, pk: int, kind: str) -> FileResponse:
+def bulletin_download(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     if kind not in FILES:
         raise Http404
     bulletin = _office_bulletin(request, pk)
     stored = getattr(bulletin, kind)
     if not stored.name:
         raise Http404
-    response = FileResponse(
-        stored.open("rb"),
-        as_attachment=True,
-        filename=f"{bulletin.number}.{kind}",
-        content_type=FILES[kind],
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_file(stored, filename=f"{bulletin.number}.{kind}", content_type=FILES[kind])
 
 
 urlpatterns: list = [

@@ -1,5 +1,5 @@
-"""Request ids, JSON log lines, /metrics (internal only, summed across processes), /healthz, and a
-database outage answered 503."""
+"""Request ids, JSON log lines, /metrics (internal only, summed across processes) and a database
+outage answered 503 (/healthz: test_health.py)."""
 
 from __future__ import annotations
 
@@ -12,12 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
-from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError
 from django.test import RequestFactory, override_settings
 
-from shanshui.lib import health
 from shanshui.lib.jsonlog import JsonFormatter
 from shanshui.lib.observability import RequestMiddleware, server_error
 from shanshui.orgs.models import AuditEntry
@@ -151,67 +148,6 @@ def test_metrics_add_up_across_worker_processes(tmp_path):
     assert (
         _value(out, 'shanshui_http_request_duration_seconds_count{method="GET",view="home"}') == 2
     )
-
-
-def test_healthz_reports_each_part(client, db):
-    response = client.get("/healthz")
-    assert response.status_code == 200
-    body = response.json()
-    assert body["status"] == "ok"
-    assert (body["database"], body["cache"], body["storage"]) == ("ok", "ok", "ok")
-    # No worker to ask (the immediate task backend): unknown, which is not a failure.
-    assert body["worker"] in ("unknown", "ok")
-
-
-def test_healthz_is_503_naming_the_storage_when_it_fails(client, db, monkeypatch):
-    def broken(*args, **kwargs):
-        raise OSError("bucket unreachable")
-
-    monkeypatch.setattr(default_storage, "save", broken)
-    response = client.get("/healthz")
-    assert response.status_code == 503
-    body = response.json()
-    assert body["storage"] == "unavailable" and body["storage_detail"] == "OSError"
-    assert body["database"] == "ok" and body["status"] == "error"
-
-
-def test_healthz_is_503_when_the_cache_or_the_database_fails(client, db, monkeypatch):
-    def refused(*args, **kwargs):
-        raise ConnectionError("redis down")
-
-    monkeypatch.setattr(cache, "set", refused)
-    body = client.get("/healthz").json()
-    assert body["cache"] == "unavailable" and body["status"] == "error"
-    monkeypatch.undo()
-
-    def no_database():
-        raise OperationalError("connection refused")
-
-    with monkeypatch.context() as patched:  # undone before the test database is torn down
-        patched.setattr(health.connection, "cursor", no_database)
-        response = client.get("/healthz")
-    assert response.status_code == 503 and response.json()["database"] == "unavailable"
-
-
-@override_settings(SHANSHUI_WORKER_HEARTBEAT="shanshui.lib.tests.test_observability.heartbeat")
-def test_healthz_worker_heartbeat(client, db):
-    from datetime import timedelta
-
-    from django.utils import timezone
-
-    global LAST_BEAT
-    LAST_BEAT = timezone.now() - timedelta(seconds=20)
-    assert client.get("/healthz").json()["worker"] == "ok"
-    LAST_BEAT = timezone.now() - timedelta(hours=1)
-    response = client.get("/healthz")
-    assert response.status_code == 503 and response.json()["worker"] == "stale"
-
-
-LAST_BEAT = None
-
-
-def heartbeat():
-    return LAST_BEAT
 
 
 def test_a_database_outage_is_a_503_page_not_a_500():

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import threading
 import zipfile
+from urllib.parse import unquote
 
 import docx
 import pytest
@@ -33,7 +34,7 @@ from shanshui.reports import services
 from shanshui.reports.demo import load_bulletin_templates
 from shanshui.reports.docx_chart import read_chart
 from shanshui.reports.figures import Period
-from shanshui.reports.models import Bulletin, BulletinTemplate
+from shanshui.reports.models import Bulletin, BulletinRequest, BulletinTemplate
 from shanshui.testing.personas import make_user
 
 COMPLETED = (Status.ACCEPTED, Status.IN_PUBLIC_NOTICE, Status.SIGNED_OFF)
@@ -520,6 +521,30 @@ def test_the_office_downloads_both_files(personas, ledger_round, period, client_
     )
 
 
+def test_a_bulletin_download_is_a_private_file(personas, ledger_round, period, client_as):
+    """Served like every other download: no sniffing, sandboxed, never cached; a file gone
+    from the store is a 404 and a store that fails is a clear 503, not a 500."""
+    bulletin = issue(personas, ledger_round, period)
+    office = client_as(personas.office)
+    url = reverse("reports:bulletin_download", args=[bulletin.pk, "docx"])
+    response = office.get(url)
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Cache-Control"] == "private, no-store"
+    assert "sandbox" in response["Content-Security-Policy"]
+    assert f"{bulletin.number}.docx" in unquote(response["Content-Disposition"])
+    b"".join(response.streaming_content)
+
+    path = bulletin.docx.path
+    os.remove(path)
+    os.mkdir(path)  # the store answers, but reading fails (IsADirectoryError, an OSError)
+    response = office.get(url)
+    assert response.status_code == 503
+    assert "文件存储暂时无法访问" in response.content.decode()
+    assert response["Retry-After"] == "60"
+    os.rmdir(path)
+    assert office.get(url).status_code == 404  # gone from the store
+
+
 # --- empty sections ---------------------------------------------------------------------------
 
 
@@ -603,7 +628,9 @@ def test_the_default_template_is_loaded_once(db):
 # --- pages ------------------------------------------------------------------------------------
 
 
-def test_the_office_previews_then_issues(personas, ledger_round, period, client_as, today):
+def test_the_office_previews_then_issues(
+    personas, ledger_round, period, client_as, today, django_capture_on_commit_callbacks
+):
     office = client_as(personas.office)
     query = {
         "campaign": ledger_round["campaign"].pk,
@@ -620,9 +647,15 @@ def test_the_office_previews_then_issues(personas, ledger_round, period, client_
     assert 'data-confirm="通报将以下一个文号印发' in html  # issuing asks first (confirm.js)
     assert not Bulletin.objects.exists()  # a preview issues nothing
 
-    response = office.post(reverse("reports:bulletin_new"), query)
+    # The task is queued when the request commits (here: when the block ends; the immediate
+    # backend then issues it), so the request's page is where the office lands first.
+    with django_capture_on_commit_callbacks(execute=True):
+        response = office.post(reverse("reports:bulletin_new"), query)
     bulletin = Bulletin.objects.get()
+    order = BulletinRequest.objects.get()
     assert response.status_code == 302
+    assert response["Location"] == reverse("reports:bulletin_request", args=[order.pk])
+    response = office.get(response["Location"])
     assert response["Location"] == reverse("reports:bulletin_detail", args=[bulletin.pk])
     detail = office.get(response["Location"]).content.decode()
     assert bulletin.number in detail and f'data-figure="total">{want["total"]}<' in detail
