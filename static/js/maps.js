@@ -117,6 +117,9 @@
 
   // Chongqing's extent (lib/geo.py CHONGQING_BOUNDS): where an outline map opens.
   var CHONGQING = [[28.15, 105.28], [32.21, 110.2]];
+  // The outline has districts and nothing finer: closer in than a street block (about 8 m a
+  // pixel) or away from Chongqing there is only blank paper. Tiles bring their own limits.
+  var OUTLINE_ZOOM = { min: 6, max: 14 };
 
   /* The outline as the base map: light districts with their borders, in a pane under the
      points, not taking taps (a tap goes to the map: the picker still works); names where
@@ -198,7 +201,13 @@
     var outline = !el.dataset.tiles && el.dataset.outline;
     var centre = (el.dataset.center || "29.5630,106.5516").split(",").map(Number);
     var opts = { center: centre, zoom: parseInt(el.dataset.zoom || "10", 10) };
-    if (outline) { opts.minZoom = 6; opts.maxZoom = 18; opts.zoomSnap = 0.25; }
+    if (outline) {
+      opts.minZoom = OUTLINE_ZOOM.min;
+      opts.maxZoom = OUTLINE_ZOOM.max;
+      opts.zoomSnap = 0.25;
+      opts.maxBounds = L.latLngBounds(CHONGQING).pad(0.25);
+      opts.maxBoundsViscosity = 1.0;
+    }
     for (var k in options || {}) opts[k] = options[k];
     var map = L.map(el, opts);
     if (outline && !el.dataset.center) map.fitBounds(CHONGQING, { animate: false });
