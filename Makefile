@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format setup migrate demo messages check bench clean e2e load drill-postgres audit
+.PHONY: run test lint format setup migrate demo messages check bench clean e2e load drill-postgres drill-worker drill-media audit
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -91,6 +91,14 @@ load: setup
 # Fault drill: PostgreSQL stopped and started under traffic (DRILL_DIRECT=1: without PgBouncer).
 drill-postgres: setup
 	bash deploy/drills/postgres_restart.sh
+
+# Fault drill: the worker killed (kill -9) in the middle of a 10,000-row ledger import.
+drill-worker: setup
+	bash deploy/drills/worker_kill.sh
+
+# Fault drill: the object store (media) stopped and started again.
+drill-media: setup
+	bash deploy/drills/media_down.sh
 
 # Known vulnerabilities in the pinned dependencies (requirements.lock), by pip-audit in a venv of
 # its own under var/ (not one of the app's dependencies). Needs its vulnerability service (PyPI's,

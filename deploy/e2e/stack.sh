@@ -12,7 +12,9 @@
 # Knobs (environment): STACK_WORKERS / STACK_THREADS per app host (2 / 4), STACK_POOL_SIZE
 # (PgBouncer's server connections, 20), STACK_KEEP=1 keeps the directory after stack_down,
 # STACK_APP_ENV: extra "NAME=value" words for the app processes (e.g. rate limits for the load
-# test). Optional parts are started when the project has them: a task worker when
+# test), STACK_S3_PERSIST=1 keeps the object store's objects across stop_object_store /
+# restart_object_store (the media drill). Each app host has its own gunicorn control socket
+# ($STACK/run/app-a.ctl, app-b.ctl). Optional parts are started when the project has them: a task worker when
 # `manage.py run_worker` (or django-tasks' db_worker) exists, an S3-compatible object store (moto) when the settings read
 # SHANSHUI_S3_BUCKET and moto is installed.
 
@@ -140,9 +142,7 @@ start_object_store() {
   if ! grep -q "SHANSHUI_S3_BUCKET" "$STACK_ROOT_DIR/config/settings.py" 2>/dev/null; then return 0; fi
   if [ ! -x "$STACK_ROOT_DIR/.venv/bin/moto_server" ]; then log "no moto_server: media on the shared directory"; return 0; fi
   S3_PORT=$(free_port)
-  "$STACK_ROOT_DIR/.venv/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >"$STACK/log/moto.log" 2>&1 &
-  echo $! >"$STACK/run/moto.pid"
-  wait_port "$S3_PORT" "object store (moto)" "$STACK/log/moto.log"
+  run_moto
   STACK_S3_ENV="SHANSHUI_S3_BUCKET=shanshui-e2e SHANSHUI_S3_ENDPOINT_URL=http://127.0.0.1:$S3_PORT SHANSHUI_S3_ACCESS_KEY_ID=e2e SHANSHUI_S3_SECRET_ACCESS_KEY=e2e-secret SHANSHUI_S3_REGION=us-east-1"
   "$PY" - "$S3_PORT" <<'PYEOF'
 import sys, urllib.request
@@ -150,6 +150,39 @@ req = urllib.request.Request(f"http://127.0.0.1:{sys.argv[1]}/shanshui-e2e", met
 urllib.request.urlopen(req, timeout=10).read()
 PYEOF
   log "object store (moto) on :$S3_PORT, bucket shanshui-e2e"
+}
+
+# moto keeps objects in memory: with STACK_S3_PERSIST=1 it records every request it is sent
+# (its recorder), so that after a restart (restart_object_store) the bucket holds what it held,
+# as a real store's disk would.
+run_moto() {
+  local persist=()
+  [ "${STACK_S3_PERSIST:-0}" = 1 ] && persist=(MOTO_ENABLE_RECORDING=True "MOTO_RECORDER_FILEPATH=$STACK/run/moto-recording.jsonl")
+  env "${persist[@]}" "$STACK_ROOT_DIR/.venv/bin/moto_server" -H 127.0.0.1 -p "$S3_PORT" >>"$STACK/log/moto.log" 2>&1 &
+  echo $! >"$STACK/run/moto.pid"
+  wait_port "$S3_PORT" "object store (moto)" "$STACK/log/moto.log"
+}
+
+# The object store stopped (the app sees "connection refused") and started again on its port.
+stop_object_store() {
+  local pid
+  pid=$(cat "$STACK/run/moto.pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 20); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.25; done
+  kill -KILL "$pid" 2>/dev/null || true
+}
+
+restart_object_store() {
+  run_moto
+  if [ "${STACK_S3_PERSIST:-0}" = 1 ]; then
+    "$PY" - "$S3_PORT" <<'PYEOF'
+import sys, urllib.request
+req = urllib.request.Request(
+    f"http://127.0.0.1:{sys.argv[1]}/moto-api/recorder/replay-recording", data=b"", method="POST"
+)
+urllib.request.urlopen(req, timeout=120).read()
+PYEOF
+  fi
 }
 
 prepare_database() {
@@ -171,6 +204,7 @@ start_app_host() {
   mkdir -p "$STACK/metrics-$name"
   (cd "$STACK_ROOT_DIR" && exec env $(app_env) PROMETHEUS_MULTIPROC_DIR="$STACK/metrics-$name" \
       GUNICORN_BIND="127.0.0.1:$port" GUNICORN_WORKERS="$STACK_WORKERS" GUNICORN_THREADS="$STACK_THREADS" \
+      GUNICORN_CONTROL_SOCKET="$STACK/run/app-$name.ctl" \
       "$STACK_ROOT_DIR/.venv/bin/gunicorn" -c deploy/gunicorn.conf.py --pid "$STACK/run/app-$name.pid" \
       config.wsgi:application) >"$STACK/log/app-$name.log" 2>&1 &
   echo $! >"$STACK/run/app-$name.launcher.pid"

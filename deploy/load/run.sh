@@ -11,10 +11,8 @@ SPAWN=${LOAD_SPAWN_RATE:-10}
 OUT=${LOAD_OUT:-var/load/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
-if [ ! -x .venv-load/bin/locust ]; then
-  python3.11 -m venv .venv-load
-  .venv-load/bin/pip install --quiet --require-hashes -r deploy/load/requirements.lock
-fi
+# locust is one of the pinned development dependencies (requirements.lock; make load runs setup).
+[ -x .venv/bin/locust ] || { echo "no .venv/bin/locust: run make setup" >&2; exit 1; }
 
 . deploy/e2e/stack.sh
 failed=1
@@ -29,7 +27,8 @@ trap 'exit 130' INT TERM
 
 # Public limits far above the test's rate: every simulated citizen shares 127.0.0.1.
 STACK_APP_ENV="SHANSHUI_RATE_COMPLAINT_WEB=1000000/3600 SHANSHUI_RATE_OPEN311_IP=1000000/3600 \
-SHANSHUI_RATE_OPEN311_KEY=1000000/3600 SHANSHUI_RATE_TRACK=1000000/600 ${STACK_APP_ENV:-}"
+SHANSHUI_RATE_OPEN311_KEY=1000000/3600 SHANSHUI_RATE_TRACK=1000000/600 SHANSHUI_RATE_NEARBY=1000000/600 \
+${STACK_APP_ENV:-}"
 STACK_WORKERS=${STACK_WORKERS:-3} STACK_THREADS=${STACK_THREADS:-4}
 stack_up
 
@@ -37,7 +36,7 @@ stack_up
 ( while true; do echo "$(date +%s) $(cat /proc/loadavg)"; sleep 10; done ) >"$OUT/loadavg.txt" &
 SAMPLER=$!
 log "locust: $USERS users, $DURATION, spawn $SPAWN/s → $OUT"
-.venv-load/bin/locust -f deploy/load/locustfile.py --headless --host "http://127.0.0.1:$NGINX_PORT" \
+.venv/bin/locust -f deploy/load/locustfile.py --headless --host "http://127.0.0.1:$NGINX_PORT" \
   --users "$USERS" --spawn-rate "$SPAWN" --run-time "$DURATION" --stop-timeout 30 \
   --csv "$OUT/locust" --only-summary >"$OUT/locust.out" 2>&1 || true
 kill "$SAMPLER" 2>/dev/null || true; SAMPLER=

@@ -3,17 +3,21 @@ office's view of it."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import logging
 import os
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import TaskResultStatus, task
@@ -21,6 +25,7 @@ from django_tasks_db.models import DBTaskResult
 
 from shanshui.jobs import services
 from shanshui.jobs.models import RunStatus, ScheduledRun, WorkerHeartbeat
+from shanshui.testing.objectstore import free_port
 
 DB_BACKEND = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -161,6 +166,116 @@ def test_the_worker_fails_lost_tasks_when_it_starts(db_queue, keep_signals):
     assert lost.status == TaskResultStatus.FAILED
     assert WorkerHeartbeat.objects.filter(worker_id="fresh").exists()
     assert services.last_heartbeat() is not None
+
+
+def _worker(worker_id: str):
+    from shanshui.jobs.management.commands.run_worker import Worker
+
+    return Worker(
+        schedule=True,
+        queue_names=["default"],
+        interval=0,
+        batch=True,
+        backend_name="default",
+        startup_delay=False,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+
+
+@contextlib.contextmanager
+def database_away(tmp_path):
+    """The worker's database really unreachable: its connection re-opened against a server
+    that is not there (a free loopback port; for SQLite, a file in a missing directory)."""
+    saved = dict(connection.settings_dict)
+    connection.close()
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = str(tmp_path / "missing" / "db.sqlite3")
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)
+
+
+def _worker_log(caplog) -> list[tuple[str, str, bool]]:
+    return [
+        (r.levelname, r.getMessage(), bool(r.exc_info))
+        for r in caplog.records
+        if r.name == "shanshui.jobs"
+    ]
+
+
+# Transactional: the heartbeat closes its connection after each beat, as in production.
+@pytest.mark.django_db(transaction=True)
+def test_a_database_outage_is_one_warning_and_its_end_one_info(db_queue, caplog, tmp_path):
+    caplog.set_level(logging.INFO, logger="shanshui.jobs")
+    worker = _worker("beating")
+    started = timezone.now()
+    worker.beat_once(started)
+    assert _worker_log(caplog) == []
+    with database_away(tmp_path):
+        for _ in range(4):  # every beat of the outage fails; one line says so
+            worker.beat_once(started)
+    first = WorkerHeartbeat.objects.get(worker_id="beating").last_seen
+    worker.beat_once(started)
+    worker.beat_once(started)
+    assert _worker_log(caplog) == [
+        (
+            "WARNING",
+            "worker beating: database unavailable, heartbeat skipped (OperationalError)",
+            False,
+        ),
+        ("INFO", "worker beating: database available again, heartbeat resumed", False),
+    ]
+    assert WorkerHeartbeat.objects.get(worker_id="beating").last_seen > first
+    # A second outage is reported again.
+    with database_away(tmp_path):
+        worker.beat_once(started)
+    worker.beat_once(started)
+    assert [level for level, _m, _e in _worker_log(caplog)] == ["WARNING", "INFO"] * 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_task_loop_waits_out_a_database_outage_instead_of_ending(
+    db_queue, caplog, tmp_path, keep_signals
+):
+    caplog.set_level(logging.INFO, logger="shanshui.jobs")
+    result = add.enqueue(20, 22)
+    worker = _worker("looping")
+    own = connection.settings_dict  # this thread's connection, restored from a timer
+    saved = dict(own)
+    with database_away(tmp_path):
+        back = threading.Timer(1.5, lambda: own.update(saved))
+        back.start()
+        worker.work()  # batch: returns once the queue is empty
+        back.join()
+    assert DBTaskResult.objects.get(pk=result.id).status == TaskResultStatus.SUCCESSFUL
+    assert _worker_log(caplog) == [
+        (
+            "WARNING",
+            "worker looping: database unavailable, waiting to take tasks (OperationalError)",
+            False,
+        ),
+        ("INFO", "worker looping: database available again, taking tasks again", False),
+    ]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_any_other_heartbeat_error_is_logged_with_its_traceback_every_time(
+    db_queue, caplog, settings
+):
+    # A schedule that cannot be read is a bug to fix, not an outage: an ERROR each beat.
+    settings.SHANSHUI_SCHEDULE = {"broken": {"call": f"{__name__}.count_call", "at": "noon"}}
+    worker = _worker("beating")
+    worker.beat_once(timezone.now())
+    worker.beat_once(timezone.now())
+    assert [(level, tb) for level, _m, tb in _worker_log(caplog)] == [("ERROR", True)] * 2
+    assert not worker.database_down
 
 
 # --- the schedule ----------------------------------------------------------------------------

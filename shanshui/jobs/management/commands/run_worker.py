@@ -4,8 +4,10 @@ django-tasks' database worker (``db_worker``, whose options it takes) with three
 lacks: a heartbeat row that moves every few seconds while the worker lives, failing the tasks of
 workers that stopped beating (a killed process leaves its task RUNNING otherwise), and queueing
 the scheduled jobs that are due (``--no-schedule`` leaves that to ``manage.py run_schedule`` from
-a timer). Both also run once before the first task is taken. Run one or more per deployment;
-they share the queue through the database.
+a timer). Both also run once before the first task is taken. A database outage neither ends
+the process nor fills the log: the worker says once that the database is unavailable, waits,
+and says when it is back. Run one or more per deployment; they share the queue through the
+database.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils import timezone
 from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands import db_worker
@@ -29,6 +32,8 @@ class Worker(db_worker.Worker):
         super().__init__(**kwargs)
         self.schedule = schedule
         self.stopped = threading.Event()
+        self.database_down = False  # logged once per outage, by whichever thread sees it
+        self.lock = threading.Lock()
 
     def housekeeping(self, started) -> None:
         services.heartbeat(self.worker_id, started_at=started)
@@ -40,13 +45,63 @@ class Worker(db_worker.Worker):
         """The heartbeat thread: beats, reaps and schedules every few seconds, also while the
         main thread is busy with a long task."""
         while not self.stopped.wait(services.HEARTBEAT_SECONDS):
-            try:
-                self.housekeeping(started)
-            except Exception:  # the database away for a moment: try again next beat
-                log.exception("worker %s: heartbeat failed", self.worker_id)
-            finally:
-                close_old_connections()
+            self.beat_once(started)
         connection.close()
+
+    def beat_once(self, started) -> None:
+        """One beat. The database away (restarted, failed over, the network cut) is an outage
+        for operators, not a bug: one WARNING when it starts, one INFO when the beats get
+        through again, nothing in between (the next beat simply tries again). Any other error
+        is logged with its traceback every time."""
+        try:
+            self.housekeeping(started)
+        except (OperationalError, InterfaceError) as exc:
+            self.database_lost(exc, "heartbeat skipped")
+        except Exception:
+            log.exception("worker %s: heartbeat failed", self.worker_id)
+        else:
+            self.database_back("heartbeat resumed")
+        finally:
+            close_old_connections()
+
+    def database_lost(self, exc: Exception, what: str) -> None:
+        with self.lock:  # both threads notice an outage; one line says so
+            if self.database_down:
+                return
+            self.database_down = True
+        log.warning(
+            "worker %s: database unavailable, %s (%s)", self.worker_id, what, type(exc).__name__
+        )
+
+    def database_back(self, what: str) -> None:
+        with self.lock:
+            if not self.database_down:
+                return
+            self.database_down = False
+        log.info("worker %s: database available again, %s", self.worker_id, what)
+
+    def work(self) -> None:
+        """The package's loop (take a task, run it, wait), kept alive through a database
+        outage: it raises as soon as it cannot read the queue, which ended the process. Now the
+        worker waits for the database and takes tasks again, without a restart."""
+        while True:
+            try:
+                super().run()
+                return
+            except (OperationalError, InterfaceError) as exc:
+                if not self.running:
+                    raise
+                self.database_lost(exc, "waiting to take tasks")
+            while self.running:
+                time.sleep(max(self.interval, 1))
+                try:
+                    with connection.cursor() as cursor:
+                        cursor.execute("SELECT 1")
+                except (OperationalError, InterfaceError):
+                    connection.close()
+                    continue
+                self.database_back("taking tasks again")
+                break
 
     def run(self) -> None:
         started = timezone.now()
@@ -54,7 +109,7 @@ class Worker(db_worker.Worker):
         thread = threading.Thread(target=self.beat, args=(started,), daemon=True)
         thread.start()
         try:
-            super().run()
+            self.work()
         finally:
             self.stopped.set()
             thread.join(timeout=services.HEARTBEAT_SECONDS)
