@@ -12,13 +12,17 @@ from django.utils.translation import gettext_lazy as _
 
 
 class WorkerHeartbeat(models.Model):
-    """A worker process, while it lives: its ``last_seen`` moves every few seconds."""
+    """A worker process, while it lives: its ``last_seen`` moves every few seconds, and with it
+    ``current_task``, the task it is running at that beat."""
 
     worker_id = models.CharField(max_length=64, unique=True)
     host = models.CharField(max_length=200)
     pid = models.PositiveIntegerField()
     started_at = models.DateTimeField()
     last_seen = models.DateTimeField(db_index=True)
+    # The id of the task result it runs, "" between tasks; NULL: a worker that does not say (one
+    # from before this field), whose tasks are only failed once it stops beating.
+    current_task = models.CharField(max_length=64, null=True, blank=True)  # noqa: DJ001
 
     class Meta:
         verbose_name = _("background worker")

@@ -6,6 +6,10 @@ killed in the middle of a task leaves the row RUNNING for ever. So each worker k
 row (:func:`heartbeat`), and :func:`reap_lost_tasks` fails the RUNNING tasks whose worker has
 stopped beating — after ``SHANSHUI_WORKER_LOST_AFTER`` seconds, or, for a worker that never
 kept a heartbeat (a bare ``db_worker``), once the task has run ``SHANSHUI_TASK_TIMEOUT`` seconds.
+A worker that lives on can lose a task too: when the database drops while the task's result is
+saved, the worker waits out the outage and goes on, the row still RUNNING. So the heartbeat also
+names the task the worker runs, and a task its live worker no longer runs is failed as well
+(``CURRENT_TASK_GRACE`` after it started, so a task just taken is not raced).
 Pages that follow a task (an import's progress) then see it failed and say so.
 
 Scheduled jobs (``SHANSHUI_SCHEDULE``: a name → the function to call and the local time of day)
@@ -39,6 +43,8 @@ log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3  # a scheduled run that failed is queued again until it has been tried this often
 HEARTBEAT_SECONDS = 10  # how often a worker's heartbeat moves (and it looks for due work)
+# A beat this long after a task started that names no or another task: the worker lost the task.
+CURRENT_TASK_GRACE = dt.timedelta(seconds=2 * HEARTBEAT_SECONDS)
 UNQUEUED_AFTER = dt.timedelta(minutes=10)  # a run row left without its task (a crash between)
 RETRY_AFTER = dt.timedelta(minutes=10)  # a failed run waits this long before it is tried again
 LOST_CLASS_PATH = "shanshui.jobs.services.WorkerLost"
@@ -59,10 +65,13 @@ def task_timeout() -> dt.timedelta:
 # --- workers ---------------------------------------------------------------------------------
 
 
-def heartbeat(worker_id: str, *, started_at: dt.datetime) -> None:
-    """Say that this worker is alive (called every few seconds from its heartbeat thread)."""
+def heartbeat(worker_id: str, *, started_at: dt.datetime, current_task: str | None = None) -> None:
+    """Say that this worker is alive (called every few seconds from its heartbeat thread), and
+    which task it runs: a task result's id, "" for none (None: a worker that does not say)."""
     now = timezone.now()
-    updated = WorkerHeartbeat.objects.filter(worker_id=worker_id).update(last_seen=now)
+    updated = WorkerHeartbeat.objects.filter(worker_id=worker_id).update(
+        last_seen=now, current_task=current_task
+    )
     if not updated:
         WorkerHeartbeat.objects.update_or_create(
             worker_id=worker_id,
@@ -71,12 +80,23 @@ def heartbeat(worker_id: str, *, started_at: dt.datetime) -> None:
                 "pid": os.getpid(),
                 "started_at": started_at,
                 "last_seen": now,
+                "current_task": current_task,
             },
         )
 
 
 def heartbeat_end(worker_id: str) -> None:
-    """A worker stopping cleanly removes its heartbeat (it finishes its task first)."""
+    """A worker stopping cleanly removes its heartbeat (it finishes its task first). A task
+    still RUNNING in its name — its result lost to a database outage, or claimed just as the
+    worker was stopped — is failed now: without the heartbeat only the time limit would."""
+    from django_tasks_db.models import DBTaskResult
+
+    now = timezone.now()
+    running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING)
+    reason = "stopped without recording this task's result"
+    for pk, worker_ids in running.values_list("pk", "worker_ids"):
+        if worker_ids and worker_ids[-1] == worker_id and _fail_lost(pk, worker_id, reason, now):
+            log.error("task %s failed: its worker %s stopped without it", pk, worker_id)
     WorkerHeartbeat.objects.filter(worker_id=worker_id).delete()
 
 
@@ -93,41 +113,76 @@ def last_heartbeat() -> dt.datetime | None:
 
 
 def reap_lost_tasks(*, now: dt.datetime | None = None) -> int:
-    """Fail the RUNNING tasks whose worker is gone; how many. Heartbeats of workers gone for a
-    day are removed. Each row is failed with a conditional UPDATE, so a task that finishes at
-    the same moment keeps its own outcome."""
+    """Fail the RUNNING tasks whose worker is gone, or lives on but no longer runs them; how
+    many. Heartbeats of workers gone for a day are removed. Each row is failed with a
+    conditional UPDATE, so a task that finishes at the same moment keeps its own outcome."""
     from django_tasks_db.models import DBTaskResult  # the backend's model, only when installed
 
     now = now or timezone.now()
-    seen = dict(WorkerHeartbeat.objects.values_list("worker_id", "last_seen"))
+    seen = {
+        worker_id: (last, current)
+        for worker_id, last, current in WorkerHeartbeat.objects.values_list(
+            "worker_id", "last_seen", "current_task"
+        )
+    }
     lost = []
     running = DBTaskResult.objects.filter(status=TaskResultStatus.RUNNING).values_list(
         "pk", "worker_ids", "started_at"
     )
     for pk, worker_ids, started_at in running:
         worker = worker_ids[-1] if worker_ids else None
-        last = seen.get(worker)
-        if last is not None:
-            gone = last < now - lost_after()
-        else:  # a worker without a heartbeat (or one removed long ago): only the time limit
-            gone = started_at is None or started_at < now - task_timeout()
-        if gone:
-            lost.append((pk, worker, last))
+        last, current = seen.get(worker, (None, None))
+        if last is None:  # a worker without a heartbeat (or one removed long ago): the time limit
+            if started_at is None or started_at < now - task_timeout():
+                lost.append((pk, worker, "stopped", _stopped(last)))
+        elif last < now - lost_after():
+            lost.append((pk, worker, "stopped", _stopped(last)))
+        elif (
+            current is not None
+            and current != str(pk)
+            # The beat came well after the task started (both times from the worker's own
+            # clock): not one taken between the claim and the start of the task.
+            and (started_at is None or last - started_at > CURRENT_TASK_GRACE)
+        ):
+            lost.append((pk, worker, "no longer runs it", _dropped(last, current)))
     reaped = 0
-    for pk, worker, last in lost:
-        reaped += DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING).update(
+    for pk, worker, what, reason in lost:
+        if _fail_lost(pk, worker, reason, now):
+            reaped += 1
+            log.error("task %s failed: its worker %s %s", pk, worker, what)
+    WorkerHeartbeat.objects.filter(last_seen__lt=now - dt.timedelta(days=1)).delete()
+    return reaped
+
+
+def _fail_lost(pk, worker: str | None, reason: str, now: dt.datetime) -> bool:
+    """Fail a RUNNING task as lost by its worker: conditional on the status, so a task that
+    finishes at the same moment keeps its own outcome. Whether it was failed."""
+    from django_tasks_db.models import DBTaskResult
+
+    return bool(
+        DBTaskResult.objects.filter(pk=pk, status=TaskResultStatus.RUNNING).update(
             status=TaskResultStatus.FAILED,
             finished_at=now,
             return_value=None,
             exception_class_path=LOST_CLASS_PATH,
-            traceback=(
-                f"{LOST_CLASS_PATH}: the worker {worker or '?'} stopped while running this "
-                f"task (last heartbeat: {last.isoformat() if last else 'none'})."
-            ),
+            traceback=f"{LOST_CLASS_PATH}: the worker {worker or '?'} {reason}.",
         )
-        log.error("task %s failed: its worker %s stopped", pk, worker)
-    WorkerHeartbeat.objects.filter(last_seen__lt=now - dt.timedelta(days=1)).delete()
-    return reaped
+    )
+
+
+def _stopped(last: dt.datetime | None) -> str:
+    return f"stopped while running this task (last heartbeat: {_when(last)})"
+
+
+def _dropped(last: dt.datetime, current: str) -> str:
+    return (
+        "no longer runs this task: its result was not recorded (database unavailable while "
+        f"saving?) (heartbeat at {_when(last)}: running {current or 'no task'})"
+    )
+
+
+def _when(moment: dt.datetime | None) -> str:
+    return moment.isoformat() if moment else "none"
 
 
 def task_outcome(task_id: str) -> tuple[str, bool] | None:

@@ -103,9 +103,14 @@ def _running(worker: str, started: dt.datetime) -> DBTaskResult:
     return DBTaskResult.objects.get(pk=result.id)
 
 
-def _beat(worker: str, seen: dt.datetime) -> None:
+def _beat(worker: str, seen: dt.datetime, current: str | None = None) -> None:
     WorkerHeartbeat.objects.create(
-        worker_id=worker, host="app1", pid=1, started_at=seen, last_seen=seen
+        worker_id=worker,
+        host="app1",
+        pid=1,
+        started_at=seen,
+        last_seen=seen,
+        current_task=current,
     )
 
 
@@ -276,6 +281,155 @@ def test_any_other_heartbeat_error_is_logged_with_its_traceback_every_time(
     worker.beat_once(timezone.now())
     assert [(level, tb) for level, _m, tb in _worker_log(caplog)] == [("ERROR", True)] * 2
     assert not worker.database_down
+
+
+# --- tasks a live worker no longer runs ------------------------------------------------------
+
+DROPPED = (
+    "no longer runs this task: its result was not recorded (database unavailable while saving?)"
+)
+
+
+@pytest.mark.django_db
+def test_a_task_its_live_worker_no_longer_runs_is_failed_with_a_clear_error(db_queue):
+    now = timezone.now()
+    long_ago = now - dt.timedelta(minutes=5)
+    idle = _running("idle", long_ago)  # the worker beats, running nothing
+    moved_on = _running("moved-on", long_ago)  # the worker beats, running another task
+    busy = _running("busy", long_ago)  # the worker beats, running this very task
+    older = _running("older", long_ago)  # a worker that does not say what it runs
+    _beat("idle", now, current="")
+    _beat("moved-on", now, current=str(add.enqueue(2, 2).id))
+    _beat("busy", now, current=str(busy.pk))
+    _beat("older", now)
+    assert services.reap_lost_tasks() == 2
+    for row in (idle, moved_on, busy, older):
+        row.refresh_from_db()
+    assert (busy.status, older.status) == (TaskResultStatus.RUNNING, TaskResultStatus.RUNNING)
+    for row, worker in ((idle, "idle"), (moved_on, "moved-on")):
+        assert row.status == TaskResultStatus.FAILED and row.finished_at is not None
+        assert row.exception_class_path == services.LOST_CLASS_PATH
+        assert f"the worker {worker} {DROPPED}" in row.traceback
+        assert services.task_outcome(str(row.pk)) == (TaskResultStatus.FAILED, True)
+    assert "running no task" in idle.traceback
+    assert services.reap_lost_tasks() == 0
+
+
+@pytest.mark.django_db
+def test_a_task_just_taken_is_not_failed_before_its_worker_had_time_to_name_it(db_queue):
+    now = timezone.now()
+    # Claimed 5 s before the worker's last beat, which did not name it yet: left alone.
+    just_taken = _running("quick", now - dt.timedelta(seconds=5))
+    _beat("quick", now, current="")
+    # Claimed a while ago, but the worker's last beat (it is alive) came before the claim.
+    after_beat = _running("slow-beat", now - dt.timedelta(seconds=30))
+    _beat("slow-beat", now - dt.timedelta(seconds=35), current="")
+    assert services.reap_lost_tasks() == 0
+    # Two beats later the worker still names no task: the task is lost.
+    WorkerHeartbeat.objects.filter(worker_id="quick").update(
+        last_seen=now + services.CURRENT_TASK_GRACE
+    )
+    assert services.reap_lost_tasks(now=now + services.CURRENT_TASK_GRACE) == 1
+    just_taken.refresh_from_db()
+    after_beat.refresh_from_db()
+    assert just_taken.status == TaskResultStatus.FAILED and DROPPED in just_taken.traceback
+    assert after_beat.status == TaskResultStatus.RUNNING
+
+
+WORKER: list = []  # the worker running report_heartbeat, so the task can make it beat
+
+
+@task()
+def report_heartbeat() -> str | None:
+    """Make the worker beat while this task runs; what its heartbeat row says it runs."""
+    (worker,) = WORKER
+    worker.beat_once(timezone.now())
+    return WorkerHeartbeat.objects.get(worker_id=worker.worker_id).current_task
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_heartbeat_names_the_task_the_worker_runs(db_queue, keep_signals):
+    result = report_heartbeat.enqueue()
+    worker = _worker("naming")
+    worker.schedule = False  # nothing else to run in its batch
+    WORKER[:] = [worker]
+    try:
+        worker.beat_once(timezone.now())
+        assert WorkerHeartbeat.objects.get(worker_id="naming").current_task == ""
+        worker.work()  # batch: runs the task, then returns
+    finally:
+        WORKER.clear()
+    row = DBTaskResult.objects.get(pk=result.id)
+    assert row.status == TaskResultStatus.SUCCESSFUL and row.return_value == str(result.id)
+    worker.beat_once(timezone.now())
+    assert WorkerHeartbeat.objects.get(worker_id="naming").current_task == ""
+
+
+AWAY: dict = {}  # where lose_the_database points the worker's connection, and the way back
+
+
+@task()
+def lose_the_database() -> int:
+    """A task that succeeds, but whose result cannot be saved: the worker's database goes away
+    as the task ends (as in the drill) and comes back 1.5 s later."""
+    own = connection.settings_dict
+    saved = dict(own)
+    connection.close()
+    if connection.vendor == "sqlite":
+        own["NAME"] = str(AWAY["tmp"] / "missing" / "db.sqlite3")
+    else:
+        own.update(HOST="127.0.0.1", PORT=str(free_port()))
+    AWAY["restore"] = lambda: own.update(saved)
+    AWAY["back"] = threading.Timer(1.5, AWAY["restore"])
+    AWAY["back"].start()
+    return 42
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_result_lost_to_a_database_outage_is_failed_while_the_worker_lives_on(
+    db_queue, caplog, tmp_path, keep_signals
+):
+    caplog.set_level(logging.INFO, logger="shanshui.jobs")
+    lost = lose_the_database.enqueue()
+    worker = _worker("outlived")
+    worker.schedule = False
+    AWAY["tmp"] = tmp_path
+    try:
+        worker.work()  # saving the result fails; the loop waits out the outage, then returns
+    finally:
+        if "back" in AWAY:
+            AWAY["back"].join()
+            AWAY["restore"]()
+        AWAY.clear()
+    assert [level for level, _m, _e in _worker_log(caplog)] == ["WARNING", "INFO"]
+    row = DBTaskResult.objects.get(pk=lost.id)
+    assert row.status == TaskResultStatus.RUNNING  # what the drill found
+    worker.beat_once(timezone.now())  # the worker lives on, running nothing
+    assert DBTaskResult.objects.get(pk=lost.id).status == TaskResultStatus.RUNNING  # too soon
+    later = timezone.now() + services.CURRENT_TASK_GRACE + dt.timedelta(seconds=1)
+    with time_machine.travel(later, tick=False):
+        worker.beat_once(timezone.now())
+    row.refresh_from_db()
+    assert row.status == TaskResultStatus.FAILED
+    assert f"the worker outlived {DROPPED}" in row.traceback
+
+
+@pytest.mark.django_db
+def test_a_worker_stopping_fails_the_tasks_still_running_in_its_name(db_queue):
+    now = timezone.now()
+    _beat("stopping", now, current="")
+    _beat("other", now, current="")
+    own = _running("stopping", now - dt.timedelta(seconds=3))  # its result lost in an outage
+    others = _running("other", now - dt.timedelta(seconds=3))
+    services.heartbeat_end("stopping")
+    own.refresh_from_db()
+    others.refresh_from_db()
+    assert own.status == TaskResultStatus.FAILED and own.exception_class_path == (
+        services.LOST_CLASS_PATH
+    )
+    assert "the worker stopping stopped without recording this task's result" in own.traceback
+    assert others.status == TaskResultStatus.RUNNING
+    assert list(WorkerHeartbeat.objects.values_list("worker_id", flat=True)) == ["other"]
 
 
 # --- the schedule ----------------------------------------------------------------------------

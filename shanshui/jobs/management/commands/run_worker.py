@@ -1,8 +1,9 @@
 """manage.py run_worker: the background worker.
 
 django-tasks' database worker (``db_worker``, whose options it takes) with three additions it
-lacks: a heartbeat row that moves every few seconds while the worker lives, failing the tasks of
-workers that stopped beating (a killed process leaves its task RUNNING otherwise), and queueing
+lacks: a heartbeat row that moves every few seconds while the worker lives and names the task it
+runs, failing the tasks of workers that stopped beating (a killed process leaves its task RUNNING
+otherwise) or that no longer run them (a result lost to a database outage), and queueing
 the scheduled jobs that are due (``--no-schedule`` leaves that to ``manage.py run_schedule`` from
 a timer). Both also run once before the first task is taken. A database outage neither ends
 the process nor fills the log: the worker says once that the database is unavailable, waits,
@@ -34,9 +35,10 @@ class Worker(db_worker.Worker):
         self.stopped = threading.Event()
         self.database_down = False  # logged once per outage, by whichever thread sees it
         self.lock = threading.Lock()
+        self.current_task = ""  # the id of the task being run, read by the heartbeat thread
 
     def housekeeping(self, started) -> None:
-        services.heartbeat(self.worker_id, started_at=started)
+        services.heartbeat(self.worker_id, started_at=started, current_task=self.current_task)
         services.reap_lost_tasks()
         if self.schedule:
             services.schedule_due()
@@ -63,6 +65,16 @@ class Worker(db_worker.Worker):
             self.database_back("heartbeat resumed")
         finally:
             close_old_connections()
+
+    def run_task(self, db_task_result) -> None:
+        """The package's run of one task, named in the heartbeat while it lasts. Should saving
+        its result fail (the database gone), the row stays RUNNING while this worker goes on:
+        the beats then name no task, and :func:`services.reap_lost_tasks` fails it."""
+        self.current_task = str(db_task_result.id)
+        try:
+            super().run_task(db_task_result)
+        finally:
+            self.current_task = ""
 
     def database_lost(self, exc: Exception, what: str) -> None:
         with self.lock:  # both threads notice an outage; one line says so
