@@ -9,7 +9,7 @@
 #                                        └── Redis :REDIS_PORT (cache, rate limits), media, worker
 #
 # Nothing outside the directory is touched (no service files, no system PostgreSQL).
-# Knobs (environment): STACK_WORKERS / STACK_THREADS per app host (2 / 4), STACK_POOL_SIZE
+# Knobs (environment): STACK_WORKERS / STACK_THREADS per app host (2 / 2), STACK_POOL_SIZE
 # (PgBouncer's server connections, 20), STACK_KEEP=1 keeps the directory after stack_down,
 # STACK_APP_ENV: extra "NAME=value" words for the app processes (e.g. rate limits for the load
 # test), STACK_S3_PERSIST=1 keeps the object store's objects across stop_object_store /
@@ -283,7 +283,7 @@ stack_up() {
   chmod 755 "$STACK"
   mkdir -p "$STACK/log" "$STACK/run" "$STACK/pgbouncer" "$STACK/media" "$STACK/static" "$STACK/var"
   STACK_WORKERS=${STACK_WORKERS:-2}
-  STACK_THREADS=${STACK_THREADS:-4}
+  STACK_THREADS=${STACK_THREADS:-2}
   STACK_POOL_SIZE=${STACK_POOL_SIZE:-20}
   STACK_SECRET=$("$PY" -c 'import secrets; print(secrets.token_urlsafe(64))')
   PG_PORT=$(free_port); BOUNCER_PORT=$(free_port); REDIS_PORT=$(free_port)

@@ -2,12 +2,12 @@
 # make load: the two-host stack (deploy/e2e/stack.sh) under locust (deploy/load/locustfile.py),
 # headless, then a table of p95 per page type, error rate and the machine's load
 # (deploy/load/report.py). Not in CI. Loopback only; bounded by LOAD_USERS and LOAD_DURATION.
-#   LOAD_USERS=200 LOAD_DURATION=10m LOAD_SPAWN_RATE=10 make load
+#   LOAD_USERS=200 LOAD_DURATION=10m LOAD_SPAWN_RATE=2 make load
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 USERS=${LOAD_USERS:-200}
 DURATION=${LOAD_DURATION:-10m}
-SPAWN=${LOAD_SPAWN_RATE:-10}
+SPAWN=${LOAD_SPAWN_RATE:-2}
 OUT=${LOAD_OUT:-var/load/$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
@@ -29,7 +29,7 @@ trap 'exit 130' INT TERM
 STACK_APP_ENV="SHANSHUI_RATE_COMPLAINT_WEB=1000000/3600 SHANSHUI_RATE_OPEN311_IP=1000000/3600 \
 SHANSHUI_RATE_OPEN311_KEY=1000000/3600 SHANSHUI_RATE_TRACK=1000000/600 SHANSHUI_RATE_NEARBY=1000000/600 \
 ${STACK_APP_ENV:-}"
-STACK_WORKERS=${STACK_WORKERS:-3} STACK_THREADS=${STACK_THREADS:-4}
+STACK_WORKERS=${STACK_WORKERS:-2} STACK_THREADS=${STACK_THREADS:-2}
 stack_up
 
 # The machine's load every 10 s while locust runs.
