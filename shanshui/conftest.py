@@ -131,6 +131,49 @@ def pytest_xdist_make_scheduler(config, log):
     return FilesAndBrowser(config, log)
 
 
+# Fixtures through which a test reaches the database (pytest-django refuses every other way).
+DATABASE_FIXTURES = frozenset(
+    {
+        "db",
+        "transactional_db",
+        "django_db_reset_sequences",
+        "django_db_serialized_rollback",
+        "live_server",
+        "admin_client",
+        "admin_user",
+        "django_user_model",
+        "django_username_field",
+    }
+)
+
+
+def uses_database(item) -> bool:
+    return item.get_closest_marker("django_db") is not None or bool(
+        DATABASE_FIXTURES & set(getattr(item, "fixturenames", ()))
+    )
+
+
+def pytest_collection_modifyitems(config, items):
+    """``SHANSHUI_TESTS_DATABASE_ONLY=1``: only the tests that use the database. CI's second
+    pass (PostgreSQL) runs these; the others cannot differ between databases, since
+    pytest-django blocks any database access a test has not asked for, and ran in the first."""
+    if os.environ.get("SHANSHUI_TESTS_DATABASE_ONLY") != "1":
+        return
+    keep = [item for item in items if uses_database(item)]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[item for item in items if not uses_database(item)])
+        items[:] = keep
+
+
+def pytest_runtest_teardown(item, nextitem):
+    """The browser tests share one Chromium per process (shanshui.testing.browser); it is
+    stopped when the next test is not a browser test, so no Playwright loop outlives them."""
+    if nextitem is None or nextitem.get_closest_marker("browser") is None:
+        from shanshui.testing.browser import close_shared
+
+        close_shared()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """Remove the SQLite test database's WAL side files, which outlive the database itself.
 
