@@ -31,8 +31,9 @@
     if (!node || !block.years.length) return;
     var option = charts.baseOption();
     option.tooltip = { trigger: "axis", confine: true };
-    option.legend = { top: 0 };
-    option.grid = { left: 80, right: 16, top: 36, bottom: 30 };
+    // The legend under the chart: above it, on a phone, it ran into the axis name (t CO2).
+    option.legend = { bottom: 0 };
+    option.grid = { left: 80, right: 16, top: 32, bottom: 56 };
     option.xAxis = { type: "category", data: block.years.map(String) };
     option.yAxis = { type: "value", scale: true, name: "t CO2" };
     var labels = node.dataset;
