@@ -19,14 +19,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
 . deploy/e2e/stack.sh
-failed=1
-finish() {
-  if [ "$failed" = 1 ] && [ -n "${STACK:-}" ]; then log "FAILED; logs follow"; stack_logs; fi
-  [ -n "${STACK:-}" ] && [ -d "$STACK/log" ] && cp "$STACK"/log/*.log "$OUT/" 2>/dev/null || true
-  stack_down
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+stack_trap "$OUT"
 
 STACK_S3_PERSIST=1
 stack_up

@@ -19,14 +19,7 @@ OUT=${DRILL_OUT:-var/drills/postgres-$(date +%Y%m%d-%H%M%S)}
 mkdir -p "$OUT"
 
 . deploy/e2e/stack.sh
-failed=1
-finish() {
-  if [ "$failed" = 1 ] && [ -n "${STACK:-}" ]; then log "FAILED; logs follow"; stack_logs; fi
-  [ -n "${STACK:-}" ] && [ -d "$STACK/log" ] && cp "$STACK"/log/*.log "$OUT/" 2>/dev/null || true
-  stack_down
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+stack_trap "$OUT"
 
 STACK_APP_ENV="SHANSHUI_RATE_OPEN311_IP=1000000/3600 SHANSHUI_RATE_OPEN311_KEY=1000000/3600 ${STACK_APP_ENV:-}"
 stack_up

@@ -23,14 +23,7 @@ mkdir -p "$OUT"
 OUT=$(cd "$OUT" && pwd)
 
 . deploy/e2e/stack.sh
-failed=1
-finish() {
-  if [ "$failed" = 1 ] && [ -n "${STACK:-}" ]; then log "FAILED; logs follow"; stack_logs; fi
-  [ -n "${STACK:-}" ] && [ -d "$STACK/log" ] && cp "$STACK"/log/*.log "$OUT/" 2>/dev/null || true
-  stack_down
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+stack_trap "$OUT"
 
 STACK_APP_ENV="SHANSHUI_WORKER_LOST_AFTER=$LOST_AFTER ${STACK_APP_ENV:-}"
 stack_up

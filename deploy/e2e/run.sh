@@ -5,16 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 . deploy/e2e/stack.sh
 
-failed=1
-finish() {
-  if [ "$failed" = 1 ] && [ -n "${STACK:-}" ]; then
-    log "FAILED; the components' logs follow"
-    stack_logs
-  fi
-  stack_down
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+stack_trap
 
 started=$(date +%s)
 # Tight limits so the walk reaches them in a few requests.

@@ -1,5 +1,5 @@
 # Shanshui's two-host stack on one machine, for the end-to-end walk, the load test and the drills.
-# Source it, then `stack_up` and `trap stack_down EXIT`. Everything runs as the current user (the
+# Source it, then `stack_trap` (or `trap stack_down EXIT`) and `stack_up`. Everything runs as the current user (the
 # database server and PgBouncer as `postgres` when that user is root, since both refuse root) in
 # a fresh temporary directory with its own configuration files, on free loopback ports:
 #
@@ -317,6 +317,28 @@ _kill_pidfile() {
   local pid
   pid=$(cat "$file" 2>/dev/null) || return 0
   [ -n "$pid" ] && kill -"$sig" "$pid" 2>/dev/null || true
+}
+
+# For a script that brings the stack up and tears it down on exit: `stack_trap [OUT]`, then set
+# failed=0 once it has passed. On exit the script's own `stack_on_exit` runs when it defines one;
+# a failed run shows the components' logs; they are copied to OUT when given; then stack_down.
+stack_trap() {
+  STACK_OUT=${1:-}
+  failed=1
+  trap _stack_finish EXIT
+  trap 'exit 130' INT TERM
+}
+
+_stack_finish() {
+  if declare -F stack_on_exit >/dev/null; then stack_on_exit || true; fi
+  if [ "$failed" = 1 ] && [ -n "${STACK:-}" ]; then
+    log "FAILED; the components' logs follow"
+    stack_logs
+  fi
+  if [ -n "${STACK_OUT:-}" ] && [ -n "${STACK:-}" ] && [ -d "$STACK/log" ]; then
+    cp "$STACK"/log/*.log "$STACK_OUT/" 2>/dev/null || true
+  fi
+  stack_down
 }
 
 stack_down() {

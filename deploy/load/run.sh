@@ -15,15 +15,8 @@ mkdir -p "$OUT"
 [ -x .venv/bin/locust ] || { echo "no .venv/bin/locust: run make setup" >&2; exit 1; }
 
 . deploy/e2e/stack.sh
-failed=1
-finish() {
-  [ -n "${SAMPLER:-}" ] && kill "$SAMPLER" 2>/dev/null || true
-  if [ "$failed" = 1 ] && [ -n "${STACK:-}" ]; then log "FAILED; logs follow"; stack_logs; fi
-  [ -n "${STACK:-}" ] && [ -d "$STACK/log" ] && cp "$STACK"/log/*.log "$OUT/" 2>/dev/null || true
-  stack_down
-}
-trap finish EXIT
-trap 'exit 130' INT TERM
+stack_on_exit() { [ -z "${SAMPLER:-}" ] || kill "$SAMPLER" 2>/dev/null || true; }
+stack_trap "$OUT"
 
 # Public limits far above the test's rate: every simulated citizen shares 127.0.0.1.
 STACK_APP_ENV="SHANSHUI_RATE_COMPLAINT_WEB=1000000/3600 SHANSHUI_RATE_OPEN311_IP=1000000/3600 \
