@@ -22,6 +22,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import partial
 
 from django.utils.translation import gettext as _
 
@@ -144,7 +145,7 @@ def _read_csv(raw: bytes, spec: sheets.HeaderSpec, name: str) -> Table:
     data = [
         (number, sheets.trim(values))
         for number, values in enumerate(rows[header.last_row :], header.last_row + 1)
-        if not sheets.blank_row(values)
+        if not sheets.blank_row(values) and not sheets.is_footer(sheets.trim(values))
     ]
     if len(data) > MAX_ROWS:
         raise FileProblem(
@@ -247,26 +248,70 @@ class Checked:
     total_rows: int = 0
 
 
+class _Line:
+    """One data row being checked: its cells by field and the problems found so far."""
+
+    def __init__(self, number: int, cell: dict[str, str], header: sheets.Header) -> None:
+        self.number = number
+        self.cell = cell
+        self.header = header
+        self.errors: list[RowError] = []
+
+    def error(self, f: str, message: str) -> None:
+        self.errors.append(RowError(self.number, self.header.label(f), message))
+
+
+class _Lines:
+    """The loop the checkers share: each data row as a _Line (stopping at MAX_ERRORS), with
+    its empty required cells reported; ``failed`` collects a row's errors, ``duplicate`` finds
+    a key given by an earlier row."""
+
+    def __init__(
+        self, table: Table, spec: sheets.HeaderSpec, out: Checked, required: tuple = ()
+    ) -> None:
+        self.table, self.spec, self.out = table, spec, out
+        self.required = (*spec.required, *required)
+        self.seen: dict[tuple, int] = {}
+
+    def __iter__(self):
+        header = self.table.header
+        for number, values in self.table.rows:
+            if len(self.out.errors) >= MAX_ERRORS:
+                break
+            line = _Line(number, {f: header.cell(values, f) for f in self.spec.synonyms}, header)
+            for f in self.required:
+                if not line.cell[f]:
+                    line.error(f, _("This cell is empty; it is required."))
+            yield line
+
+    def failed(self, line: _Line, *needed) -> bool:
+        """True (the row's errors collected) if it has any or a needed value is None."""
+        if line.errors or any(value is None for value in needed):
+            self.out.errors += line.errors
+            return True
+        return False
+
+    def duplicate(self, number: int, key: tuple) -> bool:
+        """True (an error collected) if an earlier row had ``key``; else remember it."""
+        if key in self.seen:
+            self.out.errors.append(
+                RowError(number, "", _("The same row as row %(n)d.") % {"n": self.seen[key]})
+            )
+            return True
+        self.seen[key] = number
+        return False
+
+
 def check_activity(table: Table, lookups: Lookups) -> Checked:
     header = table.header
     out = Checked(rows=[], total_rows=len(table.rows))
     out.errors += ACTIVITY_SPEC.missing_errors(header)
     if out.errors:
         return out
-    seen: dict[tuple, int] = {}
+    lines = _Lines(table, ACTIVITY_SPEC, out)
     monthly: dict[tuple, tuple[bool, int]] = {}
-    for number, values in table.rows:
-        if len(out.errors) >= MAX_ERRORS:
-            break
-        errors: list[RowError] = []
-
-        def error(f: str, message: str, number=number, errors=errors) -> None:
-            errors.append(RowError(number, header.label(f), message))
-
-        cell = {f: header.cell(values, f) for f in ACTIVITY_SPEC.synonyms}
-        for f in ACTIVITY_SPEC.required:
-            if not cell[f]:
-                error(f, _("This cell is empty; it is required."))
+    for line in lines:
+        number, cell, error = line.number, line.cell, line.error
         district = lookups.district(cell[DISTRICT]) if cell[DISTRICT] else None
         if isinstance(district, str):
             error(DISTRICT, district)
@@ -299,9 +344,8 @@ def check_activity(table: Table, lookups: Lookups) -> Checked:
             quantity = None
         converted = None
         if cell[UNIT] and energy is not None:
-            converted = _converted(quantity, cell[UNIT], energy, lambda m: error(UNIT, m))
-        if errors or None in (district, year, sector, energy, quantity, converted):
-            out.errors += errors
+            converted = _converted(quantity, cell[UNIT], energy, partial(error, UNIT))
+        if lines.failed(line, district, year, sector, energy, quantity, converted):
             continue
         row = ActivityRow(
             number=number,
@@ -315,12 +359,8 @@ def check_activity(table: Table, lookups: Lookups) -> Checked:
             entered_quantity=quantity,
             entered_unit=cell[UNIT].strip(),
         )
-        if row.key in seen:
-            out.errors.append(
-                RowError(number, "", _("The same row as row %(n)d.") % {"n": seen[row.key]})
-            )
+        if lines.duplicate(number, row.key):
             continue
-        seen[row.key] = number
         annual_key = row.key[:2] + row.key[3:]
         first = monthly.setdefault(annual_key, (month > 0, number))
         if first[0] != (month > 0):
@@ -361,19 +401,9 @@ def check_economy(table: Table, lookups: Lookups) -> Checked:
         )
     if out.errors:
         return out
-    seen: dict[tuple, int] = {}
-    for number, values in table.rows:
-        if len(out.errors) >= MAX_ERRORS:
-            break
-        errors: list[RowError] = []
-        cell = {f: header.cell(values, f) for f in ECONOMY_SPEC.synonyms}
-
-        def error(f: str, message: str, number=number, errors=errors) -> None:
-            errors.append(RowError(number, header.label(f), message))
-
-        for f in ECONOMY_SPEC.required:
-            if not cell[f]:
-                error(f, _("This cell is empty; it is required."))
+    lines = _Lines(table, ECONOMY_SPEC, out)
+    for line in lines:
+        number, cell, error = line.number, line.cell, line.error
         district = lookups.district(cell[DISTRICT]) if cell[DISTRICT] else None
         if isinstance(district, str):
             error(DISTRICT, district)
@@ -388,16 +418,8 @@ def check_economy(table: Table, lookups: Lookups) -> Checked:
         base_year = _year(cell[BASE_YEAR]) if cell[BASE_YEAR] else None
         if cell[BASE_YEAR] and base_year is None:
             error(BASE_YEAR, _("Not a year: “%(text)s”.") % {"text": cell[BASE_YEAR]})
-        if errors or district is None or year is None:
-            out.errors += errors
+        if lines.failed(line, district, year) or lines.duplicate(number, (district.pk, year)):
             continue
-        key = (district.pk, year)
-        if key in seen:
-            out.errors.append(
-                RowError(number, "", _("The same row as row %(n)d.") % {"n": seen[key]})
-            )
-            continue
-        seen[key] = number
         out.rows.append(
             EconomyRow(
                 number,
@@ -473,7 +495,16 @@ INDUSTRY_NAMES: dict[str, str] = {
     "造纸": "paper",
     "其他": "other",
 }
-INDUSTRY_ALIASES = {"电力": "power", "火电": "power", "铝冶炼": "aluminium", "其它": "other"}
+INDUSTRY_ALIASES = {
+    "电力": "power",
+    "火电": "power",
+    "发电行业": "power",
+    "电力行业": "power",
+    "铝冶炼": "aluminium",
+    "有色金属": "non_ferrous",
+    "建筑材料": "building_materials",
+    "其它": "other",
+}
 MARKET_NAMES: dict[str, str] = {"national": "全国", "cq_pilot": "重庆试点", "": ""}
 MARKET_ALIASES = {
     "全国": "national",
@@ -486,6 +517,31 @@ MARKET_ALIASES = {
     "未纳入": "",
     "无": "",
 }
+
+
+def industry_key(text: str) -> str | None:
+    """The industry a cell names (发电, 钢铁行业, 有色金属 …), None when unknown."""
+    key = "".join(unicodedata.normalize("NFKC", text).split())
+    found = INDUSTRY_NAMES.get(key) or INDUSTRY_ALIASES.get(key)
+    if found is None and key.endswith("行业"):
+        found = INDUSTRY_NAMES.get(key[:-2]) or INDUSTRY_ALIASES.get(key[:-2])
+    return found
+
+
+def market_key_of(text: str) -> str | None:
+    """The market a cell names: the short names and their aliases, or any longer name that says
+    全国 (national) or 重庆/试点 (the Chongqing pilot), e.g. 重庆市碳排放权交易市场; None when
+    it names neither (or both)."""
+    key = "".join(unicodedata.normalize("NFKC", text).split())
+    if not key:
+        return ""
+    if key in MARKET_ALIASES:
+        return MARKET_ALIASES[key]
+    national = "全国" in key
+    pilot = "重庆" in key or "试点" in key
+    if national != pilot:
+        return "national" if national else "cq_pilot"
+    return None
 
 
 @dataclass
@@ -535,20 +591,10 @@ def check_market(table: Table, lookups: Lookups) -> Checked:
     out.errors += MARKET_SPEC.missing_errors(header)
     if out.errors:
         return out
-    seen: dict[tuple, int] = {}
+    lines = _Lines(table, MARKET_SPEC, out)
     first: dict[str, MarketRow] = {}
-    for number, values in table.rows:
-        if len(out.errors) >= MAX_ERRORS:
-            break
-        errors: list[RowError] = []
-        cell = {f: header.cell(values, f) for f in MARKET_SPEC.synonyms}
-
-        def error(f: str, message: str, number=number, errors=errors) -> None:
-            errors.append(RowError(number, header.label(f), message))
-
-        for f in MARKET_SPEC.required:
-            if not cell[f]:
-                error(f, _("This cell is empty; it is required."))
+    for line in lines:
+        number, cell, error = line.number, line.cell, line.error
         name = " ".join(cell[NAME].split())
         if len(name) > 200:
             error(NAME, _("The name is longer than 200 characters."))
@@ -558,8 +604,7 @@ def check_market(table: Table, lookups: Lookups) -> Checked:
         district = lookups.district(cell[DISTRICT]) if cell[DISTRICT] else None
         if isinstance(district, str):
             error(DISTRICT, district)
-        key = "".join(unicodedata.normalize("NFKC", cell[INDUSTRY]).split())
-        industry = INDUSTRY_NAMES.get(key) or INDUSTRY_ALIASES.get(key)
+        industry = industry_key(cell[INDUSTRY])
         if cell[INDUSTRY] and industry is None:
             error(
                 INDUSTRY,
@@ -569,8 +614,7 @@ def check_market(table: Table, lookups: Lookups) -> Checked:
         subsector = " ".join(cell[SUBSECTOR].split())
         if len(subsector) > 60:
             error(SUBSECTOR, _("The sub-sector is longer than 60 characters."))
-        key = "".join(unicodedata.normalize("NFKC", cell[MARKET]).split())
-        market_key = MARKET_ALIASES.get(key) if key else ""
+        market_key = market_key_of(cell[MARKET])
         if market_key is None:
             error(
                 MARKET,
@@ -596,8 +640,7 @@ def check_market(table: Table, lookups: Lookups) -> Checked:
             )
         if not cell[C_YEAR] and any(cell[f] for f in (VERIFIED, ALLOWANCES, SURRENDERED, DEADLINE)):
             error(C_YEAR, _("Give the compliance year of these figures."))
-        if errors or district is None or industry is None or market_key is None:
-            out.errors += errors
+        if lines.failed(line, district, industry, market_key):
             continue
         row = MarketRow(
             number=number,
@@ -625,12 +668,8 @@ def check_market(table: Table, lookups: Lookups) -> Checked:
             )
             continue
         first.setdefault(code, row)
-        if (code, year) in seen:
-            out.errors.append(
-                RowError(number, "", _("The same row as row %(n)d.") % {"n": seen[(code, year)]})
-            )
+        if lines.duplicate(number, (code, year)):
             continue
-        seen[(code, year)] = number
         out.rows.append(row)
     return out
 
@@ -695,19 +734,9 @@ def check_energy(table: Table, lookups: Lookups, enterprises: dict) -> Checked:
         )
     if out.errors:
         return out
-    seen: dict[tuple, int] = {}
-    for number, values in table.rows:
-        if len(out.errors) >= MAX_ERRORS:
-            break
-        errors: list[RowError] = []
-        cell = {f: header.cell(values, f) for f in ENERGY_SPEC.synonyms}
-
-        def error(f: str, message: str, number=number, errors=errors) -> None:
-            errors.append(RowError(number, header.label(f), message))
-
-        for f in (*ENERGY_SPEC.required, *((YEAR, MONTH) if by_month else (YEAR_MONTH,))):
-            if not cell[f]:
-                error(f, _("This cell is empty; it is required."))
+    lines = _Lines(table, ENERGY_SPEC, out, (YEAR, MONTH) if by_month else (YEAR_MONTH,))
+    for line in lines:
+        number, cell, error = line.number, line.cell, line.error
         code = market.normalize_credit_code(cell[CODE])
         e = enterprises.get(code) if code else None
         if code and e is None:
@@ -756,22 +785,17 @@ def check_energy(table: Table, lookups: Lookups, enterprises: dict) -> Checked:
             quantity = None
         converted = None
         if cell[UNIT] and energy is not None:
-            converted = _converted(quantity, cell[UNIT], energy, lambda m: error(UNIT, m))
+            converted = _converted(quantity, cell[UNIT], energy, partial(error, UNIT))
             if converted is not None and converted >= 10**13:
                 error(
                     QUANTITY, _("The quantity is too large: “%(text)s”.") % {"text": cell[QUANTITY]}
                 )
                 converted = None
-        if errors or None in (e, year, month, energy, quantity, converted):
-            out.errors += errors
+        if lines.failed(line, e, year, month, energy, quantity, converted):
             continue
         row = EnergyRow(number, e, year, month, energy, converted)
-        if row.key in seen:
-            out.errors.append(
-                RowError(number, "", _("The same row as row %(n)d.") % {"n": seen[row.key]})
-            )
+        if lines.duplicate(number, row.key):
             continue
-        seen[row.key] = number
         out.rows.append(row)
     return out
 

@@ -22,6 +22,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
@@ -320,9 +321,31 @@ def parse_year_month(value) -> tuple[int, int] | None:
     return (day.year, day.month) if day else None
 
 
+# A totals line under a statistical table: 合计 / 总计 / 小计 / 共计 (often spaced out, "合  计",
+# or with a unit, "合计（万吨）") in its first filled cell, and nothing but numbers after it.
+_TOTALS_RE = re.compile(r"^(合计|总计|小计|共计)(?![\u4e00-\u9fff])")
+_NUMBER_TEXT_RE = re.compile(r"^[+-]?[\d,，]*\.?\d+%?$")
+
+
+def _numeric(value) -> bool:
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, int | float | Decimal):
+        return True
+    text = unicodedata.normalize("NFKC", str(value)).strip()
+    return bool(_NUMBER_TEXT_RE.match(text))
+
+
 def is_footer(values: tuple) -> bool:
+    """A note under the table (注：…, 填表人 …, one cell) or its totals line (合计 and sums):
+    read past, never taken for data."""
     filled = [v for v in values if not is_blank(v)]
-    return len(filled) == 1 and isinstance(filled[0], str) and bool(_FOOTER_RE.match(filled[0]))
+    if not filled or not isinstance(filled[0], str):
+        return False
+    if len(filled) == 1 and _FOOTER_RE.match(filled[0]):
+        return True
+    first = re.sub(r"\s+", "", unicodedata.normalize("NFKC", filled[0]))
+    return bool(_TOTALS_RE.match(first)) and all(_numeric(v) for v in filled[1:])
 
 
 # --- the file --------------------------------------------------------------------------------

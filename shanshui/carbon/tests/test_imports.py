@@ -44,6 +44,16 @@ def test_it_reads_a_workbook_with_a_title_row(personas):
     assert ActivityRecord.objects.get(energy_type__name="原煤").subsector == "钢铁"
 
 
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_a_totals_line_under_the_table_is_read_past(personas, kind):
+    """Statistical tables end with 合计 and the sums: not a data row, not an error."""
+    rows = [*(r[:] for r in WANZHOU_2023), ["合  计", "", "", "", 1234, ""]]
+    data = csv_bytes(rows) if kind == "csv" else xlsx_bytes(rows)
+    result = run(personas, data, f"a.{kind}")
+    assert result.ok, result.errors
+    assert ActivityRecord.objects.count() == 4
+
+
 def test_the_same_file_twice_leaves_the_same_data(personas):
     data = csv_bytes(WANZHOU_2023)
     run(personas, data)
@@ -160,3 +170,21 @@ def test_economy_import(personas):
         fileobj=named(csv_bytes([["万州区", 2023, "-1", "", "", ""]], header=header), "e.csv"),
     )
     assert not bad.ok and bad.errors[0].column == "地区生产总值（亿元）"
+
+
+def test_economy_row_errors_and_the_error_limit(personas):
+    header = ["区县", "年份", "地区生产总值（亿元）", "平减指数", "价格基年", "常住人口（万人）"]
+    rows = [
+        ["万州区", 2023, 1200, "", "", 150],
+        ["", 2023, 1, "", "", ""],
+        ["万州", 2023, 1, "", "", ""],
+    ]
+    result = services.economy_import(
+        actor=personas.office, fileobj=named(csv_bytes(rows, header=header), "e.csv")
+    )
+    assert [(e.row, e.column) for e in result.errors] == [(3, "区县"), (4, "")]
+    assert result.errors[0].message == "该单元格为必填项，不能为空。"
+    assert "2" in result.errors[1].message  # the same row as row 2
+    many = run(personas, csv_bytes([["火星区", 2023, "工业", "原煤", 1, "吨"]] * 250))
+    assert len(many.errors) == 200  # checking stops at MAX_ERRORS
+    assert DistrictEconomy.objects.count() == 0
