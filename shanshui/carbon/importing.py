@@ -188,6 +188,14 @@ class Lookups:
                     self.energy[_key(name)] = et
         self._districts: dict[str, object] = {}
 
+    def energy_type(self, text: str) -> EnergyType | None:
+        """The energy type a cell names, also when the unit is written after it: 原煤（吨）."""
+        found = self.energy.get(_key(text))
+        if found is None:
+            bare = _TRAILING_NOTE.sub("", unicodedata.normalize("NFKC", text).strip())
+            found = self.energy.get(_key(bare)) if bare else None
+        return found
+
     def district(self, text: str):
         if text not in self._districts:
             try:
@@ -205,13 +213,53 @@ def _key(text: str) -> str:
     return "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
+_TRAILING_NOTE = re.compile(r"\s*\([^()]*\)\s*$")
+
+# The names statistical tables (the energy balance, yearbooks) give the sectors, with the
+# sub-sector they imply. 建筑业, the construction industry, is not 建筑 (buildings in use): the
+# IPCC 2006 guidelines count it with manufacturing (1.A.2 "Manufacturing Industries and
+# Construction"), so it is read as 工业/建筑业.
+SECTOR_ALIASES: dict[str, tuple[str, str]] = {
+    "建筑业": ("工业", "建筑业"),
+    "能源加工转换": ("能源生产", ""),
+    "能源工业": ("能源生产", ""),
+    "建筑领域": ("建筑", ""),
+    "交通": ("交通运输", ""),
+    "交通运输业": ("交通运输", ""),
+    "交通领域": ("交通运输", ""),
+    "交通运输、仓储和邮政业": ("交通运输", ""),
+    "交通运输仓储和邮政业": ("交通运输", ""),
+    "农林牧渔业": ("农业", ""),
+    "农、林、牧、渔业": ("农业", ""),
+    "农林牧渔": ("农业", ""),
+    "第一产业": ("农业", ""),
+    "批发和零售业、住宿和餐饮业": ("服务业", ""),
+    "批发零售业和住宿餐饮业": ("服务业", ""),
+    "其他行业": ("服务业", ""),
+    "生活消费": ("居民生活", ""),
+    "居民生活消费": ("居民生活", ""),
+    "城乡居民生活": ("居民生活", ""),
+    "城乡居民生活消费": ("居民生活", ""),
+    "城镇居民生活": ("居民生活", "城镇"),
+    "城镇居民生活消费": ("居民生活", "城镇"),
+    "乡村居民生活": ("居民生活", "乡村"),
+    "乡村居民生活消费": ("居民生活", "乡村"),
+    "农村居民生活": ("居民生活", "乡村"),
+    "农村居民生活消费": ("居民生活", "乡村"),
+}
+
+
 def parse_sector(text: str) -> tuple[str, str] | None:
-    """(sector, sub-sector) of "工业/钢铁", or None."""
+    """(sector, sub-sector) of "工业/钢铁" (or of a statistical name, 交通运输、仓储和邮政业), or
+    None."""
     text = unicodedata.normalize("NFKC", text).strip()
     top, _sep, sub = text.partition("/")
     sub = " ".join(sub.split())
-    for code, name in SECTOR_NAMES.items():
-        if "".join(top.split()) == name:
+    top = "".join(top.split())
+    name, implied = SECTOR_ALIASES.get(top, (top, ""))
+    sub = sub or implied
+    for code, known in SECTOR_NAMES.items():
+        if name == known:
             return (str(code), sub) if len(sub) <= 40 else None
     return None
 
@@ -332,7 +380,7 @@ def check_activity(table: Table, lookups: Lookups) -> Checked:
                 _("Unknown sector “%(text)s”: use one of %(names)s, a sub-sector after a slash.")
                 % {"text": cell[SECTOR], "names": "、".join(SECTOR_NAMES.values())},
             )
-        energy = lookups.energy.get(_key(cell[ENERGY])) if cell[ENERGY] else None
+        energy = lookups.energy_type(cell[ENERGY]) if cell[ENERGY] else None
         if cell[ENERGY] and energy is None:
             error(ENERGY, _("Unknown energy type “%(text)s”.") % {"text": cell[ENERGY]})
         quantity = _number(cell[QUANTITY]) if cell[QUANTITY] else None
@@ -773,7 +821,7 @@ def check_energy(table: Table, lookups: Lookups, enterprises: dict) -> Checked:
                 )
             else:
                 year, month = found
-        energy = lookups.energy.get(_key(cell[ENERGY])) if cell[ENERGY] else None
+        energy = lookups.energy_type(cell[ENERGY]) if cell[ENERGY] else None
         if cell[ENERGY] and energy is None:
             error(ENERGY, _("Unknown energy type “%(text)s”.") % {"text": cell[ENERGY]})
         quantity = _number(cell[QUANTITY]) if cell[QUANTITY] else None

@@ -188,3 +188,31 @@ def test_economy_row_errors_and_the_error_limit(personas):
     many = run(personas, csv_bytes([["火星区", 2023, "工业", "原煤", 1, "吨"]] * 250))
     assert len(many.errors) == 200  # checking stops at MAX_ERRORS
     assert DistrictEconomy.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "want"),
+    [
+        ("工业/钢铁", ("industry", "钢铁")),
+        ("交通运输、仓储和邮政业", ("transport", "")),
+        ("农、林、牧、渔业", ("agriculture", "")),
+        ("批发和零售业、住宿和餐饮业", ("services", "")),
+        ("城镇居民生活消费", ("households", "城镇")),
+        ("乡村居民生活/炊事", ("households", "炊事")),
+        ("建筑业", ("industry", "建筑业")),  # IPCC 1.A.2: with manufacturing, not buildings
+        ("建筑", ("buildings", "")),
+        ("第三产业", None),
+    ],
+)
+def test_sectors_by_their_statistical_names(text, want):
+    from shanshui.carbon.importing import parse_sector
+
+    assert parse_sector(text) == want
+
+
+def test_an_energy_type_written_with_its_unit_is_known(personas):
+    rows = [r[:] for r in WANZHOU_2023]
+    rows[0][3] = f"{rows[0][3]}（吨）"
+    result = run(personas, csv_bytes(rows))
+    assert result.ok, result.errors
+    assert ActivityRecord.objects.count() == 4
