@@ -725,6 +725,8 @@ def check_market(table: Table, lookups: Lookups) -> Checked:
 # --- an enterprise's monthly energy use -------------------------------------------------------
 
 YEAR_MONTH = "year_month"
+MONTH_FIELDS = tuple(f"m{m}" for m in range(1, 13))
+CN_MONTHS = ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "十一", "十二")
 ENERGY_HEADER = ["统一社会信用代码", "企业名称", "年份", "月份", "能源品种", "消费量", "计量单位"]
 ENERGY_SPEC = sheets.HeaderSpec(
     {
@@ -736,8 +738,13 @@ ENERGY_SPEC = sheets.HeaderSpec(
         ENERGY: ("能源品种", "能源类型", "品种"),
         QUANTITY: ("消费量", "消费数量", "数量"),
         UNIT: ("计量单位", "单位"),
+        # A monthly report laid out wide: one column per month instead of 月份 and 消费量.
+        **{
+            f: (f"{m}月", f"{m:02d}月", f"{m}月份", f"{CN_MONTHS[m - 1]}月")
+            for m, f in enumerate(MONTH_FIELDS, 1)
+        },
     },
-    required=(CODE, ENERGY, QUANTITY, UNIT),
+    required=(CODE, ENERGY, UNIT),  # and 消费量, or the month columns (check_energy)
 )
 
 
@@ -771,8 +778,30 @@ def check_energy(table: Table, lookups: Lookups, enterprises: dict) -> Checked:
     header = table.header
     out = Checked(rows=[], total_rows=len(table.rows))
     out.errors += ENERGY_SPEC.missing_errors(header)
+    months = [(m, f) for m, f in enumerate(MONTH_FIELDS, 1) if f in header.columns]
+    wide = QUANTITY not in header.columns and bool(months)
     by_month = YEAR in header.columns and MONTH in header.columns
-    if not by_month and YEAR_MONTH not in header.columns:
+    if wide:
+        if YEAR not in header.columns:
+            out.errors.append(
+                RowError(
+                    header.last_row,
+                    "",
+                    _("A sheet with a column per month (1月 … 12月) needs the column 年份."),
+                )
+            )
+    elif QUANTITY not in header.columns:
+        out.errors.append(
+            RowError(
+                header.last_row,
+                "",
+                _(
+                    "The column “消费量” is missing (also accepted: 消费数量、数量, or one column "
+                    "per month, 1月 … 12月)."
+                ),
+            )
+        )
+    elif not by_month and YEAR_MONTH not in header.columns:
         out.errors.append(
             RowError(
                 header.last_row,
@@ -782,7 +811,9 @@ def check_energy(table: Table, lookups: Lookups, enterprises: dict) -> Checked:
         )
     if out.errors:
         return out
-    lines = _Lines(table, ENERGY_SPEC, out, (YEAR, MONTH) if by_month else (YEAR_MONTH,))
+    by_cell = (QUANTITY, *((YEAR, MONTH) if by_month else (YEAR_MONTH,)))
+    required = (YEAR,) if wide else by_cell
+    lines = _Lines(table, ENERGY_SPEC, out, required)
     for line in lines:
         number, cell, error = line.number, line.cell, line.error
         code = market.normalize_credit_code(cell[CODE])
@@ -804,10 +835,11 @@ def check_energy(table: Table, lookups: Lookups, enterprises: dict) -> Checked:
                 % {"text": name, "code": e.credit_code, "name": e.name},
             )
         year = month = None
-        if by_month:
+        if by_month or wide:
             year = _year(cell[YEAR]) if cell[YEAR] else None
             if cell[YEAR] and year is None:
                 error(YEAR, _("Not a year: “%(text)s”.") % {"text": cell[YEAR]})
+        if by_month and not wide:
             month = parse_month(cell[MONTH]) if cell[MONTH] else None
             if cell[MONTH] and month is None:
                 error(MONTH, _("A month is 1 to 12 (or 3月): “%(text)s”.") % {"text": cell[MONTH]})
@@ -824,28 +856,43 @@ def check_energy(table: Table, lookups: Lookups, enterprises: dict) -> Checked:
         energy = lookups.energy_type(cell[ENERGY]) if cell[ENERGY] else None
         if cell[ENERGY] and energy is None:
             error(ENERGY, _("Unknown energy type “%(text)s”.") % {"text": cell[ENERGY]})
-        quantity = _number(cell[QUANTITY]) if cell[QUANTITY] else None
-        if cell[QUANTITY] and (quantity is None or quantity < 0 or quantity >= 10**13):
-            error(
-                QUANTITY,
-                _("Not a quantity of zero or more: “%(text)s”.") % {"text": cell[QUANTITY]},
-            )
-            quantity = None
-        converted = None
-        if cell[UNIT] and energy is not None:
-            converted = _converted(quantity, cell[UNIT], energy, partial(error, UNIT))
-            if converted is not None and converted >= 10**13:
-                error(
-                    QUANTITY, _("The quantity is too large: “%(text)s”.") % {"text": cell[QUANTITY]}
-                )
-                converted = None
-        if lines.failed(line, e, year, month, energy, quantity, converted):
+        if wide:  # the months with a figure, each a row of its own
+            entries = [(m, f) for m, f in months if cell[f]]
+            if not entries:
+                error(QUANTITY, _("No month of this row has a quantity."))
+        else:
+            entries = [(month, QUANTITY)]
+        unit_ok = (
+            bool(cell[UNIT])
+            and energy is not None
+            and _converted(Decimal(1), cell[UNIT], energy, partial(error, UNIT)) is not None
+        )
+        figures = [(m, _energy_quantity(cell, f, energy, unit_ok, error)) for m, f in entries]
+        if lines.failed(line, e, year, energy, *(x for figure in figures for x in figure)):
             continue
-        row = EnergyRow(number, e, year, month, energy, converted)
-        if lines.duplicate(number, row.key):
-            continue
-        out.rows.append(row)
+        for m, converted in figures:
+            row = EnergyRow(number, e, year, m, energy, converted)
+            if not lines.duplicate(number, row.key):
+                out.rows.append(row)
     return out
+
+
+def _energy_quantity(cell, f: str, energy, unit_ok: bool, error) -> Decimal | None:
+    """The quantity in column ``f`` as the energy type's unit (the unit already checked:
+    ``unit_ok``), or None with the problem reported."""
+    if not cell[f]:
+        return None  # reported as an empty required cell
+    quantity = _number(cell[f])
+    if quantity is None or quantity < 0 or quantity >= 10**13:
+        error(f, _("Not a quantity of zero or more: “%(text)s”.") % {"text": cell[f]})
+        return None
+    if not unit_ok:
+        return None
+    converted = _converted(quantity, cell[UNIT], energy, partial(error, UNIT))
+    if converted is not None and converted >= 10**13:
+        error(f, _("The quantity is too large: “%(text)s”.") % {"text": cell[f]})
+        return None
+    return converted
 
 
 def _converted(quantity, unit: str, energy: EnergyType, report) -> Decimal | None:

@@ -348,3 +348,32 @@ def test_the_command_imports_the_layout(two, tmp_path):
             "enterprise-energy",
             stderr=io.StringIO(),
         )
+
+
+def test_a_monthly_report_laid_out_wide_is_one_row_per_month(two):
+    """能源品种 | 1月 … 12月, as many 月报 are written: each filled month a row of its own, a
+    totals column and a totals line read past, errors named by their month column."""
+    personas, a, _b = two
+    header = ["统一社会信用代码", "年份", "能源品种", "计量单位", "一月", "2月", "03月", "合计"]
+    rows = [
+        [code(1), 2025, "原煤", "吨", 100, 200, "", 300],
+        [code(1), 2025, "电力", "万千瓦时", 10, "", 30, 40],
+        ["合计", "", "", "", 110, 200, 30, 340],
+    ]
+    result = do_import(personas, xlsx_bytes(rows, header=header), "e.xlsx")
+    assert result.ok, result.errors
+    got = sorted(
+        (r.month, r.energy_type.name, r.quantity) for r in a.activity.select_related("energy_type")
+    )
+    assert got == [(1, "原煤", 100), (1, "电力", 10), (2, "原煤", 200), (3, "电力", 30)]
+
+    bad = [[code(1), 2025, "原煤", "吨", 100, "很多", "", ""]]
+    refused = do_import(personas, xlsx_bytes(bad, header=header), "e.xlsx")
+    assert [(r.row, r.column) for r in refused.errors] == [(2, "2月")]
+    assert a.activity.count() == 4  # nothing changed
+    no_year = do_import(
+        personas,
+        xlsx_bytes([r[:1] + r[2:] for r in bad], header=[h for h in header if h != "年份"]),
+        "e.xlsx",
+    )
+    assert "年份" in no_year.errors[0].message
