@@ -180,7 +180,7 @@ class Lookups:
     """What a row's names resolve against: units (alias index) and energy types."""
 
     def __init__(self) -> None:
-        self.units = UnitResolver()
+        self._units: UnitResolver | None = None  # every unit and alias, read at the first district
         self.energy: dict[str, EnergyType] = {}
         for et in EnergyType.objects.all():
             for name in [et.name, *re.split(r"[、,，;；]", et.aliases)]:
@@ -199,7 +199,9 @@ class Lookups:
     def district(self, text: str):
         if text not in self._districts:
             try:
-                unit = self.units.resolve(text)
+                if self._units is None:
+                    self._units = UnitResolver()
+                unit = self._units.resolve(text)
             except UnitLookupError as exc:
                 unit = exc.message
             else:

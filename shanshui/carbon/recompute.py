@@ -20,7 +20,7 @@ import logging
 from functools import partial
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -34,7 +34,6 @@ from shanshui.orgs.scope import scope_for
 
 log = logging.getLogger(__name__)
 
-LOCK_KEY = 0x5348_4353  # "SHCS": the advisory lock of the inventories' recompute
 UNQUEUED_AFTER = dt.timedelta(minutes=10)  # a run left without its task (a crash between)
 
 
@@ -61,12 +60,6 @@ def _enqueue(run_id: int) -> None:
     RecomputeRun.objects.filter(pk=run_id).update(task_id=str(result.id))
 
 
-def _one_at_a_time() -> None:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_KEY])
-
-
 @background_task()
 def recompute_task(run_id: int) -> str:
     """Recompute the district and enterprise inventories with the factors in use."""
@@ -79,7 +72,7 @@ def recompute_task(run_id: int) -> str:
         return "not waiting"
     try:
         with transaction.atomic():
-            _one_at_a_time()
+            services.inventories_lock()
             cells = services.inventory_recompute()
             services.enterprise_recompute()
     except Exception as exc:  # recorded on the run and shown to the office

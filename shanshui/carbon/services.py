@@ -343,8 +343,26 @@ SELECT * FROM unnest(%s::bigint[], %s::int[], %s::text[], %s::text[], %s::float8
 """
 
 
+INVENTORY_LOCK_KEY = 0x5348_4353  # "SHCS": the advisory lock of the inventories' recompute
+
+
+def inventories_lock() -> None:
+    """Inventories are rewritten by one transaction at a time (an import's, the queued
+    recompute's): on PostgreSQL an advisory lock held to the end of the caller's transaction;
+    SQLite has one writer anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INVENTORY_LOCK_KEY])
+
+
 def inventory_recompute(*, districts=None, years=None) -> int:
     """Replace the stored inventory (all, or of some districts and years) by a fresh one."""
+    with transaction.atomic():
+        inventories_lock()
+        return _inventory_recompute(districts=districts, years=years)
+
+
+def _inventory_recompute(*, districts, years) -> int:
     cells, sectors = compute_cells(districts=districts, years=years)
     sector = [sectors[i][0] for i in cells.sector]
     subsector = [sectors[i][1] for i in cells.sector]
@@ -407,6 +425,12 @@ def enterprise_recompute(*, enterprises=None, years=None) -> int:
     """Replace the enterprises' computed emissions per year (all, or of some enterprises and
     years) from their monthly energy rows and the factors in use: the district inventory's
     arithmetic (inventory.compute) with the enterprise in the district's place."""
+    with transaction.atomic():
+        inventories_lock()
+        return _enterprise_recompute(enterprises=enterprises, years=years)
+
+
+def _enterprise_recompute(*, enterprises, years) -> int:
     factors = factors_in_use()
     rows = EnterpriseActivity.objects.all()
     stale = EnterpriseInventory.objects.all()
