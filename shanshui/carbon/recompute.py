@@ -39,7 +39,17 @@ UNQUEUED_AFTER = dt.timedelta(minutes=10)  # a run left without its task (a cras
 
 def recompute_request(*, actor, reason: str) -> RecomputeRun:
     """Record a waiting run and queue it once the caller's transaction commits (a rolled back
-    edit queues nothing)."""
+    edit queues nothing). A run still waiting serves instead: it reads the factors when it
+    starts, and its row stays locked until this edit commits (the worker's claim waits), so ten
+    factor edits in a row are one recompute, not ten."""
+    waiting = (
+        RecomputeRun.objects.select_for_update()
+        .filter(status=RunStatus.PENDING, requested_at__gte=timezone.now() - UNQUEUED_AFTER)
+        .order_by("-pk")
+        .first()
+    )
+    if waiting is not None:
+        return waiting
     run = RecomputeRun.objects.create(
         reason=reason[:160], requested_by=actor if getattr(actor, "pk", None) else None
     )

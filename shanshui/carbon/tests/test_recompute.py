@@ -167,3 +167,15 @@ def test_the_office_starts_a_failed_recompute_again(
         assert client.post(reverse("carbon:recompute_again")).status_code == 302
     assert recompute.latest_run().status == "done"
     assert steel(wanzhou) > 0
+
+
+def test_edits_while_a_run_waits_join_it(db, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    from shanshui.carbon import recompute
+
+    with django_capture_on_commit_callbacks(execute=False), transaction.atomic():
+        first = recompute.recompute_request(actor=None, reason="省级指南 · 原煤")
+        second = recompute.recompute_request(actor=None, reason="省级指南 · 柴油")
+    assert second.pk == first.pk
+    assert RecomputeRun.objects.count() == 1
